@@ -1,0 +1,3 @@
+"""Predictly: churn scoring for subscription businesses."""
+
+__version__ = "0.7.3"

@@ -1,0 +1,3 @@
+from predictly.training.trainer import train_model
+
+__all__ = ["train_model"]
