@@ -1,0 +1,419 @@
+"""Discovery: the only stage that walks the filesystem.
+
+Finds source roots (flat, ``src/`` layouts, several roots, roots declared in ``pyproject.toml`` /
+``setup.cfg``, nested roots added to ``sys.path`` at run time) and the Python files under them,
+and names each file's module. Symlinked folders are followed when they stay inside the project,
+and never twice around a loop.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from decompose.errors import NoSourcesError, UsageError
+from decompose.model import Diagnostic, SourceFile
+
+DEFAULT_EXCLUDES = (
+    ".git/",
+    ".hg/",
+    ".svn/",
+    ".venv/",
+    "venv/",
+    ".env/",
+    "env/",
+    ".tox/",
+    ".nox/",
+    "__pycache__/",
+    "node_modules/",
+    "site-packages/",
+    "build/",
+    "dist/",
+    "*.egg-info/",
+    ".eggs/",
+    ".mypy_cache/",
+    ".pytest_cache/",
+    ".ruff_cache/",
+    ".decompose-cache/",
+    "decompose-out/",
+    "vendor/",
+    "_vendor/",
+    "vendored/",
+    "third_party/",
+    ".ipynb_checkpoints/",
+)
+SOURCE_SUFFIXES = (".py", ".pyi", ".pyx", ".ipynb")
+_MAX_DEPTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """What discovery found.
+
+    Attributes:
+        root: absolute project root.
+        roots: source roots relative to ``root`` (POSIX, ``.`` for the root), deepest first.
+        alias_roots: package folders that code adds to ``sys.path``; module names under them are
+            aliases of the canonical names from the enclosing root (``core`` -> ``label_app.core``).
+        files: one SourceFile per module name, sorted by module name (``.py`` over ``.pyx`` over
+            ``.pyi``).
+        stubs: ``.pyi`` files that accompany a ``.pyx`` extension module.
+        shadowed: ``.pyi`` files that sit beside a ``.py`` and were not analyzed.
+        aliases: ``(module, canonical module)`` for files reached twice through symlinks.
+        diagnostics: problems found while walking (symlink loops, unreadable folders...).
+        first_party: top-level first-party names.
+    """
+
+    root: Path
+    roots: tuple[str, ...]
+    alias_roots: tuple[str, ...]
+    files: tuple[SourceFile, ...]
+    stubs: tuple[SourceFile, ...]
+    shadowed: tuple[str, ...]
+    aliases: tuple[tuple[str, str], ...]
+    diagnostics: tuple[Diagnostic, ...]
+    first_party: tuple[str, ...]
+
+
+def _posix(rel: Path | str) -> str:
+    s = Path(rel).as_posix()
+    return s if s else "."
+
+
+def _declared_roots(folder: Path) -> list[Path]:
+    """Source folders declared by packaging metadata in ``folder`` (setuptools, hatch, poetry,
+    flit, pdm, setup.cfg)."""
+    out: list[Path] = []
+    pyproject = folder / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8", errors="replace"))
+        except (tomllib.TOMLDecodeError, OSError):
+            data = {}
+        tool = data.get("tool", {}) if isinstance(data, dict) else {}
+        st = tool.get("setuptools", {}) if isinstance(tool, dict) else {}
+        if isinstance(st, dict):
+            find = st.get("packages", {})
+            if isinstance(find, dict):
+                where = find.get("find", {}).get("where") if isinstance(find.get("find"), dict) else None
+                if isinstance(where, list):
+                    out.extend(folder / str(w) for w in where)
+            pdir = st.get("package-dir", {})
+            if isinstance(pdir, dict) and isinstance(pdir.get(""), str):
+                out.append(folder / pdir[""])
+        hatch = tool.get("hatch", {}) if isinstance(tool, dict) else {}
+        try:
+            pkgs = hatch["build"]["targets"]["wheel"]["packages"]
+            for p in pkgs if isinstance(pkgs, list) else []:
+                parent = Path(str(p)).parent
+                out.append(folder / parent)
+        except (KeyError, TypeError):
+            pass
+        poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
+        for p in poetry.get("packages", []) if isinstance(poetry, dict) else []:
+            if isinstance(p, dict) and isinstance(p.get("from"), str):
+                out.append(folder / p["from"])
+    setup_cfg = folder / "setup.cfg"
+    if setup_cfg.is_file():
+        import configparser
+
+        cp = configparser.ConfigParser()
+        try:
+            cp.read(setup_cfg, encoding="utf-8")
+            where = cp.get("options.packages.find", "where", fallback="").strip()
+            if where:
+                out.append(folder / where)
+            pdir = cp.get("options", "package_dir", fallback="").strip()
+            for line in pdir.splitlines():
+                if "=" in line:
+                    k, v = line.split("=", 1)
+                    if not k.strip():
+                        out.append(folder / v.strip())
+        except (configparser.Error, OSError):
+            pass
+    return [p for p in out if p.is_dir()]
+
+
+def _has_python(folder: Path) -> bool:
+    try:
+        with os.scandir(folder) as it:
+            for e in it:
+                if e.name.endswith((".py", ".pyi", ".pyx")) and e.is_file():
+                    return True
+                if e.is_dir() and (Path(e.path) / "__init__.py").exists():
+                    return True
+                if e.is_dir() and not e.name.startswith(".") and any(
+                    c.name.endswith(".py") for c in os.scandir(e.path) if c.is_file()
+                ):
+                    return True
+    except OSError:
+        return False
+    return False
+
+
+class _Walker:
+    def __init__(self, root: Path, spec: pathspec.PathSpec, notebooks: bool) -> None:
+        self.root = root
+        self.real_root = Path(os.path.realpath(root))
+        self.spec = spec
+        self.notebooks = notebooks
+        self.diags: list[Diagnostic] = []
+        self.files: list[tuple[str, str]] = []  # (relpath, realpath)
+        self.dirs: list[str] = []
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        return self.spec.match_file(rel + "/" if is_dir else rel)
+
+    def walk(self) -> None:
+        # Iterative depth-first walk; `chain` holds the real paths of the folders above, so a
+        # symlink that points back up is a loop.
+        stack: list[tuple[Path, str, tuple[str, ...]]] = [(self.root, "", (str(self.real_root),))]
+        while stack:
+            folder, rel, chain = stack.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError as exc:
+                self.diags.append(Diagnostic(rel or ".", 1, 0, "DEC003",
+                                             f"cannot list folder: {exc.strerror}", "error"))
+                continue
+            subdirs: list[tuple[Path, str, tuple[str, ...]]] = []
+            for e in entries:
+                erel = f"{rel}/{e.name}" if rel else e.name
+                try:
+                    is_link = e.is_symlink()
+                    st = os.stat(e.path) if is_link else e.stat(follow_symlinks=False)
+                except OSError:
+                    if is_link:
+                        self.diags.append(Diagnostic(erel, 1, 0, "DEC007",
+                                                     "broken symlink: skipped", "info"))
+                    continue
+                is_dir = stat.S_ISDIR(st.st_mode)
+                if self.ignored(erel, is_dir):
+                    continue
+                if is_dir:
+                    real = os.path.realpath(e.path)
+                    if is_link:
+                        if real in chain:
+                            self.diags.append(Diagnostic(
+                                erel, 1, 0, "DEC006",
+                                f"{erel} -> {os.readlink(e.path)} is a symlink cycle: skipped",
+                                "warning"))
+                            continue
+                        if not _inside(real, str(self.real_root)):
+                            self.diags.append(Diagnostic(
+                                erel, 1, 0, "DEC007",
+                                f"symlink to a folder outside the project ({real}): not followed",
+                                "info"))
+                            continue
+                    if len(chain) > _MAX_DEPTH:
+                        self.diags.append(Diagnostic(erel, 1, 0, "DEC006",
+                                                     "folder nesting too deep: skipped", "warning"))
+                        continue
+                    subdirs.append((Path(e.path), erel, (*chain, real)))
+                    self.dirs.append(erel)
+                elif stat.S_ISREG(st.st_mode):
+                    if not e.name.endswith(SOURCE_SUFFIXES):
+                        continue
+                    if e.name.endswith(".ipynb") and not self.notebooks:
+                        continue
+                    real = os.path.realpath(e.path)
+                    if is_link and not _inside(real, str(self.real_root)):
+                        self.diags.append(Diagnostic(
+                            erel, 1, 0, "DEC007",
+                            f"symlink to a file outside the project ({real}): not followed",
+                            "info"))
+                        continue
+                    self.files.append((erel, real))
+                elif e.name.endswith(SOURCE_SUFFIXES):
+                    self.diags.append(Diagnostic(erel, 1, 0, "DEC003",
+                                                 "not a regular file (FIFO, socket or device): "
+                                                 "skipped", "warning"))
+            stack.extend(reversed(subdirs))
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def discover(
+    root: Path,
+    roots: Iterable[str] = (),
+    exclude: Iterable[str] = (),
+    include_notebooks: bool = True,
+    respect_gitignore: bool = True,
+) -> Project:
+    """Find the project's source roots and files.
+
+    Args:
+        root: the folder to analyze.
+        roots: source roots relative to ``root``; empty means detect them.
+        exclude: gitignore-style patterns excluded in addition to :data:`DEFAULT_EXCLUDES` (and to
+            the project's ``.gitignore`` when ``respect_gitignore``).
+        include_notebooks: also read ``.ipynb`` files (as nodes of kind ``notebook``).
+
+    Returns:
+        A :class:`Project`; files sorted by module name.
+
+    Raises:
+        UsageError: ``root`` does not exist or is not a folder.
+        NoSourcesError: no Python file was found.
+    """
+    if not root.exists():
+        raise UsageError(f"path does not exist: {root}")
+    if not root.is_dir():
+        raise UsageError(f"not a folder: {root} (decompose analyzes a project folder)")
+    root = root.resolve()
+    patterns = list(DEFAULT_EXCLUDES) + list(exclude)
+    if respect_gitignore:
+        gi = root / ".gitignore"
+        if gi.is_file():
+            try:
+                patterns += gi.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                pass
+    spec = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    walker = _Walker(root, spec, include_notebooks)
+    walker.walk()
+    if not walker.files:
+        raise NoSourcesError(f"no Python files found under {root}")
+    diags = list(walker.diags)
+
+    # ---- source roots
+    alias_roots: list[str] = []
+    if roots:
+        root_list = []
+        for r in roots:
+            rp = (root / r).resolve()
+            if not rp.is_dir():
+                raise UsageError(f"source root does not exist: {r}")
+            root_list.append(_posix(os.path.relpath(rp, root)))
+    else:
+        root_list = _detect_roots(root, walker.dirs)
+    # A root that is itself a package (has __init__.py) is an alias root: Python code reached it
+    # through sys.path, but the canonical names come from the enclosing root.
+    final_roots: list[str] = []
+    for r in root_list:
+        if r != "." and (root / r / "__init__.py").exists() and any(
+            _under(r, o) and o != r for o in [*root_list, "."]
+        ):
+            alias_roots.append(r)
+        else:
+            final_roots.append(r)
+    if "." not in final_roots:
+        final_roots.append(".")
+    final_roots = sorted(set(final_roots), key=lambda r: (-r.count("/") - (r != "."), r))
+
+    # ---- name every file
+    by_module: dict[str, list[SourceFile]] = {}
+    real_of: dict[str, str] = {}
+    for rel, real in walker.files:
+        sroot = next(r for r in final_roots if _under(rel, r))
+        inner = rel if sroot == "." else rel[len(sroot) + 1 :]
+        sf = _source_file(rel, inner, sroot, root)
+        if sf is None:
+            continue
+        by_module.setdefault(sf.module, []).append(sf)
+        real_of[rel] = real
+    files: list[SourceFile] = []
+    stubs: list[SourceFile] = []
+    shadowed: list[str] = []
+    order = {"module": 0, "package": 0, "notebook": 0, "extension": 1, "stub": 2}
+    for module in sorted(by_module):
+        cands = sorted(by_module[module], key=lambda s: (order.get(s.kind, 3), s.relpath))
+        main = cands[0]
+        files.append(main)
+        for other in cands[1:]:
+            if other.kind == "stub" and main.kind == "extension":
+                stubs.append(other)
+            elif other.kind == "stub":
+                shadowed.append(other.relpath)
+            else:
+                diags.append(Diagnostic(other.relpath, 1, 0, "DEC012",
+                                        f"module {module} is also defined by {main.relpath}: "
+                                        "this file is ignored", "warning"))
+    # ---- the same real file under two names (symlinks)
+    first_name: dict[str, str] = {}
+    aliases: list[tuple[str, str]] = []
+    for sf in sorted(files, key=lambda s: (s.relpath.count("/"), s.relpath)):
+        real = real_of.get(sf.relpath, sf.relpath)
+        if real in first_name and first_name[real] != sf.module:
+            aliases.append((sf.module, first_name[real]))
+        else:
+            first_name.setdefault(real, sf.module)
+    # ---- folders whose names are not identifiers
+    for sf in files:
+        if sf.kind != "notebook" and not all(p.isidentifier() for p in sf.module.split(".")):
+            diags.append(Diagnostic(sf.relpath, 1, 0, "DEC013",
+                                    f"{sf.relpath} cannot be imported as a module (a name on its "
+                                    "path is not a Python identifier): analyzed as a script",
+                                    "info"))
+    stdlib = sys.stdlib_module_names
+    tops = sorted({sf.module.split(".")[0] for sf in files if sf.kind != "notebook"})
+    for top in tops:
+        if top in stdlib:
+            sf = next(s for s in files if s.module.split(".")[0] == top)
+            diags.append(Diagnostic(sf.relpath, 1, 0, "DEC010",
+                                    f"first-party module {top} shadows the standard library "
+                                    "module of that name: imports of it are resolved to this "
+                                    "project", "info"))
+    return Project(
+        root=root,
+        roots=tuple(final_roots),
+        alias_roots=tuple(sorted(alias_roots)),
+        files=tuple(files),
+        stubs=tuple(stubs),
+        shadowed=tuple(sorted(shadowed)),
+        aliases=tuple(sorted(aliases)),
+        diagnostics=tuple(sorted(set(diags))),
+        first_party=tuple(tops),
+    )
+
+
+def _under(rel: str, root: str) -> bool:
+    return root == "." or rel == root or rel.startswith(root + "/")
+
+
+def _detect_roots(root: Path, dirs: list[str]) -> list[str]:
+    """Detect source roots: folders declared in packaging metadata, ``src``-style folders that
+    hold packages but are not packages themselves, and ``.``."""
+    found: list[str] = ["."]
+    candidates = [""] + dirs
+    for d in candidates:
+        folder = root / d if d else root
+        for declared in _declared_roots(folder):
+            rel = _posix(os.path.relpath(declared.resolve(), root))
+            if not rel.startswith(".."):
+                found.append(rel)
+        name = d.rsplit("/", 1)[-1] if d else ""
+        if name in ("src", "lib", "python") and not (folder / "__init__.py").exists():
+            if _has_python(folder):
+                found.append(d)
+    return sorted(set(found))
+
+
+def _source_file(rel: str, inner: str, sroot: str, root: Path) -> SourceFile | None:
+    try:
+        size = (root / rel).stat().st_size
+    except OSError:
+        size = 0
+    if rel.endswith(".ipynb"):
+        return SourceFile(rel, rel, sroot, "notebook", False, size)
+    stem, suffix = os.path.splitext(inner)
+    parts = stem.split("/")
+    kind = {".py": "module", ".pyi": "stub", ".pyx": "extension"}[suffix]
+    is_package = parts[-1] == "__init__"
+    if is_package:
+        parts = parts[:-1]
+        if kind == "module":
+            kind = "package"
+        if not parts:
+            return None  # an __init__.py directly in a source root is not a module
+    module = ".".join(parts)
+    return SourceFile(rel, module, sroot, kind, is_package, size)

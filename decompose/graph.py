@@ -1,0 +1,708 @@
+"""Build the program graph (module import graph + function call graph) from per-file facts.
+
+This is where cross-file questions are answered: whether ``a.b`` names a module, which file
+defines a name that a package re-exports (explicitly or through ``from .x import *`` with or
+without ``__all__``), which method ``self.encode()`` binds to (the enclosing class, then its bases
+in a left-to-right depth-first approximation of the MRO), and what a receiver's type is when it
+comes from a constructor or an annotation.
+
+The :class:`ProgramGraph` holds sorted tuples of edges; networkx views are built on demand and
+never hold data of their own.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from decompose.model import (
+    CallEdge,
+    Definition,
+    Diagnostic,
+    FileFacts,
+    ModuleEdge,
+    ModuleNode,
+    Reference,
+)
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+# Import kinds that execute when the importing module runs.
+RUNTIME_KINDS = frozenset({"import", "optional", "fallback", "guarded", "dynamic"})
+_MAX_DEPTH = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Symbol:
+    """A resolved name: ``module`` and ``qualname`` ("" for the module itself) and its kind
+    (``module``, ``class``, ``function``, ``method``, ``variable``)."""
+
+    module: str
+    qualname: str
+    kind: str
+    definition: Definition | None = None
+
+    @property
+    def id(self) -> str:
+        return f"{self.module}:{self.qualname}" if self.qualname else self.module
+
+
+_EXTERNAL = Symbol("", "", "external")
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramGraph:
+    """The program graph. Every tuple is sorted.
+
+    Attributes:
+        modules: first-party module nodes.
+        imports: first-party module edges.
+        external: edges to stdlib and third-party modules.
+        calls: call-graph edges between ``module:qualname`` ids.
+        diagnostics: graph-level diagnostics (unresolved imports, cycles, shared state...) plus
+            every file's diagnostics.
+        call_sites: number of call sites seen.
+        resolved_calls: call sites whose callee was named (first-party definition, stdlib,
+            third-party or builtin).
+        facts: per-module facts, by module name.
+        alias_roots: folders treated as added to ``sys.path``.
+        aliases: ``(module, canonical)`` for one file reached under two names.
+    """
+
+    modules: tuple[ModuleNode, ...]
+    imports: tuple[ModuleEdge, ...]
+    external: tuple[ModuleEdge, ...]
+    calls: tuple[CallEdge, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    call_sites: int
+    resolved_calls: int
+    facts: dict[str, FileFacts]
+    alias_roots: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def resolution_rate(self) -> float:
+        """Resolved call sites / all call sites, in [0, 1] (1.0 when there is no call)."""
+        return self.resolved_calls / self.call_sites if self.call_sites else 1.0
+
+    def module_names(self) -> tuple[str, ...]:
+        return tuple(m.name for m in self.modules)
+
+    def import_graph(self, kinds: Iterable[str] | None = None) -> nx.DiGraph:
+        """Directed module graph (networkx ``DiGraph``); edge attribute ``weight`` sums the
+        weights of the selected kinds (all kinds when ``None``); ``kinds`` lists them."""
+        import networkx as nx
+
+        wanted = set(kinds) if kinds is not None else None
+        g = nx.DiGraph()
+        g.add_nodes_from(m.name for m in self.modules)
+        for e in self.imports:
+            if wanted is not None and e.kind not in wanted:
+                continue
+            if g.has_edge(e.src, e.dst):
+                g[e.src][e.dst]["weight"] += e.weight
+                g[e.src][e.dst]["kinds"].add(e.kind)
+            else:
+                g.add_edge(e.src, e.dst, weight=e.weight, kinds={e.kind})
+        return g
+
+    def call_graph(self) -> nx.DiGraph:
+        """Directed call graph between ``module:qualname`` ids; ``count`` and ``kinds`` attrs."""
+        import networkx as nx
+
+        g = nx.DiGraph()
+        for e in self.calls:
+            if g.has_edge(e.src, e.dst):
+                g[e.src][e.dst]["count"] += e.count
+                g[e.src][e.dst]["kinds"].add(e.kind)
+            else:
+                g.add_edge(e.src, e.dst, count=e.count, kinds={e.kind})
+        return g
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``graph.json`` document (schema in docs/schema.md), JSON-ready and sorted."""
+        return {
+            "schema": "decompose.graph/1",
+            "modules": [
+                {"name": m.name, "path": m.path, "kind": m.kind, "status": m.status,
+                 "lines": m.lines}
+                for m in self.modules
+            ],
+            "imports": [_edge_json(e) for e in self.imports],
+            "external": [_edge_json(e) for e in self.external],
+            "calls": [
+                {"src": c.src, "dst": c.dst, "kind": c.kind, "line": c.line, "count": c.count}
+                for c in self.calls
+            ],
+            "diagnostics": [
+                {"path": d.path, "line": d.line, "column": d.column + 1, "code": d.code,
+                 "message": d.message, "severity": d.severity}
+                for d in self.diagnostics
+            ],
+            "aliases": [{"module": a, "canonical": b} for a, b in self.aliases],
+            "stats": {
+                "modules": len(self.modules),
+                "import_edges": len(self.imports),
+                "external_edges": len(self.external),
+                "call_edges": len(self.calls),
+                "call_sites": self.call_sites,
+                "resolved_call_sites": self.resolved_calls,
+                "resolution_rate": round(self.resolution_rate, 4),
+            },
+        }
+
+
+def _edge_json(e: ModuleEdge) -> dict[str, Any]:
+    return {"src": e.src, "dst": e.dst, "kind": e.kind, "line": e.line, "weight": e.weight,
+            "scope": e.scope, "confidence": e.confidence}
+
+
+class _Resolver:
+    """Resolves dotted references against all modules' definitions and bindings."""
+
+    def __init__(
+        self,
+        facts: dict[str, FileFacts],
+        first_party: set[str],
+        alias_prefixes: list[str],
+    ) -> None:
+        self.facts = facts
+        self.first_party = first_party
+        self.alias_prefixes = alias_prefixes
+        self.defs: dict[str, dict[str, Definition]] = {}
+        self.bindings: dict[str, dict[str, str]] = {}
+        self.stars: dict[str, list[str]] = {}
+        for name, f in facts.items():
+            self.defs[name] = {d.qualname: d for d in f.definitions}
+            b: dict[str, str] = {}
+            stars: list[str] = []
+            for imp in f.imports:
+                if imp.scope != "module" or imp.error or imp.kind == "dynamic":
+                    continue
+                if imp.name == "*":
+                    stars.append(imp.module)
+                elif imp.name is None:
+                    if imp.alias:
+                        b[imp.alias] = imp.module
+                    else:
+                        top = imp.module.split(".")[0]
+                        b.setdefault(top, top)
+                else:
+                    b[imp.alias or imp.name] = f"{imp.module}.{imp.name}"
+            self.bindings[name] = b
+            self.stars[name] = stars
+        self.cache: dict[str, Symbol | None] = {}
+
+    def module(self, dotted: str) -> str | None:
+        """Canonical first-party module for a dotted module name, or None."""
+        if dotted in self.facts:
+            return dotted
+        top = dotted.split(".")[0]
+        if top not in self.first_party:
+            for prefix in self.alias_prefixes:
+                cand = f"{prefix}.{dotted}"
+                if cand in self.facts:
+                    return cand
+        return None
+
+    def is_first_party(self, dotted: str) -> bool:
+        top = dotted.split(".")[0]
+        if top in self.first_party:
+            return True
+        return any(f"{p}.{top}" in self.facts for p in self.alias_prefixes)
+
+    def resolve(self, dotted: str, depth: int = 0) -> Symbol | None:
+        """Resolve a dotted reference; ``_EXTERNAL`` for stdlib/third-party, None when it looks
+        first-party but names nothing."""
+        if depth > _MAX_DEPTH:
+            return None
+        if depth == 0 and dotted in self.cache:
+            return self.cache[dotted]
+        result = self._resolve(dotted, depth)
+        if depth == 0:
+            self.cache[dotted] = result
+        return result
+
+    def _resolve(self, dotted: str, depth: int) -> Symbol | None:
+        segs = dotted.split(".")
+        if not segs or not segs[0] or segs[0].endswith("()"):
+            return None
+        limit = 0
+        while limit < len(segs) and not segs[limit].endswith("()"):
+            limit += 1
+        for i in range(min(limit, len(segs)), 0, -1):
+            mod = self.module(".".join(segs[:i]))
+            if mod is not None:
+                sym: Symbol | None = Symbol(mod, "", "module")
+                if limit < len(segs) and i == limit:
+                    pass
+                rest = segs[i:]
+                if limit == i and limit < len(segs):
+                    # "mod.X()" cannot happen at a module prefix boundary; handled below
+                    pass
+                return self._walk(sym, rest, depth)
+        if not self.is_first_party(segs[0]):
+            return _EXTERNAL
+        return None
+
+    def _walk(self, sym: Symbol | None, rest: list[str], depth: int) -> Symbol | None:
+        for seg in rest:
+            if sym is None:
+                return None
+            instance = seg.endswith("()")
+            name = seg[:-2] if instance else seg
+            if sym.kind == "variable":
+                d = sym.definition
+                if d is not None and d.returns:
+                    cls = self.resolve(d.returns, depth + 1)
+                    if cls is not None and cls.kind == "class":
+                        member = self.member(cls, name, depth + 1)
+                        if member is not None and member.kind in ("method", "function"):
+                            sym = member
+                            if instance:
+                                sym = self.instance_of(sym, depth + 1)
+                            continue
+                return sym
+            if sym is _EXTERNAL:
+                return _EXTERNAL
+            if sym.kind == "module":
+                sym = self.in_module(sym.module, name, depth + 1)
+            elif sym.kind == "class":
+                sym = self.member(sym, name, depth + 1)
+            elif sym.kind in ("function", "method"):
+                return None
+            if instance and sym is not None:
+                sym = self.instance_of(sym, depth + 1)
+        return sym
+
+    def instance_of(self, sym: Symbol, depth: int) -> Symbol | None:
+        """The class of ``sym()``: the class itself, or a function's annotated return type."""
+        if sym is _EXTERNAL or sym.kind == "class":
+            return sym
+        d = sym.definition
+        if sym.kind in ("function", "method") and d is not None and d.returns:
+            cls = self.resolve(d.returns, depth + 1)
+            if cls is not None and cls.kind == "class":
+                return cls
+            return _EXTERNAL if cls is _EXTERNAL else None
+        return None
+
+    def in_module(self, module: str, name: str, depth: int, seen: frozenset[str] = frozenset()
+                  ) -> Symbol | None:
+        if depth > _MAX_DEPTH or module in seen:
+            return None
+        d = self.defs.get(module, {}).get(name)
+        if d is not None:
+            return Symbol(module, name, d.kind, d)
+        sub = f"{module}.{name}"
+        if sub in self.facts:
+            return Symbol(sub, "", "module")
+        target = self.bindings.get(module, {}).get(name)
+        if target is not None and target != f"{module}.{name}":
+            return self.resolve(target, depth + 1)
+        for star in self.stars.get(module, []):
+            smod = self.module(star)
+            if smod is None:
+                continue
+            allowed = self.facts[smod].all_names
+            if allowed is not None and name not in allowed:
+                continue
+            if allowed is None and name.startswith("_"):
+                continue
+            found = self.in_module(smod, name, depth + 1, seen | {module})
+            if found is not None:
+                return found
+        return None
+
+    def member(self, cls: Symbol, name: str, depth: int,
+               seen: frozenset[str] = frozenset()) -> Symbol | None:
+        """Look ``name`` up on class ``cls`` and then its bases, depth-first left to right."""
+        if cls is _EXTERNAL:
+            return _EXTERNAL
+        if depth > _MAX_DEPTH or cls.id in seen:
+            return None
+        qual = f"{cls.qualname}.{name}"
+        d = self.defs.get(cls.module, {}).get(qual)
+        if d is not None:
+            return Symbol(cls.module, qual, d.kind, d)
+        bases = cls.definition.bases if cls.definition is not None else ()
+        external_base = False
+        for base in bases:
+            bsym = self.resolve(base, depth + 1)
+            if bsym is _EXTERNAL:
+                external_base = True
+                continue
+            if bsym is None or bsym.kind != "class":
+                continue
+            found = self.member(bsym, name, depth + 1, seen | {cls.id})
+            if found is not None:
+                return found
+        return _EXTERNAL if external_base else None
+
+
+def build_graph(
+    facts: Iterable[FileFacts],
+    first_party: Iterable[str] = (),
+    alias_roots: Iterable[str] = (),
+    aliases: Iterable[tuple[str, str]] = (),
+    extra_diagnostics: Iterable[Diagnostic] = (),
+) -> ProgramGraph:
+    """Build the module import graph and the call graph.
+
+    Args:
+        facts: one FileFacts per module (any order; the result is sorted).
+        first_party: top-level first-party names (default: from the facts' module names).
+        alias_roots: package folders added to ``sys.path`` (POSIX paths, e.g. ``label_app``).
+        aliases: ``(module, canonical)`` pairs for one file reached under two names.
+        extra_diagnostics: discovery diagnostics to carry into the graph's list.
+
+    Returns:
+        A :class:`ProgramGraph`. Never raises on odd input: problems become diagnostics.
+    """
+    by_module: dict[str, FileFacts] = {}
+    for f in facts:
+        by_module[f.source.module] = f
+    facts_map = dict(sorted(by_module.items()))
+    fp = set(first_party) or {
+        m.split(".")[0] for m, f in facts_map.items() if f.source.kind != "notebook"
+    }
+    diags: list[Diagnostic] = list(extra_diagnostics)
+    for f in facts_map.values():
+        diags.extend(f.diagnostics)
+
+    # Alias roots: explicit ones plus folders whose code inserts itself into sys.path.
+    prefixes: set[str] = set()
+    for r in alias_roots:
+        prefixes.add(r.replace("/", "."))
+    for m, f in facts_map.items():
+        if f.sys_path_hint and f.source.kind != "notebook":
+            pkg = m if f.source.is_package else m.rpartition(".")[0]
+            if pkg and pkg in facts_map and pkg not in prefixes:
+                prefixes.add(pkg)
+                diags.append(Diagnostic(
+                    f.source.relpath, 1, 0, "DEC014",
+                    f"this file adds its folder to sys.path: modules under {pkg} are also "
+                    f"importable without the '{pkg}.' prefix (treated as aliases)", "info"))
+    res = _Resolver(facts_map, fp, sorted(prefixes))
+
+    # ---- nodes (+ namespace packages that have no file)
+    nodes: dict[str, ModuleNode] = {}
+    real_lines: dict[str, int] = {}
+    alias_of = dict(aliases)
+    for m, f in facts_map.items():
+        lines = 0 if m in alias_of else f.lines
+        nodes[m] = ModuleNode(m, f.source.relpath, f.source.kind, f.status, lines)
+        real_lines[m] = lines
+    for m, f in facts_map.items():
+        if f.source.kind == "notebook":
+            continue
+        parts = m.split(".")
+        for i in range(1, len(parts)):
+            pkg = ".".join(parts[:i])
+            if pkg not in nodes:
+                path = f.source.relpath.rsplit("/", len(parts) - i)[0]
+                nodes[pkg] = ModuleNode(pkg, path, "namespace", "ok", 0)
+
+    # ---- module edges
+    edges: dict[tuple[str, str, str], list[Any]] = {}
+    ext: dict[tuple[str, str, str], list[Any]] = {}
+
+    def add(store: dict[tuple[str, str, str], list[Any]], src: str, dst: str, kind: str,
+            line: int, scope: str, confidence: str) -> None:
+        key = (src, dst, kind)
+        cur = store.get(key)
+        if cur is None:
+            store[key] = [line, 1, scope, confidence]
+        else:
+            cur[0] = min(cur[0], line)
+            cur[1] += 1
+            if scope == "module":
+                cur[2] = "module"
+            if confidence == "high":
+                cur[3] = "high"
+
+    unresolved_imports: list[tuple[FileFacts, int, int, str]] = []
+    for m, f in facts_map.items():
+        for imp in f.imports:
+            if imp.error or not imp.module:
+                continue
+            if imp.name is None or imp.name == "*":
+                target = imp.module
+            else:
+                sub = f"{imp.module}.{imp.name}"
+                target = sub if res.module(sub) is not None else imp.module
+            canon = res.module(target)
+            kind = imp.kind
+            if canon is None and res.is_first_party(target):
+                # A first-party name that is not a module: the longest existing prefix.
+                parts = target.split(".")
+                for i in range(len(parts) - 1, 0, -1):
+                    c = res.module(".".join(parts[:i]))
+                    if c is not None:
+                        canon = c
+                        break
+                if canon is None or (imp.name is None and imp.kind != "dynamic"):
+                    unresolved_imports.append((f, imp.line, imp.column, target))
+                    if canon is None:
+                        continue
+            if canon is None:
+                if imp.kind == "dynamic":
+                    continue  # a string that names nothing here is not evidence of a dependency
+                hint = _unresolved_hint(m, f, target, res)
+                if hint:
+                    diags.append(Diagnostic(f.source.relpath, imp.line, imp.column, "DEC005",
+                                            f"unresolved import `{target}` - hint: {hint}",
+                                            "warning"))
+                    continue
+                add(ext, m, target, kind, imp.line, imp.scope, imp.confidence)
+                continue
+            if canon == m:
+                continue
+            dst_node = nodes.get(canon)
+            if dst_node is not None and dst_node.kind == "stub" and kind == "import":
+                kind = "stub_only"
+            add(edges, m, canon, kind, imp.line, imp.scope, imp.confidence)
+            # Names handed on by a package __init__: attribute them to their defining module.
+            if imp.name is not None and imp.name != "*" and canon == res.module(imp.module):
+                sym = res.in_module(canon, imp.name, 0)
+                if sym is not None and sym is not _EXTERNAL and sym.module not in (canon, m):
+                    add(edges, m, sym.module, "reexport", imp.line, imp.scope, imp.confidence)
+    for f, line, col, target in unresolved_imports:
+        diags.append(Diagnostic(f.source.relpath, line, col, "DEC005",
+                                f"unresolved import `{target}`: no such first-party module",
+                                "warning"))
+
+    # parent_init: importing a.b.c runs a/__init__.py and a/b/__init__.py; so does being a.b.c.
+    runtime_targets: dict[str, set[str]] = defaultdict(set)
+    for (src, dst, kind) in edges:
+        if kind in RUNTIME_KINDS:
+            runtime_targets[src].add(dst)
+    for m, f in facts_map.items():
+        if f.source.kind == "notebook":
+            continue
+        direct = runtime_targets.get(m, set())
+        parents: set[str] = set()
+        for t in [m, *direct]:
+            parts = t.split(".")
+            for i in range(1, len(parts)):
+                pkg = ".".join(parts[:i])
+                node = nodes.get(pkg)
+                if node is not None and node.kind == "package" and pkg != m:
+                    parents.add(pkg)
+        for pkg in sorted(parents - direct):
+            add(edges, m, pkg, "parent_init", 0, "module", "high")
+
+    # ---- call graph
+    calls: dict[tuple[str, str, str], list[int]] = {}
+    call_sites = 0
+    resolved = 0
+    subclasses: dict[str, list[Symbol]] = defaultdict(list)
+    class_syms: dict[str, Symbol] = {}
+    for m, f in facts_map.items():
+        for d in f.definitions:
+            if d.kind == "class":
+                class_syms[f"{m}:{d.qualname}"] = Symbol(m, d.qualname, "class", d)
+    for cid, csym in sorted(class_syms.items()):
+        for base in csym.definition.bases if csym.definition else ():
+            b = res.resolve(base)
+            if b is not None and b is not _EXTERNAL and b.kind == "class":
+                subclasses[b.id].append(csym)
+
+    def add_call(src: str, dst: str, kind: str, line: int) -> None:
+        key = (src, dst, kind)
+        cur = calls.get(key)
+        if cur is None:
+            calls[key] = [line, 1]
+        else:
+            cur[0] = min(cur[0], line)
+            cur[1] += 1
+
+    state_access: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for m, f in facts_map.items():
+        call_sites += f.call_sites
+        resolved += f.call_sites - f.unresolved_calls
+        for r in f.references:
+            _reference(m, r, res, add_call, add, edges, subclasses, state_access, facts_map)
+            if r.hint in ("call", "inferred"):
+                sym = res.resolve(r.target)
+                if sym is None:
+                    resolved -= 1
+
+    # Shared mutable state written and read by different modules.
+    for vid, access in sorted(state_access.items()):
+        writers = sorted(access.get("writes", set()))
+        readers = sorted(access.get("reads", set()) - set(writers))
+        vmod, _, vname = vid.partition(":")
+        others = set(writers) | set(readers)
+        others.discard(vmod)
+        if writers and len(others) >= 2 and readers:
+            d = res.defs.get(vmod, {}).get(vname)
+            if d is not None and (d.mutable or d.returns):
+                diags.append(Diagnostic(
+                    facts_map[vmod].source.relpath, d.line, 0, "DEC015",
+                    f"mutable module-level object {vid} is written by {', '.join(writers)} and "
+                    f"read by {', '.join(readers)}: shared state if they land in different "
+                    "services", "info"))
+
+    import_edges = tuple(sorted(
+        ModuleEdge(s, d, k, v[0], v[1], v[2], v[3]) for (s, d, k), v in edges.items()
+    ))
+    external_edges = tuple(sorted(
+        ModuleEdge(s, d, k, v[0], v[1], v[2], v[3]) for (s, d, k), v in ext.items()
+    ))
+    call_edges = tuple(sorted(CallEdge(s, d, k, v[0], v[1]) for (s, d, k), v in calls.items()))
+
+    diags.extend(_cycle_diagnostics(import_edges, facts_map))
+    n_py = sum(1 for f in facts_map.values() if f.source.kind != "notebook")
+    if n_py > 1 and not any(e.kind in RUNTIME_KINDS for e in import_edges) and unresolved_imports:
+        f0 = unresolved_imports[0][0]
+        diags.append(Diagnostic(f0.source.relpath, 1, 0, "DEC020",
+                                "no first-party import edge was found although modules import "
+                                "first-party-looking names: check the source roots", "error"))
+    return ProgramGraph(
+        modules=tuple(sorted(nodes.values())),
+        imports=import_edges,
+        external=external_edges,
+        calls=call_edges,
+        diagnostics=tuple(sorted(set(diags))),
+        call_sites=call_sites,
+        resolved_calls=max(resolved, 0),
+        facts=facts_map,
+        alias_roots=tuple(sorted(prefixes)),
+        aliases=tuple(sorted(aliases)),
+    )
+
+
+def _reference(
+    m: str,
+    r: Reference,
+    res: _Resolver,
+    add_call: Any,
+    add_edge: Any,
+    edges: dict[tuple[str, str, str], list[Any]],
+    subclasses: dict[str, list[Symbol]],
+    state_access: dict[str, dict[str, set[str]]],
+    facts_map: dict[str, FileFacts],
+) -> None:
+    src = f"{m}:{r.src}"
+    hint = r.hint
+    if hint == "string":
+        target = r.target
+        canon = res.module(target) if res.is_first_party(target) else None
+        if canon is None and res.is_first_party(target):
+            sym = res.resolve(target)
+            if sym is not None and sym is not _EXTERNAL and sym.kind != "variable":
+                canon = sym.module
+        if canon is not None and canon != m and not canon.startswith(m + "."):
+            add_edge(edges, m, canon, "string_ref", r.line, "module", "low")
+        return
+    if hint == "django_model":
+        label, _, model = r.target.rpartition(".")
+        for cand in (f"{label}.models", label):
+            for mod in sorted(facts_map):
+                if mod == cand or mod.endswith("." + cand):
+                    sym = res.in_module(mod, model, 0)
+                    if sym is not None and sym is not _EXTERNAL and sym.kind == "class":
+                        if sym.module != m:
+                            add_edge(edges, m, sym.module, "string_ref", r.line, "module", "low")
+                        add_call(src, sym.id, "ref", r.line)
+                        return
+        return
+    sym = res.resolve(r.target)
+    if sym is None or sym is _EXTERNAL or sym.kind == "module":
+        return
+    kind: str | None = None
+    if hint in ("call", "inferred"):
+        kind = "reads" if sym.kind == "variable" else hint
+    elif hint == "load":
+        if sym.kind == "variable":
+            kind = "reads"
+        elif sym.definition is not None and any(
+            dd.split(".")[-1] in ("property", "cached_property") for dd in sym.definition.decorators
+        ):
+            kind = "call"
+        else:
+            kind = "ref"
+    elif hint == "store":
+        kind = "writes" if sym.kind == "variable" else None
+    elif hint == "decorates":
+        kind = "decorates" if sym.kind in ("function", "class", "method") else None
+    elif hint == "inherits":
+        kind = "inherits" if sym.kind == "class" else None
+    if kind is None:
+        return
+    add_call(src, sym.id, kind, r.line)
+    if kind in ("reads", "writes"):
+        state_access[sym.id][kind].add(m)
+    # dispatch: self.m() may reach overrides in subclasses of the receiver's class.
+    if hint == "call" and "()" in r.target and sym.kind == "method":
+        cls_qual, _, meth = sym.qualname.rpartition(".")
+        todo = list(subclasses.get(f"{sym.module}:{cls_qual}", []))
+        seen: set[str] = set()
+        while todo:
+            sub = todo.pop()
+            if sub.id in seen:
+                continue
+            seen.add(sub.id)
+            over = res.defs.get(sub.module, {}).get(f"{sub.qualname}.{meth}")
+            if over is not None:
+                add_call(src, f"{sub.module}:{sub.qualname}.{meth}", "dispatch", r.line)
+            todo.extend(subclasses.get(sub.id, []))
+
+
+def _unresolved_hint(m: str, f: FileFacts, target: str, res: _Resolver) -> str:
+    """A hint for an absolute import whose top-level name is not first-party but that looks
+    like it was meant to be (Python 2 implicit relative import, a folder that needs a root)."""
+    if target.split(".")[0] in sys.stdlib_module_names:
+        return ""
+    pkg = m if f.source.is_package else m.rpartition(".")[0]
+    if pkg and res.module(f"{pkg}.{target}") is not None:
+        return (f"sibling module {pkg}.{target} exists (Python-2 implicit relative import?)")
+    top = target.split(".")[0]
+    for mod in res.facts:
+        parts = mod.split(".")
+        if top in parts[1:]:
+            i = parts.index(top, 1)
+            folder = "/".join(parts[:i])
+            return f"unresolved, but folder {folder}/{top} exists - add source root {folder}?"
+    return ""
+
+
+def _cycle_diagnostics(edges: tuple[ModuleEdge, ...], facts: dict[str, FileFacts]
+                       ) -> list[Diagnostic]:
+    """DEC201 for import cycles that run at import time, DEC202 for cycles that exist only
+    through function-level (deferred) imports. Deterministic: members sorted."""
+    import networkx as nx
+
+    all_g = nx.DiGraph()
+    mod_g = nx.DiGraph()
+    for e in edges:
+        if e.kind not in RUNTIME_KINDS:
+            continue
+        all_g.add_edge(e.src, e.dst)
+        if e.scope == "module":
+            mod_g.add_edge(e.src, e.dst)
+    out: list[Diagnostic] = []
+    import_time = [sorted(c) for c in nx.strongly_connected_components(mod_g) if len(c) > 1]
+    import_time_sets = [set(c) for c in import_time]
+    for comp in sorted(import_time):
+        f = facts.get(comp[0])
+        path = f.source.relpath if f else comp[0]
+        out.append(Diagnostic(path, 1, 0, "DEC201",
+                              f"import cycle at import time among {len(comp)} modules: "
+                              + ", ".join(comp[:12]) + (" ..." if len(comp) > 12 else ""),
+                              "warning"))
+    for comp in sorted(sorted(c) for c in nx.strongly_connected_components(all_g) if len(c) > 1):
+        if set(comp) in import_time_sets:
+            continue
+        f = facts.get(comp[0])
+        path = f.source.relpath if f else comp[0]
+        out.append(Diagnostic(path, 1, 0, "DEC202",
+                              f"import cycle through function-level imports among {len(comp)} "
+                              "modules: " + ", ".join(comp[:12])
+                              + (" ..." if len(comp) > 12 else ""), "info"))
+    return out

@@ -1,0 +1,1185 @@
+"""Per-file fact extraction: imports, definitions and references, from CPython's ``ast``.
+
+``parse_file`` is pure and never raises: any problem with a file becomes a :class:`Diagnostic` in
+its :class:`FileFacts`, with as many facts as can still be recovered.
+
+Why ``ast`` and not libcst: measured on this machine kind (issue 9), ``ast.parse`` is the floor for
+a Python parser; libcst's parse costs 10-13x it and its scope/qualified-name metadata another ~10x.
+So names are resolved here from each module's own import bindings and definitions, walking the tree
+iteratively (a generated file of one long expression exhausts the recursion of a recursive visitor),
+and libcst is only used as a fallback that lowers syntax newer than the running interpreter
+(:mod:`decompose.lower`).
+
+Cross-file questions (is ``a.b`` a module? which file defines ``fit`` re-exported by ``trainer``?)
+are answered later by :mod:`decompose.graph`; references therefore carry dotted targets as the file
+spells them after its bindings are substituted, e.g. ``rk.rank`` -> ``app.retrieval.ranker.rank``.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import codecs
+import hashlib
+import io
+import json
+import re
+import sys
+import tokenize
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from decompose.model import Definition, Diagnostic, FileFacts, Import, Reference, SourceFile
+
+_BUILTINS = frozenset(dir(builtins))
+_DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+(:[A-Za-z_][\w.]*)?$")
+_HTTP_METHODS = {
+    "get": "GET",
+    "post": "POST",
+    "put": "PUT",
+    "patch": "PATCH",
+    "delete": "DELETE",
+    "head": "HEAD",
+    "options": "OPTIONS",
+    "route": "ANY",
+    "api_route": "ANY",
+    "websocket": "WS",
+}
+_DJANGO_FIELDS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
+_IMPORT_ERRORS = {
+    "ImportError",
+    "ModuleNotFoundError",
+    "Exception",
+    "BaseException",
+    "builtins.ImportError",
+    "builtins.ModuleNotFoundError",
+}
+_GUARD_NAMES = ("sys.version_info", "sys.platform", "platform.", "os.name", "sys.implementation")
+_TC_NAMES = {"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING", "TYPE_CHECKING"}
+# Kind priority when guards nest: the strongest wins.
+_KIND_RANK = {"import": 0, "guarded": 1, "optional": 2, "fallback": 3, "type_checking": 4}
+_MAX_STRING_REFS = 2000
+
+
+@dataclass(slots=True)
+class _Scope:
+    """A function, lambda, class or module scope during the walk."""
+
+    qualname: str  # "<module>" for module scope
+    kind: str  # module | function | class
+    locals: dict[str, str | None] = field(default_factory=dict)  # name -> type target or None
+    cls: str = ""  # enclosing class qualname for methods
+    parent: _Scope | None = None
+    globals_: set[str] = field(default_factory=set)
+    self_name: str = ""  # first parameter of a method (self / cls)
+
+
+def _read_source(data: bytes) -> tuple[str, str, int, int]:
+    """Decode bytes per PEP 263 / BOM. Returns (text, error, line, col); error is "" when clean.
+
+    Undecodable bytes are replaced (U+FFFD) so that facts can still be recovered.
+    """
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:  # unknown codec in the coding declaration
+        return data.decode("utf-8", "replace"), f"bad encoding declaration: {exc}", 1, 0
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding)
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        return text, "", 0, 0
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1)
+        text = data.decode(encoding, "replace")
+        if text.startswith("\ufeff"):
+            text = text[1:]
+        msg = f"cannot decode as {encoding}: byte 0x{data[exc.start]:02x}"
+        return text, msg, line, col
+
+
+def _notebook_source(data: bytes) -> tuple[str, list[tuple[int, int]], str]:
+    """Join a notebook's code cells. Magics (``%``), shell lines (``!``) and help (``?``) are
+    blanked so that line numbers are kept. Returns (source, [(first line, cell number)], error)."""
+    try:
+        nb = json.loads(data.decode("utf-8", "replace"))
+        cells = nb.get("cells", []) if isinstance(nb, dict) else []
+        if not isinstance(cells, list):
+            raise ValueError("cells is not a list")
+    except (ValueError, AttributeError) as exc:
+        return "", [], f"not a valid notebook: {exc}"
+    parts: list[str] = []
+    starts: list[tuple[int, int]] = []
+    line = 1
+    for number, cell in enumerate(cells, start=1):
+        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        if isinstance(src, list):
+            src = "".join(s for s in src if isinstance(s, str))
+        if not isinstance(src, str):
+            continue
+        lines = src.splitlines()
+        if lines and lines[0].lstrip().startswith("%%"):
+            lines = [""] * len(lines)  # cell magic: the cell is not Python
+        cleaned = [
+            "" if ln.lstrip().startswith(("%", "!", "?")) or ln.rstrip().endswith("?") else ln
+            for ln in lines
+        ]
+        starts.append((line, number))
+        parts.append("\n".join(cleaned) + "\n")
+        line += len(cleaned)
+    return "".join(parts), starts, ""
+
+
+_RECOVER = re.compile(r"^\s*(?:from\s+(\.*[\w.]*)\s+c?import\s+(.+)|c?import\s+(.+))$")
+
+
+def _scan_imports(text: str, module: str, is_package: bool) -> list[Import]:
+    """Line-based recovery of import statements for files that do not parse (Python 2 code,
+    merge conflicts, Cython). Every result has confidence ``low``."""
+    out: list[Import] = []
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].rstrip()
+        m = _RECOVER.match(line)
+        if not m:
+            continue
+        if m.group(3) is not None:
+            for part in m.group(3).split(","):
+                words = part.split()
+                if not words or not _is_dotted(words[0]):
+                    continue
+                alias = words[2] if len(words) == 3 and words[1] == "as" else None
+                out.append(Import(lineno, 0, words[0], None, alias, 0, confidence="low"))
+        else:
+            target = m.group(1)
+            level = len(target) - len(target.lstrip("."))
+            base, err = _absolute(target.lstrip("."), level, module, is_package)
+            names = m.group(2).strip().strip("()")
+            for part in names.split(","):
+                words = part.split()
+                if not words:
+                    continue
+                if words[0] != "*" and not words[0].isidentifier():
+                    continue
+                alias = words[2] if len(words) == 3 and words[1] == "as" else None
+                out.append(
+                    Import(lineno, 0, base, words[0], alias, level, confidence="low", error=err)
+                )
+    return out
+
+
+def _is_dotted(s: str) -> bool:
+    return all(p.isidentifier() for p in s.split("."))
+
+
+def _absolute(name: str, level: int, module: str, is_package: bool) -> tuple[str, str]:
+    """Resolve a relative import against ``module``. Returns (absolute name, error)."""
+    if level == 0:
+        return name, ""
+    parts = module.split(".") if _is_dotted(module) else []
+    package = parts if is_package else parts[:-1]
+    if level - 1 > len(package) - 1 or not package:
+        return "", "relative import beyond top-level package"
+    base = package[: len(package) - (level - 1)]
+    if name:
+        base = base + name.split(".")
+    return ".".join(base), ""
+
+
+def _target_of(node: ast.expr) -> str | None:
+    """Dotted text of a Name/Attribute chain (``a.b.c``), else None. Iterative."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+class _Extractor:
+    """One pass over one module's tree. Use :func:`parse_file`, not this class."""
+
+    def __init__(self, source: SourceFile, cells: list[tuple[int, int]] | None = None) -> None:
+        self.src = source
+        self.module = source.module
+        self.imports: list[Import] = []
+        self.defs: list[Definition] = []
+        self.refs: list[Reference] = []
+        self.diags: list[Diagnostic] = []
+        self.bindings: dict[str, str] = {}  # module-level name -> dotted target
+        self.module_defs: set[str] = set()
+        self.constants: dict[str, tuple[str, ...]] = {}  # module-level string constants
+        self.all_names: list[str] | None = None
+        self.call_sites = 0
+        self.unresolved = 0
+        self.sys_path_hint = False
+        self.string_refs = 0
+        self.cells = cells
+        self.class_bases: dict[str, str] = {}  # class qualname -> first base target
+
+    # ----------------------------------------------------------------- helpers
+    def diag(self, node: ast.AST | int, code: str, message: str, severity: str = "warning") -> None:
+        if isinstance(node, int):
+            line, col = node, 0
+        else:
+            line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
+        self.diags.append(Diagnostic(self.src.relpath, line, col, code, message, severity))
+
+    def scope_name(self, scope: _Scope, line: int) -> str:
+        if scope.kind == "module" and self.cells is not None:
+            cell = 0
+            for start, number in self.cells:
+                if start <= line:
+                    cell = number
+            return f"<cell {cell}>"
+        return scope.qualname
+
+    def ref(self, scope: _Scope, node: ast.AST, target: str, hint: str) -> None:
+        line = getattr(node, "lineno", 1)
+        self.refs.append(
+            Reference(line, getattr(node, "col_offset", 0), self.scope_name(scope, line), target, hint)
+        )
+
+    def lookup(self, name: str, scope: _Scope | None) -> tuple[str | None, bool]:
+        """Resolve a bare name. Returns (dotted target or None, is_local_typed)."""
+        s = scope
+        while s is not None and s.kind != "module":
+            if name in s.globals_:
+                break
+            if s.kind != "class" and name in s.locals:
+                typ = s.locals[name]
+                return typ, typ is not None and "()" in typ
+            s = s.parent
+        if name in self.bindings:
+            return self.bindings[name], False
+        if name in self.module_defs:
+            return f"{self.module}.{name}", False
+        if name in _BUILTINS:
+            return None, False
+        return f"{self.module}.{name}", False  # maybe from a star import; the graph decides
+
+    def resolve(self, node: ast.expr, scope: _Scope) -> tuple[str | None, bool, ast.expr | None]:
+        """Dotted target of an expression used as callee or value.
+
+        Returns (target, inferred, base) where ``base`` is a sub-expression still to visit (a call
+        or subscript at the root of an attribute chain)."""
+        attrs: list[str] = []
+        cur = node
+        while isinstance(cur, ast.Attribute):
+            attrs.append(cur.attr)
+            cur = cur.value
+        attrs.reverse()
+        if isinstance(cur, ast.Name):
+            head, inferred = self.lookup(cur.id, scope)
+            if head is None:
+                return None, False, None
+            return ".".join([head, *attrs]), inferred, None
+        if isinstance(cur, ast.Call):
+            if isinstance(cur.func, ast.Name) and cur.func.id == "super" and scope.cls:
+                base = self.class_bases.get(scope.cls)
+                if base:
+                    return ".".join([base + "()", *attrs]), False, cur
+                return None, False, cur
+            inner, _, _ = self.resolve(cur.func, scope)
+            if inner is None or not attrs:
+                return None, False, cur
+            return ".".join([inner + "()", *attrs]), True, cur
+        return None, False, cur
+
+    def annotation(self, node: ast.expr | None, scope: _Scope) -> str:
+        """Dotted class named by an annotation: X, mod.X, 'X', Optional[X], X | None."""
+        todo = [node] if node is not None else []
+        seen = 0
+        while todo and seen < 20:
+            seen += 1
+            n = todo.pop(0)
+            if n is None:
+                continue
+            if isinstance(n, ast.Constant) and isinstance(n.value, str):
+                try:
+                    todo.append(ast.parse(n.value.strip(), mode="eval").body)
+                except (SyntaxError, ValueError, RecursionError, MemoryError):
+                    pass
+                continue
+            if isinstance(n, ast.BinOp):
+                todo.extend([n.left, n.right])
+                continue
+            if isinstance(n, ast.Subscript):
+                outer = _target_of(n.value) or ""
+                if outer.split(".")[-1] in ("Optional", "Annotated", "Union", "Type"):
+                    sl = n.slice
+                    todo.extend(sl.elts if isinstance(sl, ast.Tuple) else [sl])
+                continue
+            if isinstance(n, (ast.Name, ast.Attribute)):
+                text = _target_of(n)
+                if text is None or text == "None":
+                    continue
+                t, _, _ = self.resolve(n, scope)
+                if t:
+                    return t
+        return ""
+
+    # ----------------------------------------------------------------- imports
+    def add_import(
+        self, node: ast.AST, imp: Import, scope: _Scope, bind: tuple[str, str] | None
+    ) -> None:
+        self.imports.append(imp)
+        if imp.error:
+            self.diag(node, "DEC004", f"{imp.error}: no edge", "warning")
+            return
+        if bind is None:
+            return
+        name, target = bind
+        if scope.kind == "module" or name in scope.globals_:
+            self.bindings[name] = target
+        elif scope.kind != "class":
+            scope.locals[name] = target  # a function-level import binds a dotted target
+
+    def visit_import(self, node: ast.Import, scope: _Scope, kind: str) -> None:
+        for alias in node.names:
+            name = alias.name
+            sc = "module" if scope.kind == "module" else scope.kind
+            imp = Import(node.lineno, node.col_offset, name, None, alias.asname, 0, kind, sc)
+            if alias.asname:
+                bind = (alias.asname, name)
+            else:
+                top = name.split(".")[0]
+                bind = (top, top)
+            self.add_import(node, imp, scope, bind)
+
+    def visit_import_from(self, node: ast.ImportFrom, scope: _Scope, kind: str) -> None:
+        base, err = _absolute(node.module or "", node.level, self.module, self.src.is_package)
+        sc = "module" if scope.kind == "module" else scope.kind
+        for alias in node.names:
+            imp = Import(
+                node.lineno,
+                node.col_offset,
+                base,
+                alias.name,
+                alias.asname,
+                node.level,
+                kind,
+                sc,
+                error=err,
+            )
+            bind = None
+            if alias.name != "*" and base:
+                bind = (alias.asname or alias.name, f"{base}.{alias.name}")
+            self.add_import(node, imp, scope, bind)
+
+    def dynamic_import(self, node: ast.Call, scope: _Scope, fn: str) -> None:
+        if not node.args:
+            return
+        arg = node.args[0]
+        package = ""
+        for kw in node.keywords:
+            if kw.arg == "package" and isinstance(kw.value, ast.Constant):
+                package = str(kw.value.value)
+        if fn == "importlib.import_module" and len(node.args) > 1:
+            a1 = node.args[1]
+            if isinstance(a1, ast.Constant) and isinstance(a1.value, str):
+                package = a1.value
+        names: tuple[str, ...] = ()
+        confidence = "high"
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            names = (arg.value,)
+        elif isinstance(arg, ast.Name) and arg.id in self.constants:
+            names, confidence = self.constants[arg.id], "low"
+        elif (
+            isinstance(arg, ast.Subscript)
+            and isinstance(arg.value, ast.Name)
+            and arg.value.id in self.constants
+        ):
+            names, confidence = self.constants[arg.value.id], "low"
+        elif isinstance(arg, (ast.JoinedStr, ast.BinOp)):
+            prefix = ""
+            if isinstance(arg, ast.JoinedStr):
+                for part in arg.values:
+                    if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                        prefix += part.value
+                    else:
+                        break
+            elif isinstance(arg.left, ast.Constant) and isinstance(arg.left.value, str):
+                prefix = arg.left.value
+            pattern = (prefix + "*") if prefix else "<unknown>"
+            self.diag(
+                node,
+                "DEC009",
+                f"dynamic import with non-literal name in {self.scope_name(scope, node.lineno)}:"
+                f" candidates {pattern} (not drawn as edges)",
+                "info",
+            )
+            return
+        else:
+            self.diag(node, "DEC009", "dynamic import with a computed name (no edge)", "info")
+            return
+        sc = "module" if scope.kind == "module" else "function"
+        for name in names:
+            if not isinstance(name, str) or not name:
+                continue
+            level = len(name) - len(name.lstrip("."))
+            mod = name.lstrip(".")
+            if level:
+                if not package:
+                    continue
+                parts = package.split(".")
+                if level - 1 >= len(parts):
+                    continue
+                mod = ".".join(parts[: len(parts) - (level - 1)] + ([mod] if mod else []))
+            if not _is_dotted(mod):
+                continue
+            self.imports.append(
+                Import(node.lineno, node.col_offset, mod, None, None, 0, "dynamic", sc, confidence)
+            )
+
+    # ----------------------------------------------------------------- guards
+    def guard_kind(self, test: ast.expr, scope: _Scope) -> str | None:
+        """'type_checking' for TYPE_CHECKING guards (any spelling), 'guarded' for version and
+        platform conditions, else None."""
+        node = test
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            node = node.operand
+        text = _target_of(node)
+        if text is not None:
+            resolved, _, _ = self.resolve(node, scope)
+            if text in _TC_NAMES or (resolved or "") in _TC_NAMES or text.endswith(
+                "TYPE_CHECKING"
+            ):
+                return "type_checking"
+        for sub in ast.walk(test) if _small(test) else ():
+            t = _target_of(sub) if isinstance(sub, (ast.Attribute, ast.Name)) else None
+            if t and (t.startswith(_GUARD_NAMES) or t in ("PY2", "PY3", "IS_WINDOWS", "WINDOWS")):
+                return "guarded"
+            if isinstance(sub, ast.Attribute):
+                r, _, _ = self.resolve(sub, scope)
+                if r and r.startswith(_GUARD_NAMES):
+                    return "guarded"
+        return None
+
+    # ----------------------------------------------------------------- definitions
+    def decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
+                   scope: _Scope) -> tuple[tuple[str, ...], tuple[str, str] | None]:
+        out: list[str] = []
+        route: tuple[str, str] | None = None
+        for dec in node.decorator_list:
+            fn = dec.func if isinstance(dec, ast.Call) else dec
+            text = _target_of(fn) or ""
+            target, _, _ = self.resolve(fn, scope)
+            out.append(target or text)
+            if isinstance(dec, ast.Call) and isinstance(fn, ast.Attribute):
+                method = _HTTP_METHODS.get(fn.attr)
+                if method and dec.args and isinstance(dec.args[0], ast.Constant):
+                    path = dec.args[0].value
+                    if isinstance(path, str):
+                        if method == "ANY":
+                            for kw in dec.keywords:
+                                if kw.arg == "methods" and isinstance(kw.value, (ast.List, ast.Tuple)):
+                                    vals = [
+                                        e.value for e in kw.value.elts
+                                        if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                                    ]
+                                    if vals:
+                                        method = str(vals[0]).upper()
+                        route = (method, path)
+        return tuple(out), route
+
+    # ----------------------------------------------------------------- main walk
+    def run(self, tree: ast.Module) -> None:
+        self.prescan(tree)
+        root = _Scope("<module>", "module")
+        stack: list[tuple[ast.AST, _Scope, str, str]] = [
+            (stmt, root, "import", "load") for stmt in reversed(tree.body)
+        ]
+        while stack:
+            node, scope, kind, mode = stack.pop()
+            self.step(node, scope, kind, mode, stack)
+
+    def prescan(self, tree: ast.Module) -> None:
+        """Collect module-level names, string constants and ``__all__`` before the walk, so that
+        functions defined above a constant still see it."""
+        for stmt in _flat_module_body(tree.body):
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.module_defs.add(stmt.name)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                value = stmt.value
+                for t in targets:
+                    for name in _names_in_target(t):
+                        self.module_defs.add(name)
+                        strings = _string_values(value)
+                        if strings:
+                            self.constants[name] = strings
+                        if name == "__all__" and isinstance(value, (ast.List, ast.Tuple)):
+                            vals = [
+                                e.value for e in value.elts
+                                if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                            ]
+                            if isinstance(stmt, ast.AugAssign) and self.all_names is not None:
+                                self.all_names.extend(vals)
+                            else:
+                                self.all_names = vals
+
+    def step(
+        self,
+        node: ast.AST,
+        scope: _Scope,
+        kind: str,
+        mode: str,
+        stack: list[tuple[ast.AST, _Scope, str, str]],
+    ) -> None:
+        push = stack.append
+        t = type(node)
+        if t is ast.Import:
+            assert isinstance(node, ast.Import)
+            self.visit_import(node, scope, kind)
+        elif t is ast.ImportFrom:
+            assert isinstance(node, ast.ImportFrom)
+            self.visit_import_from(node, scope, kind)
+        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+            assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            self.visit_function(node, scope, kind, stack)
+        elif t is ast.ClassDef:
+            assert isinstance(node, ast.ClassDef)
+            self.visit_class(node, scope, kind, stack)
+        elif t is ast.Lambda:
+            assert isinstance(node, ast.Lambda)
+            inner = _Scope(f"{scope.qualname}.<lambda>" if scope.kind != "module" else "<lambda>",
+                           "function", parent=scope, cls=scope.cls)
+            if scope.kind == "module" and self.cells is not None:
+                inner.qualname = f"{self.scope_name(scope, node.lineno)}.<lambda>"
+            for a in _all_args(node.args):
+                inner.locals[a.arg] = None
+            for d in reversed(node.args.defaults + [d for d in node.args.kw_defaults if d]):
+                push((d, scope, kind, "load"))
+            push((node.body, inner, kind, "load"))
+        elif t is ast.If:
+            assert isinstance(node, ast.If)
+            guard = self.guard_kind(node.test, scope)
+            body_kind = _stronger(kind, guard) if guard else kind
+            else_kind = kind
+            if guard == "guarded":
+                else_kind = _stronger(kind, "guarded")
+            for s in reversed(node.orelse):
+                push((s, scope, else_kind, "load"))
+            for s in reversed(node.body):
+                push((s, scope, body_kind, "load"))
+            push((node.test, scope, kind, "load"))
+        elif t is ast.Try or t is getattr(ast, "TryStar", None):
+            assert isinstance(node, ast.Try)
+            catches = any(self.catches_import_error(h, scope) for h in node.handlers)
+            for s in reversed(node.finalbody):
+                push((s, scope, kind, "load"))
+            for s in reversed(node.orelse):
+                push((s, scope, kind, "load"))
+            for h in reversed(node.handlers):
+                hk = _stronger(kind, "fallback") if catches else kind
+                if h.name and scope.kind != "module":
+                    scope.locals[h.name] = None
+                for s in reversed(h.body):
+                    push((s, scope, hk, "load"))
+            bk = _stronger(kind, "optional") if catches else kind
+            for s in reversed(node.body):
+                push((s, scope, bk, "load"))
+        elif t is ast.Assign or t is ast.AnnAssign or t is ast.AugAssign:
+            self.visit_assign(node, scope, kind, stack)
+        elif t is ast.Global or t is ast.Nonlocal:
+            assert isinstance(node, (ast.Global, ast.Nonlocal))
+            if t is ast.Global:
+                scope.globals_.update(node.names)
+        elif t is ast.Call:
+            assert isinstance(node, ast.Call)
+            self.visit_call(node, scope, kind, stack)
+        elif t is ast.Name:
+            assert isinstance(node, ast.Name)
+            self.visit_name(node, scope, mode)
+        elif t is ast.Attribute or t is ast.Subscript:
+            self.visit_access(node, scope, kind, mode, stack)
+        elif t is ast.Constant:
+            assert isinstance(node, ast.Constant)
+            v = node.value
+            if (
+                isinstance(v, str)
+                and 3 < len(v) < 200
+                and self.string_refs < _MAX_STRING_REFS
+                and _DOTTED.match(v)
+            ):
+                self.string_refs += 1
+                self.ref(scope, node, v.replace(":", "."), "string")
+        elif t in (ast.For, ast.AsyncFor, ast.comprehension):
+            target = node.target  # type: ignore[attr-defined]
+            if scope.kind != "module":
+                for name in _names_in_target(target):
+                    scope.locals[name] = None
+            self.push_children(node, scope, kind, stack, skip=("target",))
+            push((target, scope, kind, "store"))
+        elif t in (ast.With, ast.AsyncWith):
+            for item in node.items:  # type: ignore[attr-defined]
+                if item.optional_vars is not None and scope.kind != "module":
+                    for name in _names_in_target(item.optional_vars):
+                        scope.locals[name] = None
+            self.push_children(node, scope, kind, stack)
+        elif t is ast.NamedExpr:
+            assert isinstance(node, ast.NamedExpr)
+            if scope.kind != "module" and isinstance(node.target, ast.Name):
+                scope.locals[node.target.id] = None
+            push((node.value, scope, kind, "load"))
+        elif t in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
+            # Comprehension variables are local to the comprehension; approximate with the
+            # enclosing function scope (module scope gets a throwaway one).
+            inner = scope
+            if scope.kind == "module":
+                inner = _Scope(scope.qualname, "function", parent=scope, cls=scope.cls)
+                inner.qualname = "<module>"
+            for gen in reversed(node.generators):  # type: ignore[attr-defined]
+                for name in _names_in_target(gen.target):
+                    inner.locals[name] = None
+            self.push_children(node, inner, kind, stack)
+        elif t is ast.ExceptHandler:
+            self.push_children(node, scope, kind, stack)
+        elif t is ast.Delete:
+            assert isinstance(node, ast.Delete)
+            for tgt in reversed(node.targets):
+                push((tgt, scope, kind, "store"))
+        else:
+            self.push_children(node, scope, kind, stack)
+
+    def push_children(
+        self,
+        node: ast.AST,
+        scope: _Scope,
+        kind: str,
+        stack: list[tuple[ast.AST, _Scope, str, str]],
+        skip: tuple[str, ...] = (),
+    ) -> None:
+        children: list[ast.AST] = []
+        for fname, value in ast.iter_fields(node):
+            if fname in skip:
+                continue
+            if isinstance(value, ast.AST):
+                if not isinstance(value, (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop,
+                                          ast.boolop)):
+                    children.append(value)
+            elif isinstance(value, list):
+                children.extend(v for v in value if isinstance(v, ast.AST))
+        for child in reversed(children):
+            stack.append((child, scope, kind, "load"))
+
+    def catches_import_error(self, handler: ast.ExceptHandler, scope: _Scope) -> bool:
+        if handler.type is None:
+            return True
+        types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        for ty in types:
+            text = _target_of(ty) or ""
+            if text in _IMPORT_ERRORS or text.split(".")[-1] in _IMPORT_ERRORS:
+                return True
+        return False
+
+    def visit_function(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef,
+        scope: _Scope,
+        kind: str,
+        stack: list[tuple[ast.AST, _Scope, str, str]],
+    ) -> None:
+        qual = node.name if scope.kind == "module" else f"{scope.qualname}.{node.name}"
+        in_class = scope.kind == "class"
+        decorators, route = self.decorators(node, scope)
+        args = _all_args(node.args)
+        inner = _Scope(qual, "function", parent=scope, cls=scope.qualname if in_class else scope.cls)
+        annotations: list[tuple[str, str]] = []
+        static = any(d.split(".")[-1] == "staticmethod" for d in decorators)
+        classmethod_ = any(d.split(".")[-1] == "classmethod" for d in decorators)
+        for i, a in enumerate(args):
+            ann = self.annotation(a.annotation, scope) if a.annotation is not None else ""
+            if ann:
+                annotations.append((a.arg, ann))
+                inner.locals[a.arg] = ann + "()"
+            else:
+                inner.locals[a.arg] = None
+            if i == 0 and in_class and not static:
+                cls_target = f"{self.module}.{scope.qualname}"
+                inner.locals[a.arg] = cls_target if classmethod_ else cls_target + "()"
+                inner.self_name = a.arg
+        returns = self.annotation(node.returns, scope) if node.returns is not None else ""
+        self.defs.append(
+            Definition(
+                qual,
+                "method" if in_class else "function",
+                node.lineno,
+                getattr(node, "end_lineno", node.lineno) or node.lineno,
+                returns=returns,
+                decorators=decorators,
+                params=tuple(a.arg for a in args),
+                annotations=tuple(annotations),
+                is_async=isinstance(node, ast.AsyncFunctionDef),
+                route=route,
+            )
+        )
+        if scope.kind != "module" and not in_class:
+            scope.locals[node.name] = None
+        for dec in node.decorator_list:
+            fn = dec.func if isinstance(dec, ast.Call) else dec
+            target, _, _ = self.resolve(fn, scope)
+            if target:
+                self.refs.append(Reference(dec.lineno, dec.col_offset, qual, target, "decorates"))
+        push = stack.append
+        for s in reversed(node.body):
+            push((s, inner, kind, "load"))
+        # Decorator arguments, defaults and annotations are evaluated in the enclosing scope.
+        for dec in reversed(node.decorator_list):
+            if isinstance(dec, ast.Call):
+                for a_ in reversed([*dec.args, *(k.value for k in dec.keywords)]):
+                    push((a_, scope, kind, "load"))
+        for d in reversed([*node.args.defaults, *(d for d in node.args.kw_defaults if d)]):
+            push((d, scope, kind, "load"))
+
+    def visit_class(
+        self,
+        node: ast.ClassDef,
+        scope: _Scope,
+        kind: str,
+        stack: list[tuple[ast.AST, _Scope, str, str]],
+    ) -> None:
+        qual = node.name if scope.kind == "module" else f"{scope.qualname}.{node.name}"
+        decorators, _ = self.decorators(node, scope)
+        bases: list[str] = []
+        for b in node.bases:
+            target, _, _ = self.resolve(b, scope)
+            if target:
+                bases.append(target)
+                self.refs.append(Reference(b.lineno, b.col_offset, qual, target, "inherits"))
+        if bases:
+            self.class_bases[qual] = bases[0]
+        self.defs.append(
+            Definition(
+                qual,
+                "class",
+                node.lineno,
+                getattr(node, "end_lineno", node.lineno) or node.lineno,
+                bases=tuple(bases),
+                decorators=decorators,
+            )
+        )
+        for dec in node.decorator_list:
+            fn = dec.func if isinstance(dec, ast.Call) else dec
+            target, _, _ = self.resolve(fn, scope)
+            if target:
+                self.refs.append(Reference(dec.lineno, dec.col_offset, qual, target, "decorates"))
+        if scope.kind != "module" and scope.kind != "class":
+            scope.locals[node.name] = None
+        inner = _Scope(qual, "class", parent=scope, cls=qual)
+        for s in reversed(node.body):
+            stack.append((s, inner, kind, "load"))
+        for kw in reversed(node.keywords):
+            stack.append((kw.value, scope, kind, "load"))
+
+    def visit_assign(
+        self,
+        node: ast.AST,
+        scope: _Scope,
+        kind: str,
+        stack: list[tuple[ast.AST, _Scope, str, str]],
+    ) -> None:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets, value = [node.target], node.value
+        else:  # pragma: no cover
+            return
+        typ: str | None = None
+        if isinstance(value, ast.Call):
+            callee, _, _ = self.resolve(value.func, scope)
+            if callee:
+                typ = callee + "()"
+        if isinstance(node, ast.AnnAssign):
+            ann = self.annotation(node.annotation, scope)
+            if ann:
+                typ = ann + "()"
+        for tgt in targets:
+            if isinstance(tgt, ast.Name):
+                name = tgt.id
+                if scope.kind == "module" or name in scope.globals_:
+                    if scope.kind == "module":
+                        mutable = isinstance(
+                            value,
+                            (ast.Call, ast.Dict, ast.List, ast.Set, ast.ListComp, ast.DictComp,
+                             ast.SetComp),
+                        )
+                        if not any(d.qualname == name and d.kind == "variable" for d in
+                                   self.defs[-3:]):
+                            self.defs.append(
+                                Definition(name, "variable", node.lineno,  # type: ignore[attr-defined]
+                                           getattr(node, "end_lineno", None) or node.lineno,  # type: ignore[attr-defined]
+                                           returns=typ[:-2] if typ else "", mutable=mutable)
+                            )
+                        self.bindings.pop(name, None)
+                    else:
+                        self.ref(scope, tgt, f"{self.module}.{name}", "store")
+                elif scope.kind == "class":
+                    pass
+                else:
+                    if isinstance(node, ast.AugAssign):
+                        pass
+                    scope.locals[name] = typ
+            else:
+                stack.append((tgt, scope, kind, "store"))
+        if isinstance(node, ast.AnnAssign):
+            # Annotations are not evaluated at run time here; skip them (a type-only use).
+            pass
+        if value is not None:
+            stack.append((value, scope, kind, "load"))
+
+    def visit_call(
+        self,
+        node: ast.Call,
+        scope: _Scope,
+        kind: str,
+        stack: list[tuple[ast.AST, _Scope, str, str]],
+    ) -> None:
+        self.call_sites += 1
+        target, inferred, base = self.resolve(node.func, scope)
+        if target is None and isinstance(node.func, ast.Name) and node.func.id in _BUILTINS:
+            if node.func.id == "__import__" and not self.shadowed(node.func.id, scope):
+                self.dynamic_import(node, scope, "__import__")
+        elif target is None:
+            self.unresolved += 1
+        else:
+            if target in ("importlib.import_module",) or target.endswith(".import_module") and (
+                target.startswith("importlib")
+            ):
+                self.dynamic_import(node, scope, "importlib.import_module")
+            elif target == "sys.path.insert" or target == "sys.path.append":
+                self.sys_path_hint = True
+            last = target.rsplit(".", 1)[-1]
+            if last in _DJANGO_FIELDS and node.args:
+                a0 = node.args[0]
+                if isinstance(a0, ast.Constant) and isinstance(a0.value, str) and "." in a0.value:
+                    self.ref(scope, a0, a0.value, "django_model")
+            elif last == "get_model" and len(node.args) >= 2:
+                a0, a1 = node.args[0], node.args[1]
+                if all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in (a0, a1)):
+                    self.ref(scope, a0, f"{a0.value}.{a1.value}", "django_model")  # type: ignore[attr-defined]
+            hint = "call"
+            if inferred and "()" in target and not self.through_self(node.func, scope):
+                hint = "inferred"
+            self.ref(scope, node, target, hint)
+        push = stack.append
+        for kw in reversed(node.keywords):
+            push((kw.value, scope, kind, "load"))
+        for a in reversed(node.args):
+            push((a, scope, kind, "load"))
+        if base is not None:
+            if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "super":
+                pass
+            else:
+                push((base, scope, kind, "load"))
+        elif target is None and not isinstance(node.func, (ast.Name, ast.Attribute)):
+            push((node.func, scope, kind, "load"))
+        elif target is None and isinstance(node.func, ast.Attribute):
+            push((node.func.value, scope, kind, "load_base"))
+
+    def through_self(self, func: ast.expr, scope: _Scope) -> bool:
+        """True when a callee chain starts at the enclosing method's ``self``/``cls`` or at
+        ``super()``."""
+        root = func
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Call):
+            return isinstance(root.func, ast.Name) and root.func.id == "super"
+        if not isinstance(root, ast.Name):
+            return False
+        s: _Scope | None = scope
+        while s is not None:
+            if s.self_name:
+                return root.id == s.self_name
+            s = s.parent
+        return False
+
+    def shadowed(self, name: str, scope: _Scope) -> bool:
+        s: _Scope | None = scope
+        while s is not None:
+            if name in s.locals:
+                return True
+            s = s.parent
+        return name in self.bindings or name in self.module_defs
+
+    def visit_name(self, node: ast.Name, scope: _Scope, mode: str) -> None:
+        name = node.id
+        if mode == "store":
+            if scope.kind == "module":
+                return
+            if name in scope.globals_:
+                self.ref(scope, node, f"{self.module}.{name}", "store")
+            else:
+                scope.locals.setdefault(name, None)
+            return
+        if mode == "load_base":
+            return
+        target, inferred = self.lookup(name, scope)
+        if target is None or inferred:
+            return
+        if self.is_local(name, scope):
+            return
+        self.ref(scope, node, target, "load")
+
+    def is_local(self, name: str, scope: _Scope) -> bool:
+        s: _Scope | None = scope
+        while s is not None and s.kind != "module":
+            if name in s.globals_:
+                return False
+            if s.kind != "class" and name in s.locals:
+                value = s.locals[name]
+                return value is None or "()" in value
+            s = s.parent
+        return False
+
+    def visit_access(
+        self,
+        node: ast.AST,
+        scope: _Scope,
+        kind: str,
+        mode: str,
+        stack: list[tuple[ast.AST, _Scope, str, str]],
+    ) -> None:
+        # Find the root attribute chain under subscripts: a.b[c].d -> a.b (+ visit c).
+        cur = node
+        while isinstance(cur, ast.Subscript):
+            stack.append((cur.slice, scope, kind, "load"))
+            cur = cur.value
+        if isinstance(cur, ast.Attribute):
+            chain = cur
+            # Descend to the first Attribute/Name chain, visiting subscripts' slices.
+            inner = chain
+            while isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Subscript):
+                sub = inner.value
+                while isinstance(sub, ast.Subscript):
+                    stack.append((sub.slice, scope, kind, "load"))
+                    sub = sub.value
+                inner = sub  # type: ignore[assignment]
+            if isinstance(inner, (ast.Attribute, ast.Name)):
+                target, inferred, base = self.resolve(inner, scope)
+                root = inner
+                while isinstance(root, ast.Attribute):
+                    root = root.value
+                local = isinstance(root, ast.Name) and self.is_local(root.id, scope) and not (
+                    inferred
+                )
+                if target and not local and mode != "load_base":
+                    hint = "store" if mode == "store" and inner is cur else "load"
+                    if mode == "store":
+                        hint = "store"
+                    self.ref(scope, node, target, hint)
+                if base is not None:
+                    stack.append((base, scope, kind, "load"))
+            else:
+                stack.append((inner, scope, kind, "load"))
+        elif isinstance(cur, ast.Name):
+            self.visit_name(cur, scope, "store" if mode == "store" and cur is not node else mode)
+            if mode == "store" and cur is not node and scope.kind == "module":
+                pass
+        else:
+            stack.append((cur, scope, kind, "load"))
+
+
+def _small(node: ast.AST) -> bool:
+    return not isinstance(node, ast.BoolOp) or len(node.values) < 50
+
+
+def _stronger(a: str, b: str | None) -> str:
+    if b is None:
+        return a
+    return a if _KIND_RANK.get(a, 0) >= _KIND_RANK.get(b, 0) else b
+
+
+def _all_args(args: ast.arguments) -> list[ast.arg]:
+    out = [*args.posonlyargs, *args.args]
+    if args.vararg:
+        out.append(args.vararg)
+    out.extend(args.kwonlyargs)
+    if args.kwarg:
+        out.append(args.kwarg)
+    return out
+
+
+def _names_in_target(node: ast.AST) -> Iterator[str]:
+    todo = [node]
+    while todo:
+        n = todo.pop()
+        if isinstance(n, ast.Name):
+            yield n.id
+        elif isinstance(n, (ast.Tuple, ast.List)):
+            todo.extend(n.elts)
+        elif isinstance(n, ast.Starred):
+            todo.append(n.value)
+
+
+def _string_values(value: ast.expr | None) -> tuple[str, ...]:
+    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+        return (value.value,) if _is_dotted(value.value.lstrip(".")) else ()
+    elems: list[ast.expr | None] = []
+    if isinstance(value, ast.Dict):
+        elems = list(value.values)
+    elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+        elems = list(value.elts)
+    out = [
+        e.value for e in elems
+        if isinstance(e, ast.Constant) and isinstance(e.value, str) and "." in e.value
+        and _is_dotted(e.value.lstrip("."))
+    ]
+    return tuple(out)
+
+
+def _flat_module_body(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Module-level statements, looking inside if/try blocks (still module level)."""
+    todo = list(reversed(body))
+    while todo:
+        stmt = todo.pop()
+        yield stmt
+        if isinstance(stmt, ast.If):
+            todo.extend(reversed(stmt.body + stmt.orelse))
+        elif isinstance(stmt, ast.Try):
+            inner = stmt.body + [s for h in stmt.handlers for s in h.body] + stmt.orelse
+            todo.extend(reversed(inner + stmt.finalbody))
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_file(source: SourceFile, root: Path, stub: SourceFile | None = None) -> FileFacts:
+    """Read one file and extract its facts. Never raises.
+
+    Args:
+        source: the discovered file (``relpath`` is resolved against ``root``).
+        root: the project root folder.
+        stub: for an extension module (``.pyx``), its ``.pyi`` stub, whose definitions are merged.
+
+    Returns:
+        FileFacts whose ``status`` is ``ok``, ``parse_error``, ``decode_error``, ``read_error`` or
+        ``not_analyzed``; every problem is a diagnostic with ``path:line:col``.
+    """
+    try:
+        return _parse_file(source, root, stub)
+    except (RecursionError, MemoryError) as exc:  # pragma: no cover - guarded below
+        return FileFacts(
+            source, "parse_error", "", 0,
+            diagnostics=(Diagnostic(source.relpath, 1, 0, "DEC001",
+                                    f"file too complex to analyze: {type(exc).__name__}", "error"),),
+        )
+    except Exception as exc:  # noqa: BLE001 - never lose a run to one file
+        return FileFacts(
+            source, "parse_error", "", 0,
+            diagnostics=(Diagnostic(source.relpath, 1, 0, "DEC099",
+                                    f"internal error while analyzing this file: "
+                                    f"{type(exc).__name__}: {exc} (please report)", "error"),),
+        )
+
+
+def _parse_file(source: SourceFile, root: Path, stub: SourceFile | None) -> FileFacts:
+    path = root / source.relpath
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        return FileFacts(
+            source, "read_error", "", 0,
+            diagnostics=(Diagnostic(source.relpath, 1, 0, "DEC003",
+                                    f"cannot read file: {reason}", "error"),),
+        )
+    sha = _sha(data)
+    diags: list[Diagnostic] = []
+    cells: list[tuple[int, int]] | None = None
+    status = "ok"
+    if source.kind == "notebook":
+        text, cells, err = _notebook_source(data)
+        if err:
+            return FileFacts(source, "parse_error", sha, 0, diagnostics=(
+                Diagnostic(source.relpath, 1, 0, "DEC008", err, "error"),))
+    else:
+        text, err, eline, ecol = _read_source(data)
+        if err:
+            status = "decode_error"
+            diags.append(Diagnostic(source.relpath, eline or 1, ecol, "DEC002", err, "error"))
+    nlines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    if source.kind == "extension":
+        imports = _scan_imports(text, source.module, source.is_package)
+        defs: tuple[Definition, ...] = ()
+        if stub is not None:
+            sfacts = _parse_file(stub, root, None)
+            defs = sfacts.definitions
+        return FileFacts(source, status, sha, nlines, imports=tuple(imports), definitions=defs,
+                         diagnostics=tuple(diags))
+    tree: ast.Module | None = None
+    try:
+        tree = ast.parse(text, filename=source.relpath)
+    except (SyntaxError, ValueError) as exc:
+        lowered = _lower(text)
+        if lowered is not None:
+            try:
+                tree = ast.parse(lowered, filename=source.relpath)
+                diags.append(Diagnostic(
+                    source.relpath, getattr(exc, "lineno", None) or 1, 0, "DEC011",
+                    f"syntax newer than Python {sys.version_info[0]}.{sys.version_info[1]} "
+                    "read through libcst", "info"))
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                tree = None
+        if tree is None:
+            line = getattr(exc, "lineno", None) or 1
+            col = max((getattr(exc, "offset", None) or 1) - 1, 0)
+            msg = getattr(exc, "msg", None) or str(exc)
+            if cells is not None:
+                msg += _cell_note(cells, line)
+            diags.append(Diagnostic(source.relpath, line, col, "DEC001", f"syntax error: {msg}",
+                                    "error"))
+            imports = _scan_imports(text, source.module, source.is_package)
+            return FileFacts(source, "parse_error", sha, nlines, imports=tuple(imports),
+                             diagnostics=tuple(diags))
+    except (RecursionError, MemoryError) as exc:
+        diags.append(Diagnostic(source.relpath, 1, 0, "DEC001",
+                                f"file too deeply nested for the parser ({type(exc).__name__})",
+                                "error"))
+        imports = _scan_imports(text, source.module, source.is_package)
+        return FileFacts(source, "parse_error", sha, nlines, imports=tuple(imports),
+                         diagnostics=tuple(diags))
+    ex = _Extractor(source, cells)
+    ex.run(tree)
+    del tree
+    diags.extend(ex.diags)
+    return FileFacts(
+        source,
+        status,
+        sha,
+        nlines,
+        imports=tuple(ex.imports),
+        definitions=tuple(ex.defs),
+        references=tuple(ex.refs),
+        all_names=tuple(ex.all_names) if ex.all_names is not None else None,
+        unresolved_calls=ex.unresolved,
+        call_sites=ex.call_sites,
+        sys_path_hint=ex.sys_path_hint,
+        diagnostics=tuple(sorted(set(diags))),
+    )
+
+
+def _cell_note(cells: list[tuple[int, int]], line: int) -> str:
+    cell = 0
+    for start, number in cells:
+        if start <= line:
+            cell = number
+    return f" (in cell {cell})"
+
+
+def _lower(text: str) -> str | None:
+    if len(text) > 5_000_000:
+        return None
+    from decompose.lower import lower_source
+
+    return lower_source(text)
