@@ -1,5 +1,8 @@
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -9,7 +12,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 # Point the import-time defaults somewhere harmless before predictly is imported.
-_SESSION_TMP = Path(os.environ.get("PYTEST_PREDICTLY_TMP", "/tmp")) / f"predictly-tests-{os.getpid()}"
+_SESSION_TMP = Path(tempfile.mkdtemp(prefix="predictly-tests-"))
+atexit.register(shutil.rmtree, _SESSION_TMP, ignore_errors=True)
 os.environ.setdefault("PREDICTLY_DB", str(_SESSION_TMP / "predictly.db"))
 os.environ.setdefault("PREDICTLY_MODEL_DIR", str(_SESSION_TMP / "models"))
 os.environ.setdefault("PREDICTLY_PBKDF2_ITERS", "1000")

@@ -1,5 +1,5 @@
 from predictly.registry.storage import load_estimator, load_metadata
-from predictly.registry.versions import active_version, get_version_row
+from predictly.registry.versions import ACTIVE_MODELS, active_version, get_version_row
 from predictly.serving.cache import model_cache
 from predictly.serving.wrappers import wrap_model
 
@@ -20,7 +20,8 @@ class LoadedModel:
 
 def load_model(name, version=None):
     if version is None:
-        version = active_version(name)
+        # hot path: read the registry's promoted-version map directly, fall back to the db
+        version = ACTIVE_MODELS.get(name) or active_version(name)
     key = (name, int(version))
     cached = model_cache.get(key)
     if cached is not None:
