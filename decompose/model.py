@@ -355,6 +355,8 @@ class Plan:
         explanations: one per module, sorted by module.
         metrics: metric name -> value (see decompose.metrics).
         settings: the settings used (algorithm, seed, resolution, weights...), JSON-ready.
+        extras: further JSON-ready findings keyed by name (``god_modules``,
+            ``resolution_profile``, ``shared_state``, ``roles``...), filled by later stages.
     """
 
     partition: Partition
@@ -363,3 +365,4 @@ class Plan:
     explanations: tuple[Explanation, ...]
     metrics: dict[str, float] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)
+    extras: dict[str, object] = field(default_factory=dict)

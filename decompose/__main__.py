@@ -1,0 +1,6 @@
+"""``python -m decompose``."""
+
+from decompose.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""From a partition to a plan: services with their interfaces, crossings, explanations, metrics
+and god modules.
+
+- **Interface** of a service: every member (``module:qualname``) of the service that code in
+  another service calls, references, reads or inherits from, plus modules another service
+  imports whole (``import x`` then ``x.f``) — the surface that would become an API.
+- **Crossing**: an import or call-graph edge whose ends lie in different services (the shared
+  kernel is a library, so edges into it are not crossings).
+- **Explanation** of a module: its weighted pull towards each service over the projection, the
+  runner-up and the margin ``(own - runner_up) / (own + runner_up)``; a margin under
+  ``contested_margin`` flags the module as contested.
+- **God module**: a module with at least 6 functions/classes whose members are used by at least
+  two services, each taking at least 20% of the uses; the suggested split assigns each member to
+  the service that uses it most.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+
+from decompose.config import AnalyzeSettings
+from decompose.graph import ProgramGraph
+from decompose.metrics import all_metrics
+from decompose.model import Crossing, Explanation, Location, Partition, Plan, Service
+from decompose.partition import project
+
+KERNEL = "kernel"
+
+
+def build_plan(graph: ProgramGraph, partition: Partition, settings: AnalyzeSettings,
+               info: Mapping[str, object] | None = None) -> Plan:
+    """Derive services, crossings, explanations and metrics.
+
+    Args:
+        graph: the program graph.
+        partition: module -> service (``kernel`` is the shared kernel).
+        settings: analyze settings (weights, contested margin).
+        info: extra JSON-ready facts from the partitioner, copied into ``Plan.extras``.
+
+    Returns:
+        A Plan with sorted contents.
+    """
+    of = partition.as_dict()
+    path_of = {m.name: m.path for m in graph.modules}
+
+    def svc(node: str) -> str | None:
+        return of.get(node.split(":", 1)[0])
+
+    crossings: list[Crossing] = []
+    interface: dict[str, set[str]] = defaultdict(set)
+    for e in graph.imports:
+        a, b = of.get(e.src), of.get(e.dst)
+        if a is None or b is None or a == b or b == KERNEL or e.kind == "parent_init":
+            continue
+        crossings.append(Crossing(a, b, e.src, e.dst, e.kind,
+                                  Location(path_of.get(e.src, e.src), e.line, 0)))
+    for c in graph.calls:
+        a, b = svc(c.src), svc(c.dst)
+        if a is None or b is None or a == b or b == KERNEL:
+            continue
+        src_mod = c.src.split(":", 1)[0]
+        crossings.append(Crossing(a, b, c.src, c.dst, c.kind,
+                                  Location(path_of.get(src_mod, src_mod), c.line, 0)))
+        interface[b].add(c.dst)
+    services: list[Service] = []
+    for name, mods in partition.services().items():
+        services.append(Service(name, mods, tuple(sorted(interface.get(name, ()))),
+                                kernel=(name == KERNEL)))
+
+    # ---- explanations
+    proj = project(graph, settings.weights, settings.calls,
+                   nodes=[m.name for m in graph.modules])
+    adj = proj.neighbours()
+    explanations: list[Explanation] = []
+    for m in sorted(of):
+        own = of[m]
+        pull: dict[str, float] = defaultdict(float)
+        tops: list[tuple[str, float]] = []
+        for nb, w in adj.get(m, {}).items():
+            s = of.get(nb)
+            if s is None or s == KERNEL and own != KERNEL:
+                continue
+            pull[s] += w
+            if s == own:
+                tops.append((nb, w))
+        ranked = sorted(pull.items(), key=lambda kv: (-kv[1], kv[0]))
+        w_own = pull.get(own, 0.0)
+        rivals = [(s, w) for s, w in ranked if s != own]
+        runner, w_run = rivals[0] if rivals else ("", 0.0)
+        if w_own + w_run > 0:
+            margin = (w_own - w_run) / (w_own + w_run)
+        else:
+            margin = 1.0 if not runner else -1.0
+        contested = own != KERNEL and bool(runner) and margin < settings.contested_margin
+        explanations.append(Explanation(
+            m, own, tuple((s, round(w, 4)) for s, w in ranked[:6]), runner, round(margin, 4),
+            contested, tuple((n, round(w, 4)) for n, w in sorted(tops, key=lambda t: (-t[1], t[0]))
+                             [:5]),
+        ))
+
+    # ---- metrics (kernel excluded: it is a library, not a service)
+    nodes = [m for m in proj.nodes if of.get(m) not in (None, KERNEL)]
+    part = {m: of[m] for m in nodes}
+    pairs: dict[tuple[str, str], int] = defaultdict(int)
+    for c in graph.calls:
+        pairs[(c.src, c.dst)] += c.count
+    metrics = all_metrics(nodes, dict(proj.edges), part, call_pairs=dict(pairs),
+                          partition_of=lambda n: part.get(n.split(":", 1)[0]),
+                          resolution=partition.resolution)
+    metrics["services"] = float(sum(1 for s in services if not s.kernel))
+    metrics["kernel_modules"] = float(len(partition.kernel))
+    metrics["crossings"] = float(len(crossings))
+    metrics["contested_modules"] = float(sum(1 for e in explanations if e.contested))
+
+    extras: dict[str, object] = dict(info or {})
+    extras["god_modules"] = god_modules(graph, of)
+    settings_json: dict[str, object] = {
+        "algorithm": partition.algorithm,
+        "seed": partition.seed,
+        "resolution": partition.resolution,
+        "names": settings.names,
+        "calls": settings.calls,
+        "target_services": settings.services,
+        "weights": dict(sorted(settings.weights.items())),
+        "contested_margin": settings.contested_margin,
+    }
+    return Plan(partition, tuple(services), tuple(sorted(set(crossings))), tuple(explanations),
+                metrics, settings_json, extras)
+
+
+def god_modules(graph: ProgramGraph, of: Mapping[str, str]) -> list[dict[str, object]]:
+    """Modules whose members are used by several services (rule in the module docstring)."""
+    uses: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(
+        lambda: defaultdict(float)))
+    for c in graph.calls:
+        src_mod, dst_mod = c.src.split(":", 1)[0], c.dst.split(":", 1)[0]
+        if src_mod == dst_mod:
+            continue
+        s = of.get(src_mod)
+        if s is None:
+            continue
+        member = c.dst.split(":", 1)[1].split(".")[0]
+        uses[dst_mod][member][s] += 1.0 + math.log(max(c.count, 1))
+    out: list[dict[str, object]] = []
+    for mod in sorted(uses):
+        members = uses[mod]
+        if len(members) < 6:
+            continue
+        per_service: dict[str, float] = defaultdict(float)
+        for svc_w in members.values():
+            for s, w in svc_w.items():
+                per_service[s] += w
+        total = sum(per_service.values())
+        big = sorted(s for s, w in per_service.items() if w >= 0.2 * total)
+        if len(big) < 2:
+            continue
+        split: dict[str, list[str]] = defaultdict(list)
+        for member, svc_w in sorted(members.items()):
+            best = max(sorted(svc_w), key=lambda s: svc_w[s])
+            split[best].append(member)
+        out.append({
+            "module": mod,
+            "service": of.get(mod, ""),
+            "users": {s: round(per_service[s], 3) for s in sorted(per_service)},
+            "suggested_split": {s: sorted(v) for s, v in sorted(split.items())},
+        })
+    return out

@@ -1,0 +1,324 @@
+"""Command-line interface. The only module that prints or exits.
+
+Exit codes (ruff's convention): 0 ran clean; 1 ran and found violations (or skipped files under
+``--strict``); 2 could not run (usage, config, no sources, I/O, missing ``dot``).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from decompose import __version__
+from decompose.errors import DecomposeError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State:
+    quiet = False
+    verbose = False
+    debug = False
+
+
+def _common(f: F) -> F:
+    """--quiet / --verbose / --debug on every command."""
+
+    @click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+    @click.option("-v", "--verbose", is_flag=True, help="Print more detail (timings, cache).")
+    @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+    @functools.wraps(f)
+    def wrapper(*args: Any, quiet: bool, verbose: bool, debug: bool, **kw: Any) -> Any:
+        _State.quiet = quiet or _State.quiet
+        _State.verbose = verbose or _State.verbose
+        _State.debug = debug or _State.debug
+        try:
+            return f(*args, **kw)
+        except DecomposeError as exc:
+            if _State.debug:
+                traceback.print_exc()
+            click.echo(f"decompose: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("decompose: interrupted", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - one place turns crashes into a message
+            if _State.debug:
+                traceback.print_exc()
+            click.echo(f"decompose: internal error: {type(exc).__name__}: {exc} "
+                       "(run with --debug for the traceback, and please report it)", err=True)
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def info(msg: str) -> None:
+    if not _State.quiet:
+        click.echo(msg)
+
+
+def verbose(msg: str) -> None:
+    if _State.verbose and not _State.quiet:
+        click.echo(msg, err=True)
+
+
+class _Progress:
+    """A progress bar on a terminal; silent in pipes and CI."""
+
+    def __init__(self) -> None:
+        self.enabled = sys.stderr.isatty() and not _State.quiet
+        self.bar: Any = None
+        self.stage = ""
+        self.done = 0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or total < 50:
+            return
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = click.progressbar(length=total, label=f"{stage:9}", file=sys.stderr)
+            self.bar.__enter__()
+            self.done = 0
+        if self.bar is not None:
+            self.bar.update(done - self.done)
+            self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="decompose")
+def main() -> None:
+    """Propose, render, scaffold and enforce service boundaries in a Python monolith.
+
+    The analyzed code is only read, never imported or executed.
+    """
+
+
+_path_arg = click.argument(
+    "path", type=click.Path(path_type=Path, file_okay=True, dir_okay=True), default=".",
+)
+
+
+def _cache_options(f: F) -> F:
+    f = click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
+                     help="Fact cache folder (default: ~/.cache/decompose or "
+                          "$DECOMPOSE_CACHE_DIR).")(f)
+    f = click.option("--no-cache", is_flag=True, help="Do not read or write the fact cache.")(f)
+    f = click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
+                     help="Parser processes for uncached files (0 = all cores).")(f)
+    f = click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+                     default=None, help="Read configuration from this file instead of "
+                                        "decompose.toml / pyproject.toml.")(f)
+    return f
+
+
+def _load_config(path: Path, config_path: Path | None) -> Any:
+    from decompose.config import load_config
+    from decompose.errors import UsageError
+
+    if config_path is not None and not config_path.is_file():
+        raise UsageError(f"config file not found: {config_path}")
+    folder = path if path.is_dir() else path.parent
+    return load_config(folder, config_path)
+
+
+@main.command()
+@_path_arg
+@click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Output folder (default: ./decompose-out).")
+@click.option("--seed", type=int, default=None, help="Random seed (default 0).")
+@click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Modularity resolution gamma (default: chosen by the stability rule).")
+@click.option("--services", "n_services", type=click.IntRange(min=1), default=None,
+              help="Target number of services.")
+@click.option("--algorithm", type=click.Choice(["leiden", "louvain"]), default=None,
+              help="Community detection algorithm (default leiden).")
+@click.option("--names/--no-names", default=None,
+              help="Use identifier tokens as a grouping signal (default on; off = name-blind).")
+@click.option("--calls/--no-calls", default=None, help="Use call-graph edges (default on).")
+@click.option("--strict", is_flag=True, help="Exit 1 when a file could not be parsed.")
+@click.option("--dry-run", is_flag=True, help="List the files that would be written.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              help="Summary format on stdout.")
+@_cache_options
+@_common
+def analyze(path: Path, out: Path | None, seed: int | None, resolution: float | None,
+            n_services: int | None, algorithm: str | None, names: bool | None,
+            calls: bool | None, strict: bool, dry_run: bool, fmt: str, cache_dir: Path | None,
+            no_cache: bool, jobs: int, config_path: Path | None) -> None:
+    """Analyze PATH and propose service boundaries.
+
+    Writes graph.json, proposal.json, boundaries.toml, report.md and report.html into the output
+    folder and prints a summary.
+    """
+    from decompose.outputs import write_files
+    from decompose.pipeline import analyze as run_analyze
+    from decompose.pipeline import make_cache, with_overrides
+    from decompose.report import plan_outputs
+
+    config = _load_config(path, config_path)
+    settings = with_overrides(config.analyze, seed=seed, resolution=resolution,
+                              services=n_services, algorithm=algorithm, names=names, calls=calls)
+    cache = make_cache(config, cache_dir, no_cache)
+    progress = _Progress()
+    try:
+        result = run_analyze(path, config, settings, cache, jobs, progress)
+    finally:
+        progress.close()
+    files = plan_outputs(result)
+    out_dir = out or Path("decompose-out")
+    if dry_run:
+        for f in files:
+            info(f"would write {out_dir / f.path} ({len(f.content)} bytes)")
+    else:
+        write_files(out_dir, files)
+    g = result.graph
+    plan = result.plan
+    skipped = result.skipped
+    if fmt == "json":
+        click.echo(json.dumps({
+            "files": len([m for m in g.modules if m.kind != "namespace"]),
+            "skipped": skipped,
+            "modules": len(g.modules),
+            "import_edges": len(g.imports),
+            "call_edges": len(g.calls),
+            "resolution_rate": round(g.resolution_rate, 4),
+            "services": {s.name: len(s.modules) for s in plan.services},
+            "modularity": plan.metrics.get("modularity"),
+            "seed": plan.partition.seed,
+            "resolution": plan.partition.resolution,
+            "out": str(out_dir),
+        }, indent=2, sort_keys=True))
+    else:
+        n_files = len([m for m in g.modules if m.kind != "namespace"])
+        info(f"decompose {__version__}: analyzed {result.project.root}")
+        info(f"  files: {n_files} read, {len(skipped)} skipped (parse/decode errors, see "
+             "diagnostics)")
+        info(f"  modules: {len(g.modules)}  import edges: {len(g.imports)}  "
+             f"call edges: {len(g.calls)}  call resolution: {g.resolution_rate:.1%}")
+        svc = [s for s in plan.services if not s.kernel]
+        sizes = ", ".join(f"{s.name} ({len(s.modules)})" for s in
+                          sorted(svc, key=lambda s: (-len(s.modules), s.name)))
+        info(f"  services: {len(svc)}: {sizes}")
+        if plan.partition.kernel:
+            info(f"  shared kernel: {len(plan.partition.kernel)} modules")
+        info(f"  modularity: {plan.metrics.get('modularity', 0):.3f}  seed: "
+             f"{plan.partition.seed}  resolution: {plan.partition.resolution}  algorithm: "
+             f"{plan.partition.algorithm}")
+        n_diag = len(g.diagnostics)
+        if n_diag:
+            info(f"  diagnostics: {n_diag} (see report.md / graph.json)")
+        if not dry_run:
+            info(f"  wrote: {', '.join(f.path for f in files)} to {out_dir}/")
+        verbose(f"timings (s): {result.timings.as_dict()}  cache: {result.cache_hits} hits, "
+                f"{result.cache_misses} misses")
+    for d in g.diagnostics:
+        if d.code == "DEC001" or d.code == "DEC002" or d.code == "DEC003":
+            if not _State.quiet:
+                click.echo(d.format(), err=True)
+    if strict and (skipped or any(d.severity == "error" for d in g.diagnostics)):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("graph_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the proposal JSON here (default: stdout).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=None)
+@click.option("--services", "n_services", type=click.IntRange(min=1), default=None)
+@click.option("--algorithm", type=click.Choice(["leiden", "louvain"]), default="leiden",
+              show_default=True)
+@click.option("--names/--no-names", default=False, show_default=True,
+              help="Use name tokens of the node names (off: names are treated as opaque).")
+@click.option("--no-kernel", is_flag=True, help="Do not take omnipresent nodes out.")
+@_common
+def partition(graph_file: Path, out: Path | None, seed: int, resolution: float | None,
+              n_services: int | None, algorithm: str, names: bool, no_kernel: bool) -> None:
+    """Partition a graph given in the graph.json schema (node names may be opaque).
+
+    Only "modules" (name) and "imports"/"calls" (src, dst, kind, weight/count) are read, so graphs
+    from runtime traces or other tools can be partitioned too.
+    """
+    from decompose.config import AnalyzeSettings
+    from decompose.interchange import partition_graph_file
+    from decompose.report import dumps
+
+    settings = AnalyzeSettings(seed=seed, resolution=resolution, services=n_services,
+                               algorithm=algorithm, names=names, auto_kernel=not no_kernel)
+    doc = partition_graph_file(graph_file, settings)
+    text = dumps(doc)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        from decompose.outputs import write_files
+        from decompose.model import GeneratedFile
+
+        write_files(out.parent if str(out.parent) else Path("."),
+                    [GeneratedFile(out.name, text.encode())])
+        info(f"wrote {out}")
+
+
+@main.command()
+@click.argument("proposal", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("reference", type=click.Path(path_type=Path, exists=True))
+@click.option("--graph", "graph_file", type=click.Path(path_type=Path, dir_okay=False,
+                                                        exists=True), default=None,
+              help="graph.json to compute the structural metrics on.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@_common
+def score(proposal: Path, reference: Path, graph_file: Path | None, fmt: str) -> None:
+    """Score PROPOSAL against REFERENCE: MoJoFM (both directions) plus the metrics.
+
+    Each may be a proposal.json, a boundaries.toml/decompose.toml, a truth file
+    ({"services": {name: [modules]}}), or a project folder (its package structure as the
+    reference: modules grouped by their first two name components).
+    """
+    from decompose.interchange import score_files
+
+    doc = score_files(proposal, reference, graph_file)
+    if fmt == "json":
+        click.echo(json.dumps(doc, indent=2, sort_keys=True))
+    else:
+        for k in sorted(doc):
+            v = doc[k]
+            click.echo(f"{k:28} {v:.4g}" if isinstance(v, float) else f"{k:28} {v}")
+
+
+@main.group()
+def cache() -> None:
+    """Manage the per-file fact cache."""
+
+
+@cache.command("clear")
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=None)
+@_common
+def cache_clear(cache_dir: Path | None) -> None:
+    """Delete every cached entry."""
+    from decompose.cache import FactCache, default_cache_dir
+
+    folder = cache_dir or default_cache_dir()
+    freed = FactCache(folder).clear()
+    info(f"cleared {folder} ({freed} bytes)")
+
+
+@cache.command("dir")
+def cache_dir_cmd() -> None:
+    """Print the default cache folder."""
+    from decompose.cache import default_cache_dir
+
+    click.echo(str(default_cache_dir()))

@@ -1,0 +1,391 @@
+"""Configuration: ``[tool.decompose]`` in ``pyproject.toml`` or a ``decompose.toml`` with the same
+keys (``boundaries.toml`` written by ``analyze`` uses them too).
+
+Strictly validated: every problem is collected with its key path and reported together; unknown
+keys are errors with a "did you mean". The tool never rewrites a user's config. Every key is
+documented in docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from decompose.errors import ConfigError
+
+SEVERITIES = ("error", "warn", "off")
+ALGORITHMS = ("leiden", "louvain")
+
+# Default edge weights by kind for the undirected projection used by community detection.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "import": 1.0,
+    "optional": 0.5,
+    "fallback": 0.25,
+    "guarded": 0.5,
+    "dynamic": 1.0,
+    "reexport": 1.0,
+    "type_checking": 0.25,
+    "parent_init": 0.0,
+    "stub_only": 0.5,
+    "string_ref": 0.5,
+    "call": 1.0,
+    "inferred": 0.75,
+    "dispatch": 0.5,
+    "ref": 0.75,
+    "decorates": 0.25,
+    "inherits": 1.0,
+    "reads": 0.5,
+    "writes": 1.0,
+    "cochange": 0.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceDecl:
+    """A declared service: module patterns (fnmatch on dotted names; ``pkg.*`` also matches
+    ``pkg``), public interface (module patterns or ``module:name``), allowed dependencies."""
+
+    name: str
+    modules: tuple[str, ...]
+    interface: tuple[str, ...] = ()
+    depends_on: tuple[str, ...] | None = None
+    layer: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AnalyzeSettings:
+    """Settings of ``analyze`` (``[tool.decompose.analyze]``)."""
+
+    seed: int = 0
+    resolution: float | None = None  # None = chosen by the fixed rule (docs/quality.md)
+    algorithm: str = "leiden"
+    services: int | None = None
+    kernel: tuple[str, ...] = ()
+    auto_kernel: bool = True
+    names: bool = True
+    calls: bool = True
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    min_service_size: int = 2
+    max_service_size: int = 0
+    pin: Mapping[str, str] = field(default_factory=dict)
+    together: tuple[tuple[str, ...], ...] = ()
+    apart: tuple[tuple[str, ...], ...] = ()
+    seed_from_packages: bool = False
+    contested_margin: float = 0.2
+    history: bool = True
+    exclude_tests: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CheckSettings:
+    """Settings of ``check`` (``[tool.decompose.check]``)."""
+
+    rules: Mapping[str, str] = field(default_factory=dict)
+    ignore_type_checking: bool = True
+    unclaimed: str = "warn"
+    calls: bool = True
+    indirect: bool = False
+    baseline: str = ""
+    strict: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The whole configuration. ``source`` is the file it came from ("" for defaults)."""
+
+    roots: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    include_notebooks: bool = True
+    respect_gitignore: bool = True
+    cache_dir: str = ""
+    jobs: int = 0
+    analyze: AnalyzeSettings = field(default_factory=AnalyzeSettings)
+    check: CheckSettings = field(default_factory=CheckSettings)
+    services: tuple[ServiceDecl, ...] = ()
+    kernel: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()
+    source: str = ""
+
+
+_TOP_KEYS = {
+    "roots": "list[str]",
+    "exclude": "list[str]",
+    "include_notebooks": "bool",
+    "respect_gitignore": "bool",
+    "cache_dir": "str",
+    "jobs": "int",
+    "analyze": "table",
+    "check": "table",
+    "services": "table",
+    "kernel": "list[str]",
+    "layers": "list[str]",
+}
+_ANALYZE_KEYS = {
+    "seed": "int",
+    "resolution": "float",
+    "algorithm": "str",
+    "services": "int",
+    "kernel": "list[str]",
+    "auto_kernel": "bool",
+    "names": "bool",
+    "calls": "bool",
+    "weights": "table",
+    "min_service_size": "int",
+    "max_service_size": "int",
+    "pin": "table",
+    "together": "list[list[str]]",
+    "apart": "list[list[str]]",
+    "seed_from_packages": "bool",
+    "contested_margin": "float",
+    "history": "bool",
+    "exclude_tests": "bool",
+}
+_CHECK_KEYS = {
+    "rules": "table",
+    "ignore_type_checking": "bool",
+    "unclaimed": "str",
+    "calls": "bool",
+    "indirect": "bool",
+    "baseline": "str",
+    "strict": "bool",
+}
+_SERVICE_KEYS = {
+    "modules": "list[str]",
+    "interface": "list[str]",
+    "depends_on": "list[str]",
+    "layer": "str",
+    "description": "str",
+}
+
+
+def _suggest(key: str, known: Mapping[str, Any] | list[str]) -> str:
+    match = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def _typecheck(path: str, value: Any, typ: str, problems: list[str]) -> bool:
+    ok: bool
+    if typ == "bool":
+        ok = isinstance(value, bool)
+    elif typ == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif typ == "float":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif typ == "str":
+        ok = isinstance(value, str)
+    elif typ == "table":
+        ok = isinstance(value, dict)
+    elif typ == "list[str]":
+        ok = isinstance(value, list) and all(isinstance(v, str) for v in value)
+    elif typ == "list[list[str]]":
+        ok = isinstance(value, list) and all(
+            isinstance(v, list) and all(isinstance(x, str) for x in v) for v in value
+        )
+    else:  # pragma: no cover
+        ok = True
+    if not ok:
+        problems.append(f"{path}: expected {typ.replace('table', 'a table')}, "
+                        f"got {type(value).__name__} {value!r}")
+    return ok
+
+
+def _check_table(prefix: str, table: Mapping[str, Any], schema: Mapping[str, str],
+                 problems: list[str]) -> dict[str, Any]:
+    good: dict[str, Any] = {}
+    for key in sorted(table):
+        path = f"{prefix}.{key}" if prefix else key
+        if key not in schema:
+            problems.append(f"{path}: unknown key{_suggest(key, schema)}")
+            continue
+        if _typecheck(path, table[key], schema[key], problems):
+            good[key] = table[key]
+    return good
+
+
+def parse_config(data: Mapping[str, Any], source: str = "", prefix: str = "") -> Config:
+    """Validate a configuration table (the contents of ``[tool.decompose]``).
+
+    Args:
+        data: the table.
+        source: file name, for messages.
+        prefix: key path prefix for messages (``tool.decompose``).
+
+    Returns:
+        A Config.
+
+    Raises:
+        ConfigError: with every problem found, each as ``key.path: message``.
+    """
+    problems: list[str] = []
+    top = _check_table(prefix, data, _TOP_KEYS, problems)
+    p = (prefix + ".") if prefix else ""
+    an = _check_table(f"{p}analyze", top.get("analyze", {}), _ANALYZE_KEYS, problems)
+    ck = _check_table(f"{p}check", top.get("check", {}), _CHECK_KEYS, problems)
+    if "algorithm" in an and an["algorithm"] not in ALGORITHMS:
+        problems.append(f"{p}analyze.algorithm: must be one of {', '.join(ALGORITHMS)}, got "
+                        f"{an['algorithm']!r}{_suggest(an['algorithm'], list(ALGORITHMS))}")
+    if "resolution" in an and not an["resolution"] > 0:
+        problems.append(f"{p}analyze.resolution: must be > 0, got {an['resolution']}")
+    if "services" in an and an["services"] < 1:
+        problems.append(f"{p}analyze.services: must be >= 1, got {an['services']}")
+    if "contested_margin" in an and not 0 <= an["contested_margin"] <= 1:
+        problems.append(f"{p}analyze.contested_margin: must be in [0, 1]")
+    weights = dict(DEFAULT_WEIGHTS)
+    for k, v in sorted(an.get("weights", {}).items()):
+        if k not in DEFAULT_WEIGHTS:
+            problems.append(f"{p}analyze.weights.{k}: unknown edge kind{_suggest(k, DEFAULT_WEIGHTS)}")
+        elif not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+            problems.append(f"{p}analyze.weights.{k}: expected a number >= 0, got {v!r}")
+        else:
+            weights[k] = float(v)
+    pin: dict[str, str] = {}
+    for k, v in sorted(an.get("pin", {}).items()):
+        if not isinstance(v, str):
+            problems.append(f"{p}analyze.pin.{k}: expected a service name (str), got {v!r}")
+        else:
+            pin[k] = v
+    rules: dict[str, str] = {}
+    for k, v in sorted(ck.get("rules", {}).items()):
+        if v not in SEVERITIES:
+            problems.append(f"{p}check.rules.{k}: severity must be one of "
+                            f"{', '.join(SEVERITIES)}, got {v!r}")
+        else:
+            rules[k] = v
+    if "unclaimed" in ck and ck["unclaimed"] not in SEVERITIES:
+        problems.append(f"{p}check.unclaimed: must be one of {', '.join(SEVERITIES)}")
+    services: list[ServiceDecl] = []
+    for name, table in sorted(top.get("services", {}).items()):
+        spath = f"{p}services.{name}"
+        if not isinstance(table, dict):
+            problems.append(f"{spath}: expected a table with 'modules'")
+            continue
+        st = _check_table(spath, table, _SERVICE_KEYS, problems)
+        if "modules" not in table:
+            problems.append(f"{spath}.modules: required")
+        services.append(ServiceDecl(
+            name=name,
+            modules=tuple(st.get("modules", ())),
+            interface=tuple(st.get("interface", ())),
+            depends_on=tuple(st["depends_on"]) if "depends_on" in st else None,
+            layer=st.get("layer", ""),
+            description=st.get("description", ""),
+        ))
+    names = {s.name for s in services}
+    for s in services:
+        for dep in s.depends_on or ():
+            if dep not in names:
+                problems.append(f"{p}services.{s.name}.depends_on: unknown service '{dep}'"
+                                f"{_suggest(dep, sorted(names))}")
+    layers = tuple(top.get("layers", ()))
+    for s in services:
+        if s.layer and layers and s.layer not in layers:
+            problems.append(f"{p}services.{s.name}.layer: '{s.layer}' is not in layers "
+                            f"{list(layers)}{_suggest(s.layer, list(layers))}")
+    if "jobs" in top and top["jobs"] < 0:
+        problems.append(f"{p}jobs: must be >= 0 (0 = all cores)")
+    if problems:
+        raise ConfigError(problems, source)
+    return Config(
+        roots=tuple(top.get("roots", ())),
+        exclude=tuple(top.get("exclude", ())),
+        include_notebooks=top.get("include_notebooks", True),
+        respect_gitignore=top.get("respect_gitignore", True),
+        cache_dir=top.get("cache_dir", ""),
+        jobs=top.get("jobs", 0),
+        analyze=AnalyzeSettings(
+            seed=an.get("seed", 0),
+            resolution=float(an["resolution"]) if "resolution" in an else None,
+            algorithm=an.get("algorithm", "leiden"),
+            services=an.get("services"),
+            kernel=tuple(an.get("kernel", ())),
+            auto_kernel=an.get("auto_kernel", True),
+            names=an.get("names", True),
+            calls=an.get("calls", True),
+            weights=weights,
+            min_service_size=an.get("min_service_size", 2),
+            max_service_size=an.get("max_service_size", 0),
+            pin=pin,
+            together=tuple(tuple(x) for x in an.get("together", ())),
+            apart=tuple(tuple(x) for x in an.get("apart", ())),
+            seed_from_packages=an.get("seed_from_packages", False),
+            contested_margin=float(an.get("contested_margin", 0.2)),
+            history=an.get("history", True),
+            exclude_tests=an.get("exclude_tests", True),
+        ),
+        check=CheckSettings(
+            rules=rules,
+            ignore_type_checking=ck.get("ignore_type_checking", True),
+            unclaimed=ck.get("unclaimed", "warn"),
+            calls=ck.get("calls", True),
+            indirect=ck.get("indirect", False),
+            baseline=ck.get("baseline", ""),
+            strict=ck.get("strict", False),
+        ),
+        services=tuple(services),
+        kernel=tuple(top.get("kernel", ())),
+        layers=layers,
+        source=source,
+    )
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([f"cannot read: {exc.strerror}"], str(path)) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"not UTF-8: {exc}"], str(path)) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"invalid TOML: {exc}"], str(path)) from exc
+
+
+def load_config(project: Path, explicit: Path | None = None) -> Config:
+    """Load the configuration for ``project``.
+
+    Order: ``explicit`` (``--config``), else ``decompose.toml`` in the project, else
+    ``[tool.decompose]`` in its ``pyproject.toml``, else defaults. Only one source is read.
+
+    Raises:
+        ConfigError: the file is unreadable, not TOML, or fails validation.
+    """
+    if explicit is not None:
+        data = _load_toml(explicit)
+        if explicit.name == "pyproject.toml":
+            table = data.get("tool", {}).get("decompose", {})
+            return parse_config(table, str(explicit), "tool.decompose")
+        return parse_config(data, str(explicit))
+    dt = project / "decompose.toml"
+    if dt.is_file():
+        return parse_config(_load_toml(dt), str(dt))
+    pp = project / "pyproject.toml"
+    if pp.is_file():
+        try:
+            data = _load_toml(pp)
+        except ConfigError:
+            return Config()  # a broken pyproject that has no decompose section is not ours
+        tool = data.get("tool", {})
+        if isinstance(tool, dict) and "decompose" in tool:
+            table = tool["decompose"]
+            if not isinstance(table, dict):
+                raise ConfigError(["tool.decompose: expected a table"], str(pp))
+            return parse_config(table, str(pp), "tool.decompose")
+    return Config()
+
+
+def load_boundaries(path: Path) -> Config:
+    """Load a ``boundaries.toml`` (or any file with the same keys) as a Config.
+
+    Raises:
+        ConfigError: unreadable or invalid.
+    """
+    data = _load_toml(path)
+    if path.name == "pyproject.toml":
+        return parse_config(data.get("tool", {}).get("decompose", {}), str(path), "tool.decompose")
+    return parse_config(data, str(path))

@@ -1,0 +1,183 @@
+"""Graphs and partitions from files: partition any graph in the ``graph.json`` schema, and score
+a proposal against a reference partition.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from decompose.config import AnalyzeSettings
+from decompose.errors import UsageError
+from decompose.graph import ProgramGraph
+from decompose.model import CallEdge, ModuleEdge, ModuleNode
+
+
+def graph_from_json(doc: Any, source: str = "") -> ProgramGraph:
+    """A ProgramGraph from a ``graph.json``-shaped document.
+
+    Reads ``modules[].name`` (``kind`` optional), ``imports[]`` (``src``, ``dst``, optional
+    ``kind`` = import, ``weight`` = 1, ``line``) and ``calls[]`` (``src``, ``dst`` as
+    ``module:qualname`` or plain node names, optional ``kind`` = call, ``count`` = 1). Nodes named
+    only by edges are added.
+
+    Raises:
+        UsageError: the document does not have that shape (message names the first bad entry).
+    """
+    if not isinstance(doc, dict):
+        raise UsageError(f"{source}: expected a JSON object with 'modules' and 'imports'")
+    names: set[str] = set()
+    kinds: dict[str, str] = {}
+    for i, m in enumerate(doc.get("modules", [])):
+        if isinstance(m, str):
+            names.add(m)
+        elif isinstance(m, dict) and isinstance(m.get("name"), str):
+            names.add(m["name"])
+            kinds[m["name"]] = str(m.get("kind", "module"))
+        else:
+            raise UsageError(f"{source}: modules[{i}] has no string 'name'")
+    imports: list[ModuleEdge] = []
+    for i, e in enumerate(doc.get("imports", [])):
+        try:
+            src, dst = str(e["src"]), str(e["dst"])
+            w = int(e.get("weight", 1))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise UsageError(f"{source}: imports[{i}] needs 'src' and 'dst'") from exc
+        names.update((src, dst))
+        imports.append(ModuleEdge(src, dst, str(e.get("kind", "import")), int(e.get("line", 0)),
+                                  max(w, 1)))
+    calls: list[CallEdge] = []
+    for i, c in enumerate(doc.get("calls", [])):
+        try:
+            src, dst = str(c["src"]), str(c["dst"])
+        except (KeyError, TypeError) as exc:
+            raise UsageError(f"{source}: calls[{i}] needs 'src' and 'dst'") from exc
+        if ":" not in src:
+            src += ":<module>"
+        if ":" not in dst:
+            dst += ":<module>"
+        names.update((src.split(":", 1)[0], dst.split(":", 1)[0]))
+        calls.append(CallEdge(src, dst, str(c.get("kind", "call")), int(c.get("line", 0)),
+                              max(int(c.get("count", 1)), 1)))
+    modules = tuple(sorted(ModuleNode(n, n, kinds.get(n, "module"), "ok") for n in names))
+    return ProgramGraph(modules, tuple(sorted(imports)), (), tuple(sorted(calls)), (), 0, 0, {})
+
+
+def partition_graph_file(path: Path, settings: AnalyzeSettings) -> dict[str, Any]:
+    """Partition the graph in ``path``; returns a proposal document (services, settings,
+    metrics)."""
+    from decompose.boundary import build_plan
+    from decompose.partition import propose
+
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"cannot read graph {path}: {exc}") from exc
+    graph = graph_from_json(doc, str(path))
+    part, info = propose(graph, settings)
+    plan = build_plan(graph, part, settings, info)
+    return {
+        "schema": "decompose.proposal/1",
+        "algorithm": part.algorithm,
+        "seed": part.seed,
+        "resolution": part.resolution,
+        "services": {s.name: {"modules": list(s.modules), "kernel": s.kernel}
+                     for s in plan.services},
+        "kernel": list(part.kernel),
+        "metrics": plan.metrics,
+        "extras": {k: v for k, v in plan.extras.items() if k != "god_modules"},
+    }
+
+
+def load_partition(path: Path) -> dict[str, str]:
+    """``{module: service}`` from a proposal.json, a truth file, a boundaries/decompose/pyproject
+    TOML (module patterns expanded against... nothing: exact names only; patterns ``pkg.*`` are
+    kept as prefixes and matched by :func:`expand`), or a project folder (package structure)."""
+    if path.is_dir():
+        from decompose.discover import discover
+
+        project = discover(path)
+        out: dict[str, str] = {}
+        for f in project.files:
+            parts = f.module.split(".")
+            out[f.module] = ".".join(parts[:2]) if len(parts) > 1 else parts[0]
+        return out
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".toml":
+        from decompose.config import load_boundaries
+
+        cfg = load_boundaries(path)
+        res: dict[str, str] = {}
+        for s in cfg.services:
+            for p in s.modules:
+                res[p] = s.name
+        for p in cfg.kernel:
+            res[p] = "kernel"
+        return res
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise UsageError(f"{path}: not JSON or TOML: {exc}") from exc
+    services = doc.get("services") if isinstance(doc, dict) else None
+    if not isinstance(services, dict):
+        raise UsageError(f"{path}: expected a 'services' object")
+    res = {}
+    for name, val in services.items():
+        mods = val.get("modules", []) if isinstance(val, dict) else val
+        if not isinstance(mods, list):
+            raise UsageError(f"{path}: services.{name} must list modules")
+        for m in mods:
+            res[str(m)] = str(name)
+    for m in doc.get("shared_kernel", []) or []:
+        res[str(m)] = "kernel"
+    return res
+
+
+def expand(partition: dict[str, str], modules: list[str]) -> dict[str, str]:
+    """Expand ``pkg.*`` / fnmatch patterns in a partition against known module names."""
+    from decompose.partition import matches
+
+    if not any(ch in k for k in partition for ch in "*?["):
+        return partition
+    out: dict[str, str] = {}
+    for m in modules:
+        for pat, svc in sorted(partition.items(), key=lambda kv: -len(kv[0])):
+            if m == pat or matches(m, pat):
+                out[m] = svc
+                break
+    return out
+
+
+def score_files(proposal: Path, reference: Path, graph_file: Path | None) -> dict[str, Any]:
+    """MoJoFM both ways, sizes and (with a graph) the structural metrics of the proposal."""
+    from decompose.metrics import all_metrics, mojofm
+
+    a = load_partition(proposal)
+    b = load_partition(reference)
+    graph = None
+    if graph_file is not None:
+        graph = graph_from_json(json.loads(graph_file.read_text(encoding="utf-8")),
+                                str(graph_file))
+        names = [m.name for m in graph.modules]
+        a, b = expand(a, names), expand(b, names)
+    a = {k: v for k, v in a.items() if v != "kernel"}
+    b = {k: v for k, v in b.items() if v != "kernel"}
+    common = sorted(set(a) & set(b))
+    if not common:
+        raise UsageError("the proposal and the reference share no module name")
+    doc: dict[str, Any] = {
+        "common_modules": len(common),
+        "proposal_services": len(set(a.values())),
+        "reference_services": len(set(b.values())),
+        "mojofm": round(mojofm(a, b), 3),
+        "mojofm_reverse": round(mojofm(b, a), 3),
+    }
+    if graph is not None:
+        from decompose.config import DEFAULT_WEIGHTS
+        from decompose.partition import project
+
+        proj = project(graph, DEFAULT_WEIGHTS, True)
+        nodes = [n for n in proj.nodes if n in a]
+        doc.update(all_metrics(nodes, dict(proj.edges), {n: a[n] for n in nodes}))
+    return doc

@@ -1,0 +1,56 @@
+"""Apply step of plan-then-write: write GeneratedFile lists into an output folder."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+
+from decompose.errors import OutputError
+from decompose.model import GeneratedFile
+
+
+def safe_relpath(path: str) -> PurePosixPath:
+    """Validate a generated file's relative path: POSIX, relative, no ``..``, no empty or
+    control-character parts.
+
+    Raises:
+        OutputError: the path could escape the output folder.
+    """
+    p = PurePosixPath(path)
+    if p.is_absolute() or not p.parts or any(
+        part in ("..", "", ".") or any(ord(c) < 32 for c in part) or "\\" in part
+        for part in p.parts
+    ):
+        raise OutputError(f"refusing to write outside the output folder: {path!r}")
+    return p
+
+
+def write_files(out_dir: Path, files: Iterable[GeneratedFile]) -> list[Path]:
+    """Write ``files`` under ``out_dir`` (created if needed), each atomically.
+
+    Returns:
+        The written paths, in order.
+
+    Raises:
+        OutputError: a path is unsafe, or an I/O error occurred (with the path and reason).
+    """
+    written: list[Path] = []
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create output folder {out_dir}: {exc.strerror}") from exc
+    for f in files:
+        rel = safe_relpath(f.path)
+        target = out_dir.joinpath(*rel.parts)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(f.content)
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
+        written.append(target)
+    return written

@@ -1,0 +1,641 @@
+"""Propose service boundaries: seeded community detection on the program graph.
+
+Pipeline (every step deterministic for a given seed; see docs/quality.md for the measurements
+behind each choice and the rule that fixes every parameter in advance):
+
+1. **Projection** (:func:`project`): an undirected weighted module graph that *sums* both
+   directions' weights (networkx's ``to_undirected`` keeps one direction's data; we do not use it).
+   Import edges weigh ``w(kind) * (1 + ln(statements))``; call-graph edges are lifted to their
+   modules with ``w(kind) * (1 + ln(count))`` (the ln(v)+1 weighting of Mono2Micro, Kalia et al.
+   FSE 2021). An import of a package whose names the package only re-exports is attributed to
+   the modules that define them (the ``reexport`` edges), so re-export hubs stop gluing domains.
+2. **Shared kernel**: omnipresent modules (imported from a large share of the codebase, as
+   Bunch's omnipresent-module rule, Mancoridis et al. ICSM 1999) and modules matching
+   ``kernel`` patterns are taken out of the clustering and reported as a shared library.
+3. **Semantic tokens** (default, off with ``names = false`` for name-blind evaluation): modules
+   sharing a domain token in their dotted names (``routers/users.py`` and ``models/users.py`` share
+   ``users``) are tied through one virtual node per token, the way a human groups them.
+4. **Leiden** (Traag, Waltman & van Eck, Sci. Rep. 2019) with the modularity objective through
+   igraph, or Louvain (Blondel et al. 2008); run from several seeds derived from ``seed`` and
+   combined by **consensus clustering** (Lancichinetti & Fortunato, Sci. Rep. 2012) so the
+   proposal does not change with the seed.
+5. **Resolution** chosen by a fixed rule when not given: the most stable value of a small
+   resolution profile (see :func:`choose_resolution`).
+6. Tiny communities merged into their strongest neighbour; tests, notebooks, namespace packages
+   and isolated modules attached to the service they depend on most; config constraints (pin,
+   together, apart, size bounds, target count) applied last.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+
+from decompose.config import AnalyzeSettings
+from decompose.graph import RUNTIME_KINDS, ProgramGraph
+from decompose.model import Partition
+
+GENERIC_TOKENS = frozenset(
+    """
+    __init__ __main__ init main app apps application api apis base common core shared util utils
+    utilities helper helpers lib libs misc tool tools types typing model models schema schemas
+    service services router routers route routes view views controller controllers handler
+    handlers endpoint endpoints serializer serializers form forms admin urls url settings config
+    configs conf constants const exceptions errors error signals tasks task migrations migration
+    management commands command templatetags tests test testing conftest fixtures repository
+    repositories repo repos dao db database store stores storage crud interface interfaces
+    adapter adapters mixins mixin managers manager middleware decorators decorator backend
+    backends frontend client clients server servers internal impl src py contrib ext extensions
+    plugin plugins provider providers domain entities entity dto dtos v1 v2 v3 cli scripts
+    wsgi asgi celery worker workers jobs job pipelines pipeline
+    """.split()
+)
+_TEST_RE = re.compile(r"(^|\.)(tests?|testing|conftest)(\.|$)|(^|\.)test_[^.]*$|_tests?$")
+_CONSENSUS_RUNS = 8
+_RESOLUTION_GRID = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
+_TOKEN_WEIGHT = 1.0
+
+
+def matches(module: str, pattern: str) -> bool:
+    """fnmatch on dotted names; ``pkg.*`` also matches ``pkg`` itself."""
+    if fnmatchcase(module, pattern):
+        return True
+    return pattern.endswith(".*") and module == pattern[:-2]
+
+
+def is_test_module(module: str) -> bool:
+    """True for test modules (``tests``/``test`` packages, ``test_*.py``, ``*_test.py``,
+    ``conftest``)."""
+    return bool(_TEST_RE.search(module))
+
+
+@dataclass(frozen=True, slots=True)
+class Projection:
+    """Undirected weighted module graph.
+
+    Attributes:
+        nodes: sorted module names.
+        edges: ``{(u, v): weight}`` with ``u < v``; both directions summed.
+    """
+
+    nodes: tuple[str, ...]
+    edges: Mapping[tuple[str, str], float] = field(default_factory=dict)
+
+    def neighbours(self) -> dict[str, dict[str, float]]:
+        adj: dict[str, dict[str, float]] = {n: {} for n in self.nodes}
+        for (u, v), w in self.edges.items():
+            adj.setdefault(u, {})[v] = w
+            adj.setdefault(v, {})[u] = w
+        return adj
+
+
+def project(
+    graph: ProgramGraph,
+    weights: Mapping[str, float],
+    calls: bool = True,
+    nodes: Iterable[str] | None = None,
+) -> Projection:
+    """Build the undirected projection (step 1 of the module docstring).
+
+    Args:
+        graph: the program graph.
+        weights: edge kind -> weight (see ``config.DEFAULT_WEIGHTS``).
+        calls: also lift call-graph edges to module edges.
+        nodes: restrict to these modules (default: every code module).
+
+    Returns:
+        A Projection whose weights are floats >= 0 (zero-weight edges dropped).
+    """
+    keep = set(nodes) if nodes is not None else {
+        m.name for m in graph.modules if m.kind != "namespace"
+    }
+    acc: dict[tuple[str, str], float] = defaultdict(float)
+    reexported: dict[str, set[str]] = defaultdict(set)
+    for e in graph.imports:
+        if e.kind == "reexport":
+            reexported[e.src].add(e.dst)
+
+    def add(a: str, b: str, w: float) -> None:
+        if a == b or w <= 0 or a not in keep or b not in keep:
+            return
+        key = (a, b) if a < b else (b, a)
+        acc[key] += w
+
+    for e in graph.imports:
+        w = weights.get(e.kind, 0.0) * (1.0 + math.log(max(e.weight, 1)))
+        if e.kind == "import" and any(d.startswith(e.dst + ".") for d in reexported.get(e.src, ())):
+            w *= 0.25  # the package only hands the names on; the reexport edges carry them
+        add(e.src, e.dst, w)
+    if calls:
+        for c in graph.calls:
+            a = c.src.split(":", 1)[0]
+            b = c.dst.split(":", 1)[0]
+            add(a, b, weights.get(c.kind, 0.0) * (1.0 + math.log(max(c.count, 1))))
+    edges = {k: round(v, 9) for k, v in sorted(acc.items()) if v > 0}
+    return Projection(tuple(sorted(keep)), edges)
+
+
+def detect_kernel(graph: ProgramGraph, candidates: Sequence[str], patterns: Iterable[str] = (),
+                  auto: bool = True) -> tuple[str, ...]:
+    """Modules taken out of clustering as the shared kernel.
+
+    Rule (fixed in advance, docs/quality.md): a module is omnipresent when its number of distinct
+    first-party importers (runtime import kinds, tests excluded) is at least
+    ``max(5, 0.15 * n)`` where n is the number of candidate modules — Bunch's omnipresent rule
+    scaled to the codebase. Modules matching a ``kernel`` pattern are always in it.
+    """
+    cand = set(candidates)
+    out = {m for m in cand if any(matches(m, p) for p in patterns)}
+    if auto and len(cand) >= 12:
+        importers: dict[str, set[str]] = defaultdict(set)
+        for e in graph.imports:
+            if e.kind in RUNTIME_KINDS and e.src in cand and e.dst in cand and e.src != e.dst:
+                importers[e.dst].add(e.src)
+        threshold = max(5.0, 0.15 * len(cand))
+        for m, srcs in importers.items():
+            if len(srcs) >= threshold:
+                out.add(m)
+    return tuple(sorted(out))
+
+
+def domain_tokens(module: str) -> set[str]:
+    """Domain tokens of a dotted module name: every component after the top-level package that
+    is not a generic layer word (``shopapi.routers.orders`` -> ``{"orders"}``)."""
+    parts = module.split(".")[1:]
+    out: set[str] = set()
+    for p in parts:
+        p = p.lower().strip("_")
+        if not p or p in GENERIC_TOKENS or p.isdigit():
+            continue
+        out.add(p)
+        if p.endswith("s") and len(p) > 3:
+            out.add(p[:-1])
+        else:
+            out.add(p + "s")
+    return out
+
+
+def _igraph_membership(
+    nodes: Sequence[str], edges: Mapping[tuple[str, str], float], resolution: float, seed: int,
+    algorithm: str,
+) -> list[int]:
+    import igraph as ig
+
+    index = {n: i for i, n in enumerate(nodes)}
+    g = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for (u, v) in edges], directed=False)
+    g.es["weight"] = list(edges.values())
+    rng = random.Random(seed)
+    ig.set_random_number_generator(rng)
+    try:
+        if algorithm == "louvain":
+            # igraph's multilevel visits nodes in a random order drawn from its RNG.
+            cl = g.community_multilevel(weights="weight", resolution=resolution)
+        else:
+            cl = g.community_leiden(
+                objective_function="modularity",
+                weights="weight",
+                resolution=resolution,
+                n_iterations=-1,
+                beta=0.01,
+            )
+    finally:
+        ig.set_random_number_generator(random)
+    return list(cl.membership)
+
+
+def _canonical(membership: Sequence[int], nodes: Sequence[str]) -> dict[str, int]:
+    """Relabel communities by their smallest node name so equal partitions compare equal."""
+    first: dict[int, str] = {}
+    for n, c in zip(nodes, membership, strict=True):
+        if c not in first or n < first[c]:
+            first[c] = n
+    order = {c: i for i, c in enumerate(sorted(first, key=lambda c: first[c]))}
+    return {n: order[c] for n, c in zip(nodes, membership, strict=True)}
+
+
+def communities(
+    nodes: Sequence[str],
+    edges: Mapping[tuple[str, str], float],
+    resolution: float,
+    seed: int,
+    algorithm: str = "leiden",
+    runs: int = _CONSENSUS_RUNS,
+) -> dict[str, int]:
+    """Consensus community detection.
+
+    Runs the algorithm ``runs`` times with seeds derived from ``seed``, keeps the original edges
+    whose endpoints were grouped together in at least half of the runs (weighted by that share),
+    and repeats on that consensus graph until every run agrees (at most 4 rounds), after
+    Lancichinetti & Fortunato, "Consensus clustering in complex networks", Sci. Rep. 2 (2012).
+
+    Returns:
+        ``{node: community index}``, communities numbered by their smallest node name.
+    """
+    nodes = sorted(nodes)
+    if not nodes:
+        return {}
+    if not edges:
+        return {n: i for i, n in enumerate(nodes)}
+    cur = dict(sorted(edges.items()))
+    result: dict[str, int] = {}
+    for rnd in range(4):
+        parts = [
+            _canonical(_igraph_membership(nodes, cur, resolution, seed * 1000 + rnd * 97 + r,
+                                          algorithm), nodes)
+            for r in range(runs)
+        ]
+        result = parts[0]
+        if all(p == parts[0] for p in parts[1:]):
+            return result
+        consensus: dict[tuple[str, str], float] = {}
+        for (u, v), w in cur.items():
+            share = sum(1 for p in parts if p[u] == p[v]) / runs
+            if share >= 0.5:
+                consensus[(u, v)] = share * w
+        if not consensus:
+            break
+        cur = consensus
+        # Best-modularity run of the last round is the fallback when runs still disagree.
+    return result
+
+
+def choose_resolution(
+    nodes: Sequence[str], edges: Mapping[tuple[str, str], float], seed: int, algorithm: str
+) -> tuple[float, list[dict[str, float]]]:
+    """The fixed rule for the resolution (written down before any evaluation, docs/quality.md).
+
+    For each gamma in (0.5, 0.75, 1, 1.25, 1.5, 2, 2.5, 3), run the algorithm from 4 seeds and
+    measure the mean pairwise MoJoFM between the runs (stability) and the number of communities
+    with at least 2 modules. Keep the gammas whose stability is within 2 points of the best;
+    among them take the one whose community count is closest to sqrt(n / 2) (the classical
+    rule-of-thumb cluster count, Mardia et al. 1979), the smaller gamma on ties.
+
+    Returns:
+        (gamma, profile) with one ``{"resolution", "stability", "communities"}`` row per gamma.
+    """
+    from decompose.metrics import stability
+
+    target = math.sqrt(max(len(nodes), 2) / 2.0)
+    profile: list[dict[str, float]] = []
+    for gamma in _RESOLUTION_GRID:
+        runs = []
+        for r in range(4):
+            m = _canonical(_igraph_membership(list(nodes), edges, gamma, seed * 7919 + r,
+                                              algorithm), list(nodes))
+            runs.append({n: str(c) for n, c in m.items()})
+        sizes: dict[str, int] = defaultdict(int)
+        for c in runs[0].values():
+            sizes[c] += 1
+        k = sum(1 for s in sizes.values() if s >= 2)
+        profile.append({"resolution": gamma, "stability": round(stability(runs), 3),
+                        "communities": float(k)})
+    best = max(p["stability"] for p in profile)
+    ok = [p for p in profile if p["stability"] >= best - 2.0]
+    chosen = min(ok, key=lambda p: (abs(p["communities"] - target), p["resolution"]))
+    return chosen["resolution"], profile
+
+
+def _merge_small(assign: dict[str, int], adj: Mapping[str, Mapping[str, float]],
+                 min_size: int) -> dict[str, int]:
+    """Merge communities smaller than ``min_size`` into the neighbour community they are most
+    connected to (communities without any connection are left for the attach step)."""
+    changed = True
+    while changed:
+        changed = False
+        members: dict[int, list[str]] = defaultdict(list)
+        for n, c in assign.items():
+            members[c].append(n)
+        for c in sorted(members, key=lambda c: (len(members[c]), min(members[c]))):
+            if len(members[c]) >= min_size or len(members) <= 1:
+                continue
+            pull: dict[int, float] = defaultdict(float)
+            for n in members[c]:
+                for nb, w in adj.get(n, {}).items():
+                    oc = assign.get(nb)
+                    if oc is not None and oc != c:
+                        pull[oc] += w
+            if not pull:
+                continue
+            target = max(sorted(pull), key=lambda k: pull[k])
+            for n in members[c]:
+                assign[n] = target
+            changed = True
+            break
+    return assign
+
+
+def _attach(assign: dict[str, int], pending: Sequence[str], adj: Mapping[str, Mapping[str, float]]
+            ) -> dict[str, int]:
+    """Give each pending module the community it is most connected to, iterating so chains of
+    pending modules settle; leftovers go to the community of the nearest module by name."""
+    left = list(pending)
+    for _ in range(5):
+        nxt: list[str] = []
+        for n in left:
+            pull: dict[int, float] = defaultdict(float)
+            for nb, w in adj.get(n, {}).items():
+                c = assign.get(nb)
+                if c is not None:
+                    pull[c] += w
+            if pull:
+                assign[n] = max(sorted(pull), key=lambda k: pull[k])
+            else:
+                nxt.append(n)
+        if len(nxt) == len(left):
+            break
+        left = nxt
+    if assign:
+        placed = sorted(assign)
+        for n in left:
+            best = max(placed, key=lambda p: (_common_prefix(n, p), p))
+            if _common_prefix(n, best) == 0:
+                sizes: dict[int, int] = defaultdict(int)
+                for c in assign.values():
+                    sizes[c] += 1
+                assign[n] = max(sorted(sizes), key=lambda c: sizes[c])
+            else:
+                assign[n] = assign[best]
+    else:
+        for i, n in enumerate(sorted(left)):
+            assign[n] = i
+    return assign
+
+
+def _common_prefix(a: str, b: str) -> int:
+    pa, pb = a.split("."), b.split(".")
+    n = 0
+    for x, y in zip(pa, pb):  # noqa: B905
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def name_services(groups: Mapping[int, Sequence[str]], taken: Iterable[str] = ()) -> dict[int, str]:
+    """Readable, unique, deterministic names from the modules of each group.
+
+    Each group is named after the token (package or module stem) most specific to it: the count
+    of its modules carrying the token divided by one plus the count in other groups, ties broken
+    by the token; duplicates get the next token, then a numeric suffix.
+    """
+    tokens_of: dict[int, dict[str, int]] = {}
+    total: dict[str, int] = defaultdict(int)
+    for gid, mods in groups.items():
+        counts: dict[str, int] = defaultdict(int)
+        for m in mods:
+            parts = [p for p in re.split(r"[./]", m) if p]
+            toks = {p.lower().strip("_") for p in parts[1:] or parts}
+            toks = {t for t in toks if t and t not in ("__init__", "init", "py", "ipynb")}
+            for t in toks:
+                counts[t] += 1
+        tokens_of[gid] = counts
+        for t, c in counts.items():
+            total[t] += c
+    used = set(taken)
+    names: dict[int, str] = {}
+    for gid in sorted(groups, key=lambda g: (-len(groups[g]), min(groups[g]) if groups[g] else "")):
+        counts = tokens_of[gid]
+        ranked = sorted(
+            counts,
+            key=lambda t: (-(counts[t] / (1 + total[t] - counts[t])) * (0.5 if t in GENERIC_TOKENS
+                                                                      else 1.0), t),
+        )
+        name = ""
+        for t in ranked:
+            cand = re.sub(r"[^a-z0-9_]+", "_", t).strip("_") or "service"
+            if cand[0].isdigit():
+                cand = "s_" + cand
+            if cand not in used:
+                name = cand
+                break
+        if not name:
+            base = re.sub(r"[^a-z0-9_]+", "_", ranked[0]).strip("_") if ranked else "service"
+            base = base or "service"
+            i = 2
+            while f"{base}_{i}" in used:
+                i += 1
+            name = f"{base}_{i}"
+        used.add(name)
+        names[gid] = name
+    return names
+
+
+def propose(graph: ProgramGraph, settings: AnalyzeSettings) -> tuple[Partition, dict[str, object]]:
+    """Propose a partition of the graph's modules into services.
+
+    Args:
+        graph: the program graph.
+        settings: analyze settings (seed, resolution or None for the rule, algorithm, target
+            count, kernel patterns, weights, constraints).
+
+    Returns:
+        (partition, info) where info holds the resolution profile and counts, JSON-ready.
+        Every module of the graph is assigned exactly once; the shared kernel is a service named
+        ``kernel``.
+    """
+    all_modules = [m.name for m in graph.modules]
+    code = [m.name for m in graph.modules if m.kind not in ("namespace", "notebook")]
+    tests = [m for m in code if settings.exclude_tests and is_test_module(m)]
+    core = [m for m in code if m not in set(tests)]
+    kernel = detect_kernel(graph, core, (*settings.kernel,), settings.auto_kernel)
+    kset = set(kernel)
+    cluster_nodes = [m for m in core if m not in kset]
+    proj = project(graph, settings.weights, settings.calls, nodes=cluster_nodes)
+    full = project(graph, settings.weights, settings.calls, nodes=all_modules)
+    adj_full = full.neighbours()
+
+    edges: dict[tuple[str, str], float] = dict(proj.edges)
+    nodes = list(proj.nodes)
+    token_nodes: list[str] = []
+    if settings.names:
+        by_token: dict[str, list[str]] = defaultdict(list)
+        for m in cluster_nodes:
+            for t in domain_tokens(m):
+                by_token[t].append(m)
+        for t, mods in sorted(by_token.items()):
+            if 2 <= len(mods) <= max(2, len(cluster_nodes) // 2):
+                tn = f"\x00token:{t}"
+                token_nodes.append(tn)
+                for m in mods:
+                    key = (m, tn) if m < tn else (tn, m)
+                    edges[key] = _TOKEN_WEIGHT
+        nodes = sorted(nodes + token_nodes)
+    connected = {u for e in edges for u in e}
+    active = [n for n in nodes if n in connected]
+    info: dict[str, object] = {"kernel": list(kernel), "tests_attached": len(tests)}
+    if settings.resolution is not None:
+        gamma = settings.resolution
+        info["resolution_rule"] = "given"
+    elif active:
+        gamma, profile = choose_resolution(active, edges, settings.seed, settings.algorithm)
+        info["resolution_rule"] = "stability profile (docs/quality.md)"
+        info["resolution_profile"] = profile
+    else:
+        gamma = 1.0
+        info["resolution_rule"] = "default (empty graph)"
+    if settings.services is not None and active:
+        gamma = _resolution_for_k(active, edges, settings.services, settings.seed,
+                                  settings.algorithm, len(token_nodes))
+        info["resolution_rule"] = f"bisection for {settings.services} services"
+    assign = communities(active, edges, gamma, settings.seed, settings.algorithm) if active else {}
+    for tn in token_nodes:
+        assign.pop(tn, None)
+    adj_proj = proj.neighbours()
+    assign = _merge_small(assign, adj_proj, max(settings.min_service_size, 1))
+    pending = [m for m in all_modules if m not in assign and m not in kset]
+    # Namespace packages follow the majority of their children; others by their edges.
+    assign = _attach(assign, [m for m in pending if m in set(code)], adj_full)
+    for m in pending:
+        if m in assign:
+            continue
+        kids = [assign[c] for c in assign if c.startswith(m + ".")]
+        if kids:
+            assign[m] = max(sorted(set(kids)), key=kids.count)
+    assign = _attach(assign, [m for m in pending if m not in assign], adj_full)
+    if settings.services is not None:
+        assign = _merge_to_k(assign, adj_proj, settings.services)
+    assign = _apply_constraints(assign, settings, adj_full)
+    groups: dict[int, list[str]] = defaultdict(list)
+    for m, c in assign.items():
+        groups[c].append(m)
+    names = name_services({g: sorted(v) for g, v in groups.items()}, taken=("kernel",))
+    pinned = {m: s for m, s in _pins(all_modules, settings.pin).items()}
+    assignment: dict[str, str] = {m: names[c] for m, c in assign.items()}
+    assignment.update(pinned)
+    for m in kernel:
+        assignment[m] = "kernel"
+    for m in all_modules:
+        assignment.setdefault(m, "unassigned")
+    info["resolution"] = gamma
+    info["token_nodes"] = len(token_nodes)
+    partition = Partition(
+        assignment=tuple(sorted(assignment.items())),
+        algorithm=settings.algorithm,
+        seed=settings.seed,
+        resolution=gamma,
+        kernel=kernel,
+    )
+    return partition, info
+
+
+def _pins(modules: Iterable[str], pin: Mapping[str, str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for m in modules:
+        for pattern, service in sorted(pin.items()):
+            if matches(m, pattern):
+                out[m] = service
+    return out
+
+
+def _apply_constraints(assign: dict[str, int], settings: AnalyzeSettings,
+                       adj: Mapping[str, Mapping[str, float]]) -> dict[str, int]:
+    """``together`` groups move to their majority community; ``apart`` groups that share one are
+    separated (the smaller group moves to its next-best community, or a new one);
+    ``max_service_size`` splits oversized communities along their weakest internal ties."""
+    for group in settings.together:
+        mods = [m for m in assign if any(matches(m, p) for p in group)]
+        if len(mods) < 2:
+            continue
+        cs = [assign[m] for m in mods]
+        target = max(sorted(set(cs)), key=cs.count)
+        for m in mods:
+            assign[m] = target
+    next_id = max(assign.values(), default=-1) + 1
+    for group in settings.apart:
+        sets = [[m for m in assign if matches(m, p)] for p in group]
+        for i in range(len(sets)):
+            for j in range(i + 1, len(sets)):
+                shared = {assign[m] for m in sets[i]} & {assign[m] for m in sets[j]}
+                for c in sorted(shared):
+                    mover = [m for m in sets[j] if assign[m] == c]
+                    pull: dict[int, float] = defaultdict(float)
+                    for m in mover:
+                        for nb, w in adj.get(m, {}).items():
+                            oc = assign.get(nb)
+                            if oc is not None and oc != c:
+                                pull[oc] += w
+                    target = max(sorted(pull), key=lambda k: pull[k]) if pull else next_id
+                    if target == next_id:
+                        next_id += 1
+                    for m in mover:
+                        assign[m] = target
+    if settings.max_service_size > 0:
+        assign = _split_large(assign, adj, settings.max_service_size, settings.seed)
+    return assign
+
+
+def _split_large(assign: dict[str, int], adj: Mapping[str, Mapping[str, float]], limit: int,
+                 seed: int) -> dict[str, int]:
+    next_id = max(assign.values(), default=-1) + 1
+    for _ in range(50):
+        members: dict[int, list[str]] = defaultdict(list)
+        for n, c in assign.items():
+            members[c].append(n)
+        big = [c for c in sorted(members) if len(members[c]) > limit]
+        if not big:
+            break
+        c = big[0]
+        mods = sorted(members[c])
+        sub = {(u, v): w for u in mods for v, w in adj.get(u, {}).items() if v in set(mods) and u < v}
+        split = communities(mods, sub, 2.0, seed) if sub else {}
+        if len(set(split.values())) < 2:
+            half = len(mods) // 2
+            split = {m: (0 if i < half else 1) for i, m in enumerate(mods)}
+        for m, k in split.items():
+            if k != 0:
+                assign[m] = next_id + k
+        next_id += max(split.values()) + 1
+    return assign
+
+
+def _resolution_for_k(nodes: Sequence[str], edges: Mapping[tuple[str, str], float], k: int,
+                      seed: int, algorithm: str, token_count: int) -> float:
+    """Bisection on log(gamma) for about ``k`` communities of real modules."""
+    lo, hi = math.log(0.02), math.log(50.0)
+    best = 1.0
+    best_gap = math.inf
+    for _ in range(14):
+        mid = (lo + hi) / 2
+        gamma = math.exp(mid)
+        m = _igraph_membership(list(nodes), edges, gamma, seed, algorithm)
+        real = {c for n, c in zip(nodes, m, strict=True) if not n.startswith("\x00")}
+        count = len(real)
+        gap = abs(count - k)
+        if gap < best_gap or (gap == best_gap and gamma < best):
+            best, best_gap = gamma, gap
+        if count < k:
+            lo = mid
+        elif count > k:
+            hi = mid
+        else:
+            break
+    return round(best, 6)
+
+
+def _merge_to_k(assign: dict[str, int], adj: Mapping[str, Mapping[str, float]], k: int
+                ) -> dict[str, int]:
+    """Merge the smallest community into its strongest neighbour until at most ``k`` remain."""
+    while len(set(assign.values())) > k:
+        members: dict[int, list[str]] = defaultdict(list)
+        for n, c in assign.items():
+            members[c].append(n)
+        c = min(members, key=lambda c: (len(members[c]), min(members[c])))
+        pull: dict[int, float] = defaultdict(float)
+        for n in members[c]:
+            for nb, w in adj.get(n, {}).items():
+                oc = assign.get(nb)
+                if oc is not None and oc != c:
+                    pull[oc] += w
+        if pull:
+            target = max(sorted(pull), key=lambda x: pull[x])
+        else:
+            others = [o for o in members if o != c]
+            target = min(others, key=lambda o: (len(members[o]), min(members[o])))
+        for n in members[c]:
+            assign[n] = target
+    return assign

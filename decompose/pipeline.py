@@ -1,0 +1,234 @@
+"""The pipeline: discover -> parse (cached, parallel) -> graph -> propose -> plan.
+
+Library code: raises :class:`~decompose.errors.DecomposeError` subclasses, never prints or
+exits. Progress is reported through an optional callback so the CLI can draw a bar.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from decompose.cache import FactCache, cache_key, default_cache_dir
+from decompose.config import AnalyzeSettings, Config
+from decompose.discover import Project, discover
+from decompose.graph import ProgramGraph, build_graph
+from decompose.model import FileFacts, Partition, Plan, SourceFile
+from decompose.parse import parse_file
+
+Progress = Callable[[str, int, int], None]
+_PARALLEL_MIN = 64  # below this many files to parse, a process pool costs more than it saves
+
+
+@dataclass(slots=True)
+class Timings:
+    """Wall-clock seconds per stage."""
+
+    discover: float = 0.0
+    parse: float = 0.0
+    graph: float = 0.0
+    partition: float = 0.0
+    plan: float = 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        return {k: round(getattr(self, k), 4) for k in
+                ("discover", "parse", "graph", "partition", "plan")}
+
+
+@dataclass(slots=True)
+class FactsResult:
+    """Facts for a project, with cache statistics."""
+
+    project: Project
+    facts: list[FileFacts]
+    cache_hits: int = 0
+    cache_misses: int = 0
+    cache_repaired: int = 0
+
+
+@dataclass(slots=True)
+class Analysis:
+    """Everything ``analyze`` computed."""
+
+    project: Project
+    graph: ProgramGraph
+    partition: Partition
+    plan: Plan
+    config: Config
+    timings: Timings = field(default_factory=Timings)
+    cache_hits: int = 0
+    cache_misses: int = 0
+
+    @property
+    def skipped(self) -> list[str]:
+        """Paths of files that could not be parsed or decoded (facts partly recovered)."""
+        return [m.path for m in self.graph.modules if m.status not in ("ok",)
+                and m.kind != "namespace"]
+
+
+def _parse_chunk(args: tuple[str, list[tuple[SourceFile, SourceFile | None]]]) -> list[FileFacts]:
+    root, items = args
+    r = Path(root)
+    return [parse_file(sf, r, stub) for sf, stub in items]
+
+
+def collect_facts(
+    project: Project,
+    cache: FactCache,
+    jobs: int = 0,
+    progress: Progress | None = None,
+) -> FactsResult:
+    """Parse every file of ``project``, reusing cached facts.
+
+    Args:
+        project: from :func:`decompose.discover.discover`.
+        cache: the fact cache (possibly disabled).
+        jobs: worker processes for cache misses; 0 = all cores; 1 = in this process.
+        progress: ``callback(stage, done, total)``.
+
+    Returns:
+        FactsResult with facts sorted by module name. Never raises for a bad file.
+    """
+    stubs = {s.module: s for s in project.stubs}
+    facts: dict[str, FileFacts] = {}
+    todo: list[tuple[SourceFile, SourceFile | None, str]] = []
+    for sf in project.files:
+        stub = stubs.get(sf.module)
+        try:
+            data = (project.root / sf.relpath).read_bytes()
+            stub_data = (project.root / stub.relpath).read_bytes() if stub else None
+        except OSError:
+            facts[sf.module] = parse_file(sf, project.root, stub)  # becomes a read_error
+            continue
+        key = cache_key(sf, data, stub_data)
+        hit = cache.get(key)
+        if hit is not None and hit.source == sf:
+            facts[sf.module] = hit
+        else:
+            todo.append((sf, stub, key))
+    total = len(project.files)
+    done = total - len(todo)
+    if progress:
+        progress("parse", done, total)
+    workers = jobs if jobs > 0 else (os.cpu_count() or 1)
+    if workers > 1 and len(todo) >= _PARALLEL_MIN:
+        n_chunks = min(len(todo), workers * 8)
+        chunks: list[list[tuple[SourceFile, SourceFile | None, str]]] = [
+            todo[i::n_chunks] for i in range(n_chunks)
+        ]
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = pool.map(
+                _parse_chunk,
+                [(str(project.root), [(sf, st) for sf, st, _ in ch]) for ch in chunks],
+            )
+            for ch, res in zip(chunks, results, strict=True):
+                for (sf, _, key), f in zip(ch, res, strict=True):
+                    facts[sf.module] = f
+                    cache.put(key, f)
+                done += len(ch)
+                if progress:
+                    progress("parse", done, total)
+    else:
+        for sf, stub, key in todo:
+            f = parse_file(sf, project.root, stub)
+            facts[sf.module] = f
+            cache.put(key, f)
+            done += 1
+            if progress and (done % 25 == 0 or done == total):
+                progress("parse", done, total)
+    ordered = [facts[m] for m in sorted(facts)]
+    return FactsResult(project, ordered, cache.hits, cache.misses, cache.repaired)
+
+
+def make_cache(config: Config, cache_dir: Path | None, no_cache: bool) -> FactCache:
+    """The fact cache for a run: ``cache_dir`` (CLI) over ``config.cache_dir`` over the
+    default location."""
+    folder = cache_dir or (Path(config.cache_dir).expanduser() if config.cache_dir else None)
+    return FactCache(folder or default_cache_dir(), enabled=not no_cache)
+
+
+def load_graph(
+    path: Path,
+    config: Config,
+    cache: FactCache,
+    jobs: int = 0,
+    progress: Progress | None = None,
+    timings: Timings | None = None,
+) -> tuple[Project, ProgramGraph, FactsResult]:
+    """Discover, parse and build the program graph of ``path``.
+
+    Raises:
+        UsageError: bad path or roots. NoSourcesError: no Python file.
+    """
+    t = timings or Timings()
+    t0 = time.perf_counter()
+    project = discover(path, config.roots, config.exclude, config.include_notebooks,
+                       config.respect_gitignore)
+    t.discover = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    fr = collect_facts(project, cache, jobs or config.jobs, progress)
+    t.parse = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    graph = build_graph(fr.facts, project.first_party, project.alias_roots, project.aliases,
+                        project.diagnostics)
+    t.graph = time.perf_counter() - t0
+    return project, graph, fr
+
+
+def analyze(
+    path: Path,
+    config: Config,
+    settings: AnalyzeSettings | None = None,
+    cache: FactCache | None = None,
+    jobs: int = 0,
+    progress: Progress | None = None,
+) -> Analysis:
+    """Run the whole analysis of the project at ``path``.
+
+    Args:
+        path: project folder.
+        config: loaded configuration.
+        settings: overrides ``config.analyze`` (CLI flags).
+        cache: fact cache (default: the configured one).
+        jobs: parse workers (0 = all cores).
+        progress: ``callback(stage, done, total)``.
+
+    Returns:
+        An :class:`Analysis`.
+
+    Raises:
+        DecomposeError subclasses for anything that prevents the run.
+    """
+    from decompose.boundary import build_plan
+    from decompose.partition import propose
+
+    settings = settings or config.analyze
+    cache = cache or make_cache(config, None, False)
+    timings = Timings()
+    project, graph, fr = load_graph(path, config, cache, jobs, progress, timings)
+    t0 = time.perf_counter()
+    if progress:
+        progress("partition", 0, 1)
+    partition, info = propose(graph, settings)
+    timings.partition = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    plan = build_plan(graph, partition, settings, info)
+    timings.plan = time.perf_counter() - t0
+    return Analysis(project, graph, partition, plan, config, timings, fr.cache_hits,
+                    fr.cache_misses)
+
+
+def with_overrides(settings: AnalyzeSettings, **kw: object) -> AnalyzeSettings:
+    """A copy of ``settings`` with the non-None keyword values replaced."""
+    changes = {k: v for k, v in kw.items() if v is not None}
+    return replace(settings, **changes)  # type: ignore[arg-type]
+
+
+def modules_for_files(graph: ProgramGraph, files: Sequence[str]) -> list[str]:
+    """Module names of the given POSIX relative paths (unknown paths are ignored)."""
+    by_path = {m.path: m.name for m in graph.modules}
+    return sorted({by_path[f] for f in files if f in by_path})
