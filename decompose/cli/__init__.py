@@ -322,3 +322,20 @@ def cache_dir_cmd() -> None:
     from decompose.cache import default_cache_dir
 
     click.echo(str(default_cache_dir()))
+
+
+def _register_commands() -> None:
+    """Import the command modules of the cli package so they attach to :func:`main`. Each keeps
+    its heavy imports inside the command function, so ``decompose --help`` and a warm ``check``
+    stay fast."""
+    import importlib
+
+    for name in ("check", "graph", "scaffold"):
+        try:
+            importlib.import_module(f"decompose.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"decompose.cli.{name}":
+                raise
+
+
+_register_commands()

@@ -1,0 +1,73 @@
+"""Shared fixtures: tiny projects on disk, the shared extraction cases, the CLI runner."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+CASES = Path(os.environ.get("DECOMPOSE_CASES", REPO.parent / "shared" / "cases"))
+
+MakeProject = Callable[[dict[str, str | bytes]], Path]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+                    ) -> None:
+    """Every test gets its own fact cache, never the user's."""
+    monkeypatch.setenv("DECOMPOSE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture
+def make_project(tmp_path: Path) -> MakeProject:
+    """Write ``{relative path: source}`` into a fresh folder and return it. ``str`` sources are
+    dedented and written as UTF-8; ``bytes`` are written as they are."""
+
+    counter = [0]
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        counter[0] += 1
+        root = tmp_path / f"proj{counter[0]}"
+        root.mkdir()
+        for rel, content in files.items():
+            p = root / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                p.write_bytes(content)
+            else:
+                p.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+        return root
+
+    return make
+
+
+def copy_case(name: str, dest: Path) -> Path:
+    """Copy a shared case into ``dest`` (writable), turning the placeholder files that stand for
+    symlinks (a file holding a relative path to an existing folder) back into symlinks."""
+    src = CASES / name
+    out = dest / name
+    shutil.copytree(src, out, copy_function=shutil.copyfile)
+    for dirpath, dirnames, filenames in os.walk(out):
+        os.chmod(dirpath, 0o755)
+        for f in filenames:
+            p = Path(dirpath) / f
+            os.chmod(p, 0o644)
+            if "." in f or p.stat().st_size > 200:
+                continue
+            target = p.read_text(errors="replace").strip()
+            if target and (p.parent / target).resolve().is_dir():
+                p.unlink()
+                p.symlink_to(target, target_is_directory=True)
+    return out
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
