@@ -238,7 +238,8 @@ def parse_config(data: Mapping[str, Any], source: str = "", prefix: str = "") ->
     weights = dict(DEFAULT_WEIGHTS)
     for k, v in sorted(an.get("weights", {}).items()):
         if k not in DEFAULT_WEIGHTS:
-            problems.append(f"{p}analyze.weights.{k}: unknown edge kind{_suggest(k, DEFAULT_WEIGHTS)}")
+            hint = _suggest(k, DEFAULT_WEIGHTS)
+            problems.append(f"{p}analyze.weights.{k}: unknown edge kind{hint}")
         elif not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
             problems.append(f"{p}analyze.weights.{k}: expected a number >= 0, got {v!r}")
         else:

@@ -315,13 +315,13 @@ def report_markdown(analysis: Analysis) -> str:
     diags = g.diagnostics
     if diags:
         counts: dict[str, int] = defaultdict(int)
-        for d in diags:
-            counts[d.code] += 1
+        for diag in diags:
+            counts[diag.code] += 1
         w(", ".join(f"{c}: {n}" for c, n in sorted(counts.items())))
         w("")
         w("```")
-        for d in diags[:200]:
-            w(d.format().replace("```", "'''"))
+        for diag in diags[:200]:
+            w(diag.format().replace("```", "'''"))
         if len(diags) > 200:
             w(f"... {len(diags) - 200} more in graph.json")
         w("```")

@@ -265,8 +265,8 @@ def partition(graph_file: Path, out: Path | None, seed: int, resolution: float |
     if out is None:
         click.echo(text, nl=False)
     else:
-        from decompose.outputs import write_files
         from decompose.model import GeneratedFile
+        from decompose.outputs import write_files
 
         write_files(out.parent if str(out.parent) else Path("."),
                     [GeneratedFile(out.name, text.encode())])
