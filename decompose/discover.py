@@ -159,7 +159,7 @@ def _has_python(folder: Path) -> bool:
 
 
 class _Walker:
-    def __init__(self, root: Path, spec: pathspec.PathSpec, notebooks: bool) -> None:
+    def __init__(self, root: Path, spec: pathspec.GitIgnoreSpec, notebooks: bool) -> None:
         self.root = root
         self.real_root = Path(os.path.realpath(root))
         self.spec = spec
@@ -278,7 +278,7 @@ def discover(
                 patterns += gi.read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
                 pass
-    spec = pathspec.PathSpec.from_lines("gitwildmatch", patterns)
+    spec = pathspec.GitIgnoreSpec.from_lines(patterns)
     walker = _Walker(root, spec, include_notebooks)
     walker.walk()
     if not walker.files:
