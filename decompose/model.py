@@ -180,6 +180,12 @@ class FileFacts:
         call_sites: number of call sites seen (resolved or not).
         sys_path_hint: True when the file inserts its own folder into ``sys.path``.
         diagnostics: problems found while reading this file.
+        data_refs: ``(line, kind, value)`` data-coupling literals in source order: ``sql_read``,
+            ``sql_write``, ``sql_ddl`` (table names in SQL strings), ``orm_table``
+            (``__tablename__``, ``db_table``, ``Table("name", ...)``), ``env`` (keys read through
+            ``os.environ``/``os.getenv``), ``path`` (data and model-artifact file names),
+            ``queue`` (queues, topics, streams) and ``cache`` (cache keys; ``prefix*`` for
+            f-strings).
     """
 
     source: SourceFile
@@ -195,6 +201,7 @@ class FileFacts:
     sys_path_hint: bool = False
     strings: tuple[tuple[int, str], ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
+    data_refs: tuple[tuple[int, str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -60,6 +60,55 @@ _TC_NAMES = {"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING", "TYPE_CH
 # Kind priority when guards nest: the strongest wins.
 _KIND_RANK = {"import": 0, "guarded": 1, "optional": 2, "fallback": 3, "type_checking": 4}
 _MAX_STRING_REFS = 2000
+# Data-coupling literals (FileFacts.data_refs): SQL statements, artifact paths, env keys, queues.
+_MAX_DATA_REFS = 2000
+_SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|WITH|ALTER|DROP|REPLACE|MERGE"
+                        r"|TRUNCATE)\b", re.IGNORECASE)
+_SQL_TABLE = re.compile(
+    r"\b(FROM|JOIN|INTO|UPDATE|TABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?|TRUNCATE)\s+"
+    r"[`\"\[]?([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)[`\"\]]?", re.IGNORECASE)
+_SQL_WORDS = frozenset({"select", "where", "values", "set", "the", "a", "an", "this", "that", "it",
+                        "its", "your", "my", "our", "their", "lateral", "unnest", "only", "exists",
+                        "if", "not", "json_each", "generate_series", "dual"})
+_ARTIFACT = re.compile(
+    r"^[\w./~${}-]*\.(pkl|pickle|joblib|pt|pth|onnx|safetensors|ckpt|h5|hdf5|keras|pb|tflite|"
+    r"gguf|ggml|bin|npz|npy|parquet|feather|arrow|db|sqlite|sqlite3|csv|tsv|jsonl|faiss|index|"
+    r"model|engine|mlmodel)$")
+_ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault", "os.environ.pop",
+                          "os.putenv", "os.environ.__getitem__"})
+_QUEUE_CALLS = frozenset({"send_task", "publish", "produce", "subscribe", "basic_publish",
+                          "queue_declare", "xadd", "xread", "xreadgroup", "lpush", "rpush",
+                          "blpop", "brpop", "enqueue_call"})
+_QUEUE_KWARGS = frozenset({"queue", "topic", "topics", "routing_key", "exchange", "stream",
+                           "queue_name", "topic_name"})
+_CACHE_CALLS = frozenset({"setex", "hset", "hget", "hgetall", "incr", "expire", "getex", "hincrby"})
+
+
+def _sql_tables(v: str) -> list[tuple[str, str]]:
+    """``(kind, table)`` pairs for a string that reads as one SQL statement: ``sql_read`` for
+    ``FROM``/``JOIN``, ``sql_write`` for ``INTO``/``UPDATE``/``DELETE FROM``/``TRUNCATE``,
+    ``sql_ddl`` for ``CREATE``/``ALTER``/``DROP TABLE``. Prose that starts with "Update the..."
+    is rejected by the stop-word list."""
+    m = _SQL_START.match(v)
+    if m is None or len(v) > 20_000:
+        return []
+    verb = m.group(1).upper()
+    if not (m.group(1).isupper() or v.lower() == v):
+        return []  # "Select the best model" in prose: mixed case
+    out: list[tuple[str, str]] = []
+    for t in _SQL_TABLE.finditer(v):
+        kw = t.group(1).split()[0].upper()
+        name = t.group(2)
+        if name.lower() in _SQL_WORDS:
+            continue
+        if kw == "TABLE":
+            kind = "sql_ddl"
+        elif kw in ("INTO", "UPDATE", "TRUNCATE") or kw == "FROM" and verb == "DELETE":
+            kind = "sql_write"
+        else:
+            kind = "sql_read"
+        out.append((kind, name))
+    return out
 
 
 @dataclass(slots=True)
@@ -224,6 +273,7 @@ class _Extractor:
         self.string_refs = 0
         self.cells = cells
         self.class_bases: dict[str, str] = {}  # class qualname -> first base target
+        self.data_refs: list[tuple[int, str, str]] = []  # (line, kind, value): see FileFacts
 
     # ----------------------------------------------------------------- helpers
     def diag(self, node: ast.AST | int, code: str, message: str, severity: str = "warning") -> None:
@@ -613,6 +663,12 @@ class _Extractor:
             ):
                 self.string_refs += 1
                 self.ref(scope, node, v.replace(":", "."), "string")
+            if isinstance(v, str) and 3 < len(v) and len(self.data_refs) < _MAX_DATA_REFS:
+                line = getattr(node, "lineno", 1)
+                for dkind, dval in _sql_tables(v):
+                    self.data_refs.append((line, dkind, dval))
+                if len(v) < 300 and _ARTIFACT.match(v):
+                    self.data_refs.append((line, "path", v))
         elif t in (ast.For, ast.AsyncFor, ast.comprehension):
             target = node.target  # type: ignore[attr-defined]
             if scope.kind != "module":
@@ -794,6 +850,12 @@ class _Extractor:
             targets, value = [node.target], node.value
         else:  # pragma: no cover
             return
+        if (
+            len(targets) == 1 and isinstance(targets[0], ast.Name)
+            and targets[0].id in ("__tablename__", "db_table")
+            and isinstance(value, ast.Constant) and isinstance(value.value, str)
+        ):
+            self.data_refs.append((node.lineno, "orm_table", value.value))  # type: ignore[attr-defined]
         typ: str | None = None
         if isinstance(value, ast.Call):
             callee, _, _ = self.resolve(value.func, scope)
@@ -867,6 +929,7 @@ class _Extractor:
                 a0, a1 = node.args[0], node.args[1]
                 if all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in (a0, a1)):
                     self.ref(scope, a0, f"{a0.value}.{a1.value}", "django_model")  # type: ignore[attr-defined]
+            self.data_call(node, target, last)
             hint = "call"
             if inferred and "()" in target and not self.through_self(node.func, scope):
                 hint = "inferred"
@@ -885,6 +948,31 @@ class _Extractor:
             push((node.func, scope, kind, "load"))
         elif target is None and isinstance(node.func, ast.Attribute):
             push((node.func.value, scope, kind, "load_base"))
+
+    def data_call(self, node: ast.Call, target: str, last: str) -> None:
+        """Env keys, queues/topics, cache keys and ``Table("name")`` named by literal arguments."""
+        if len(self.data_refs) >= _MAX_DATA_REFS:
+            return
+        a0 = node.args[0] if node.args else None
+        lit = a0.value if isinstance(a0, ast.Constant) and isinstance(a0.value, str) else None
+        if lit is None and isinstance(a0, ast.JoinedStr) and a0.values:
+            first = a0.values[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                lit = first.value + "*"  # a key prefix: f"user:{uid}" -> "user:*"
+        line = node.lineno
+        if lit:
+            if target in _ENV_GETTERS or target.endswith(".environ.get") or target == "getenv":
+                self.data_refs.append((line, "env", lit))
+            elif last == "Table" and len(node.args) >= 2:
+                self.data_refs.append((line, "orm_table", lit))
+            elif last in _QUEUE_CALLS:
+                self.data_refs.append((line, "queue", lit))
+            elif last in _CACHE_CALLS:
+                self.data_refs.append((line, "cache", lit))
+        for kw in node.keywords:
+            if kw.arg in _QUEUE_KWARGS and isinstance(kw.value, ast.Constant) and isinstance(
+                    kw.value.value, str):
+                self.data_refs.append((line, "queue", kw.value.value))
 
     def through_self(self, func: ast.expr, scope: _Scope) -> bool:
         """True when a callee chain starts at the enclosing method's ``self``/``cls`` or at
@@ -951,6 +1039,13 @@ class _Extractor:
     ) -> None:
         # Find the root attribute chain under subscripts: a.b[c].d -> a.b (+ visit c).
         cur = node
+        if (
+            isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str) and len(self.data_refs) < _MAX_DATA_REFS
+            and isinstance(node.value, (ast.Attribute, ast.Name))
+            and self.resolve(node.value, scope)[0] == "os.environ"
+        ):
+            self.data_refs.append((node.lineno, "env", node.slice.value))
         while isinstance(cur, ast.Subscript):
             stack.append((cur.slice, scope, kind, "load"))
             cur = cur.value
@@ -1166,6 +1261,7 @@ def _parse_file(source: SourceFile, root: Path, stub: SourceFile | None) -> File
         call_sites=ex.call_sites,
         sys_path_hint=ex.sys_path_hint,
         diagnostics=tuple(sorted(set(diags))),
+        data_refs=tuple(ex.data_refs),
     )
 
 
