@@ -12,7 +12,7 @@ import os
 import stat
 import sys
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -295,7 +295,7 @@ def discover(
                 raise UsageError(f"source root does not exist: {r}")
             root_list.append(_posix(os.path.relpath(rp, root)))
     else:
-        root_list = _detect_roots(root, walker.dirs)
+        root_list = _detect_roots(root, walker.dirs, [rel for rel, _ in walker.files])
     # A root that is itself a package (has __init__.py) is an alias root: Python code reached it
     # through sys.path, but the canonical names come from the enclosing root.
     final_roots: list[str] = []
@@ -380,9 +380,10 @@ def _under(rel: str, root: str) -> bool:
     return root == "." or rel == root or rel.startswith(root + "/")
 
 
-def _detect_roots(root: Path, dirs: list[str]) -> list[str]:
+def _detect_roots(root: Path, dirs: list[str], files: Sequence[str] = ()) -> list[str]:
     """Detect source roots: folders declared in packaging metadata, ``src``-style folders that
-    hold packages but are not packages themselves, and ``.``."""
+    hold Python code (at any depth, e.g. a PEP 420 namespace package under ``src/``) but are
+    neither packages themselves nor inside a regular package, and ``.``."""
     found: list[str] = ["."]
     candidates = [""] + dirs
     for d in candidates:
@@ -393,7 +394,10 @@ def _detect_roots(root: Path, dirs: list[str]) -> list[str]:
                 found.append(rel)
         name = d.rsplit("/", 1)[-1] if d else ""
         if name in ("src", "lib", "python") and not (folder / "__init__.py").exists():
-            if _has_python(folder):
+            if (folder.parent / "__init__.py").exists():
+                continue  # app/src/ inside package app is the subpackage app.src
+            if _has_python(folder) or any(f.startswith(d + "/") and f.endswith(
+                    (".py", ".pyi", ".pyx")) for f in files):
                 found.append(d)
     return sorted(set(found))
 

@@ -401,10 +401,13 @@ def build_graph(
         if f.source.kind == "notebook":
             continue
         parts = m.split(".")
+        # the folder (or path without suffix) that stands for ``m`` itself
+        base = f.source.relpath.rpartition("/")[0] if f.source.is_package else (
+            f.source.relpath.rpartition(".")[0])
         for i in range(1, len(parts)):
             pkg = ".".join(parts[:i])
             if pkg not in nodes:
-                path = f.source.relpath.rsplit("/", len(parts) - i)[0]
+                path = base.rsplit("/", len(parts) - i)[0]
                 nodes[pkg] = ModuleNode(pkg, path, "namespace", "ok", 0)
 
     # ---- module edges
@@ -426,6 +429,7 @@ def build_graph(
                 cur[3] = "high"
 
     unresolved_imports: list[tuple[FileFacts, int, int, str]] = []
+    hinted: list[FileFacts] = []  # unresolved imports that look first-party (DEC005 with a hint)
     for m, f in facts_map.items():
         for imp in f.imports:
             if imp.error or not imp.module:
@@ -457,6 +461,7 @@ def build_graph(
                     diags.append(Diagnostic(f.source.relpath, imp.line, imp.column, "DEC005",
                                             f"unresolved import `{target}` - hint: {hint}",
                                             "warning"))
+                    hinted.append(f)
                     continue
                 add(ext, m, target, kind, imp.line, imp.scope, imp.confidence)
                 continue
@@ -558,8 +563,10 @@ def build_graph(
 
     diags.extend(_cycle_diagnostics(import_edges, facts_map))
     n_py = sum(1 for f in facts_map.values() if f.source.kind != "notebook")
-    if n_py > 1 and not any(e.kind in RUNTIME_KINDS for e in import_edges) and unresolved_imports:
-        f0 = unresolved_imports[0][0]
+    if n_py > 1 and not any(e.kind in RUNTIME_KINDS for e in import_edges) and (
+        unresolved_imports or hinted
+    ):
+        f0 = min([u[0] for u in unresolved_imports] + hinted, key=lambda x: x.source.relpath)
         diags.append(Diagnostic(f0.source.relpath, 1, 0, "DEC020",
                                 "no first-party import edge was found although modules import "
                                 "first-party-looking names: check the source roots", "error"))
@@ -661,7 +668,9 @@ def _unresolved_hint(m: str, f: FileFacts, target: str, res: _Resolver) -> str:
         return ""
     pkg = m if f.source.is_package else m.rpartition(".")[0]
     if pkg and res.module(f"{pkg}.{target}") is not None:
-        return (f"sibling module {pkg}.{target} exists (Python-2 implicit relative import?)")
+        folder = f.source.relpath.rpartition("/")[0]
+        return (f"sibling module {pkg}.{target} exists (Python-2 implicit relative import?); "
+                f"if {folder}/ is put on sys.path, add source root {folder}")
     top = target.split(".")[0]
     for mod in res.facts:
         parts = mod.split(".")
