@@ -622,8 +622,8 @@ class _Extractor:
             for s in reversed(node.body):
                 push((s, scope, body_kind, "load"))
             push((node.test, scope, kind, "load"))
-        elif t is ast.Try or t is getattr(ast, "TryStar", None):
-            assert isinstance(node, ast.Try)
+        elif t is ast.Try or t is ast.TryStar:
+            assert isinstance(node, (ast.Try, ast.TryStar))
             catches = any(self.catches_import_error(h, scope) for h in node.handlers)
             for s in reversed(node.finalbody):
                 push((s, scope, kind, "load"))
@@ -1140,7 +1140,7 @@ def _flat_module_body(body: list[ast.stmt]) -> Iterator[ast.stmt]:
         yield stmt
         if isinstance(stmt, ast.If):
             todo.extend(reversed(stmt.body + stmt.orelse))
-        elif isinstance(stmt, ast.Try):
+        elif isinstance(stmt, (ast.Try, ast.TryStar)):
             inner = stmt.body + [s for h in stmt.handlers for s in h.body] + stmt.orelse
             todo.extend(reversed(inner + stmt.finalbody))
 

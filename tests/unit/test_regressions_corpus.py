@@ -1,0 +1,45 @@
+"""Regressions found by running decompose on real PyPI packages (bench/sweep.py, bench/accuracy.py).
+
+Each test is a tiny reproduction written for this project (never third-party code)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from decompose.cache import FactCache
+from decompose.config import Config
+from decompose.graph import ProgramGraph
+from decompose.pipeline import load_graph
+
+
+def _graph(root: Path) -> ProgramGraph:
+    _, graph, _ = load_graph(root, Config(), FactCache(root / ".nocache", enabled=False), jobs=1)
+    return graph
+
+
+def test_except_star_is_analyzed_not_an_internal_error(
+    make_project: Callable[[dict[str, str]], Path],
+) -> None:
+    # letta 0.16.8 uses `except* X` (PEP 654, Python 3.11): the parser raised AssertionError,
+    # reported as DEC099.
+    root = make_project(
+        {
+            "app/__init__.py": "",
+            "app/errors.py": "class Boom(Exception):\n    pass\n",
+            "app/client.py": """
+            async def cleanup(c):
+                try:
+                    await c.close()
+                except* ValueError as eg:
+                    from app.errors import Boom
+                    raise Boom(str(eg.exceptions))
+            """,
+        }
+    )
+    graph = _graph(root)
+    codes = {d.code for d in graph.diagnostics if d.path == "app/client.py"}
+    assert "DEC099" not in codes and "DEC001" not in codes
+    node = next(m for m in graph.modules if m.name == "app.client")
+    assert node.status == "ok"
+    assert ("app.client", "app.errors") in {(e.src, e.dst) for e in graph.imports}
