@@ -1,0 +1,565 @@
+"""AI-aware roles: what part each module plays in an AI system, and the evidence for it.
+
+Roles (:data:`ROLES`): data ingestion, feature engineering, training, model serving and
+inference, model registry and artifacts, HTTP API, background workers, orchestration, data access,
+business logic and shared kernel. A module's role is scored from four kinds of evidence, each
+shown with its line:
+
+- **imports** of frameworks (``graph.external`` edges), matched by longest dotted prefix against
+  :data:`FRAMEWORKS` (``sklearn.ensemble`` is training, ``sklearn.preprocessing`` features,
+  ``fastapi`` HTTP API, ``celery`` workers, ``vllm`` inference...);
+- **decorators** (``Definition.decorators``) and routes (``Definition.route``): a route is an HTTP
+  API, ``@shared_task`` / ``@app.task`` a worker, ``@flow`` / ``@asset`` / ``@dag`` orchestration;
+- **calls** (``Reference`` targets of calls): ``fit`` is training, ``predict``/``generate``
+  inference, ``from_pretrained``/``torch.save``/``joblib.dump`` the model registry, ``read_csv``
+  ingestion;
+- **data literals** (``FileFacts.data_refs``): SQL statements and ORM table names are data access;
+- **names**: a module path token such as ``ingestion``, ``training`` or ``routers`` (weak).
+
+Scores are sums of weights (framework 2, decorator or route 3, call 1 per distinct callee name,
+SQL/ORM 2, name 1). A module takes every role scoring at least 2 and at least 40% of its best;
+with no role at 2 it is business logic. Modules of the shared kernel also get ``kernel``. The
+rules are heuristics: the evidence is listed so that a reader can overrule them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from decompose.graph import ProgramGraph
+from decompose.model import Plan
+from decompose.partition import is_test_module
+
+ROLES = (
+    "ingestion",
+    "features",
+    "training",
+    "inference",
+    "registry",
+    "api",
+    "worker",
+    "orchestration",
+    "monitoring",
+    "data_access",
+    "business",
+    "kernel",
+)
+ROLE_TITLES = {
+    "ingestion": "data ingestion",
+    "features": "feature engineering",
+    "training": "training",
+    "inference": "model serving / inference",
+    "registry": "model registry / artifacts",
+    "api": "HTTP API",
+    "worker": "background workers",
+    "orchestration": "orchestration",
+    "monitoring": "monitoring",
+    "data_access": "data access",
+    "business": "business logic",
+    "kernel": "shared kernel",
+}
+# Roles whose load differs from the request path: they argue for independent scaling.
+SCALING_ROLES = frozenset({"training", "inference", "worker", "orchestration", "ingestion"})
+
+# import prefix -> ((role, weight), ...). Longest dotted prefix wins.
+FRAMEWORKS: dict[str, tuple[tuple[str, int], ...]] = {
+    # data
+    "pandas": (("ingestion", 1), ("features", 1)),
+    "polars": (("ingestion", 1), ("features", 1)),
+    "pyarrow": (("ingestion", 2),),
+    "dask": (("ingestion", 1), ("features", 1)),
+    "pyspark": (("ingestion", 2), ("features", 1)),
+    "kafka": (("ingestion", 2),),
+    "confluent_kafka": (("ingestion", 2),),
+    "aiokafka": (("ingestion", 2),),
+    "boto3": (("ingestion", 1),),
+    "botocore": (("ingestion", 1),),
+    "s3fs": (("ingestion", 2),),
+    "fsspec": (("ingestion", 1),),
+    "google.cloud.storage": (("ingestion", 2),),
+    "datasets": (("ingestion", 2), ("training", 1)),
+    "bs4": (("ingestion", 2),),
+    "pypdf": (("ingestion", 2),),
+    "PyPDF2": (("ingestion", 2),),
+    "unstructured": (("ingestion", 2),),
+    "docx": (("ingestion", 1),),
+    "markdownify": (("ingestion", 1),),
+    # persistence
+    "sqlalchemy": (("data_access", 2),),
+    "sqlmodel": (("data_access", 2),),
+    "alembic": (("data_access", 2),),
+    "django.db": (("data_access", 2),),
+    "peewee": (("data_access", 2),),
+    "tortoise": (("data_access", 2),),
+    "psycopg2": (("data_access", 2),),
+    "psycopg": (("data_access", 2),),
+    "asyncpg": (("data_access", 2),),
+    "aiosqlite": (("data_access", 2),),
+    "sqlite3": (("data_access", 2),),
+    "pymongo": (("data_access", 2),),
+    "motor": (("data_access", 2),),
+    "redis": (("data_access", 1), ("worker", 1)),
+    "pgvector": (("data_access", 2),),
+    "chromadb": (("data_access", 2),),
+    "qdrant_client": (("data_access", 2),),
+    "weaviate": (("data_access", 2),),
+    "pinecone": (("data_access", 2),),
+    "faiss": (("data_access", 1), ("inference", 1)),
+    "elasticsearch": (("data_access", 2),),
+    "neo4j": (("data_access", 2),),
+    # features
+    "sklearn.preprocessing": (("features", 2),),
+    "sklearn.feature_extraction": (("features", 2),),
+    "sklearn.feature_selection": (("features", 2),),
+    "sklearn.compose": (("features", 2),),
+    "sklearn.impute": (("features", 2),),
+    "sklearn.pipeline": (("features", 1), ("training", 1)),
+    "feast": (("features", 2),),
+    "featuretools": (("features", 2),),
+    "category_encoders": (("features", 2),),
+    "tokenizers": (("features", 1), ("inference", 1)),
+    "tiktoken": (("features", 1),),
+    "nltk": (("features", 2),),
+    "spacy": (("features", 1), ("inference", 1)),
+    # training
+    "sklearn": (("training", 1),),
+    "sklearn.ensemble": (("training", 2),),
+    "sklearn.linear_model": (("training", 2),),
+    "sklearn.svm": (("training", 2),),
+    "sklearn.tree": (("training", 2),),
+    "sklearn.neighbors": (("training", 2),),
+    "sklearn.cluster": (("training", 2),),
+    "sklearn.model_selection": (("training", 2),),
+    "sklearn.metrics": (("training", 1),),
+    "xgboost": (("training", 2),),
+    "lightgbm": (("training", 2),),
+    "catboost": (("training", 2),),
+    "statsmodels": (("training", 2),),
+    "torch": (("training", 1), ("inference", 1)),
+    "torch.optim": (("training", 3),),
+    "torch.utils.data": (("training", 2),),
+    "torch.distributed": (("training", 2),),
+    "torch.nn": (("training", 1), ("inference", 1)),
+    "tensorflow": (("training", 1), ("inference", 1)),
+    "keras": (("training", 1), ("inference", 1)),
+    "jax": (("training", 1), ("inference", 1)),
+    "flax": (("training", 2),),
+    "optax": (("training", 2),),
+    "lightning": (("training", 3),),
+    "pytorch_lightning": (("training", 3),),
+    "deepspeed": (("training", 3),),
+    "accelerate": (("training", 2),),
+    "peft": (("training", 3),),
+    "trl": (("training", 3),),
+    "optuna": (("training", 2),),
+    "transformers": (("training", 1), ("inference", 1)),
+    "transformers.trainer": (("training", 3),),
+    # inference
+    "onnxruntime": (("inference", 3),),
+    "vllm": (("inference", 3),),
+    "tritonclient": (("inference", 3),),
+    "tensorrt": (("inference", 3),),
+    "ctranslate2": (("inference", 3),),
+    "llama_cpp": (("inference", 3),),
+    "exllamav2": (("inference", 3),),
+    "sentence_transformers": (("inference", 2),),
+    "diffusers": (("inference", 2),),
+    "openai": (("inference", 2),),
+    "anthropic": (("inference", 2),),
+    "litellm": (("inference", 2),),
+    "cohere": (("inference", 2),),
+    "mistralai": (("inference", 2),),
+    "groq": (("inference", 2),),
+    "ollama": (("inference", 2),),
+    "google.generativeai": (("inference", 2),),
+    "google.genai": (("inference", 2),),
+    "langchain": (("inference", 2),),
+    "langchain_core": (("inference", 2),),
+    "langchain_community": (("inference", 2),),
+    "langchain_openai": (("inference", 2),),
+    "llama_index": (("inference", 2),),
+    "bentoml": (("inference", 2), ("registry", 1)),
+    "ray.serve": (("inference", 3),),
+    # registry / artifacts
+    "mlflow": (("registry", 3),),
+    "joblib": (("registry", 1),),
+    "safetensors": (("registry", 2),),
+    "huggingface_hub": (("registry", 2),),
+    "dvc": (("registry", 2),),
+    "wandb": (("registry", 1), ("training", 1)),
+    "pickle": (("registry", 1),),
+    # HTTP API
+    "fastapi": (("api", 3),),
+    "flask": (("api", 3),),
+    "starlette": (("api", 2),),
+    "django.http": (("api", 2),),
+    "django.urls": (("api", 2),),
+    "django.views": (("api", 2),),
+    "django.shortcuts": (("api", 2),),
+    "rest_framework": (("api", 3),),
+    "ninja": (("api", 3),),
+    "aiohttp.web": (("api", 3),),
+    "sanic": (("api", 3),),
+    "tornado.web": (("api", 3),),
+    "litestar": (("api", 3),),
+    "quart": (("api", 3),),
+    "uvicorn": (("api", 1),),
+    "gunicorn": (("api", 1),),
+    "grpc": (("api", 2),),
+    "gradio": (("api", 2),),
+    "streamlit": (("api", 2),),
+    "websockets": (("api", 1),),
+    "sse_starlette": (("api", 2),),
+    # workers
+    "celery": (("worker", 3),),
+    "rq": (("worker", 3),),
+    "dramatiq": (("worker", 3),),
+    "arq": (("worker", 3),),
+    "huey": (("worker", 3),),
+    "kombu": (("worker", 2),),
+    "apscheduler": (("worker", 2),),
+    "schedule": (("worker", 2),),
+    "taskiq": (("worker", 3),),
+    # orchestration
+    "airflow": (("orchestration", 3),),
+    "prefect": (("orchestration", 3),),
+    "dagster": (("orchestration", 3),),
+    "luigi": (("orchestration", 3),),
+    "kfp": (("orchestration", 3),),
+    "zenml": (("orchestration", 3),),
+    "metaflow": (("orchestration", 3),),
+    "flytekit": (("orchestration", 3),),
+    "temporalio": (("orchestration", 3),),
+    "ray": (("orchestration", 2), ("worker", 1)),
+    # monitoring
+    "prometheus_client": (("monitoring", 3),),
+    "opentelemetry": (("monitoring", 2),),
+    "sentry_sdk": (("monitoring", 2),),
+    "evidently": (("monitoring", 3),),
+    "whylogs": (("monitoring", 3),),
+    "posthog": (("monitoring", 1),),
+}
+
+# callee last name -> role (weight 1 per distinct name).
+CALLS: dict[str, str] = {
+    "fit": "training",
+    "partial_fit": "training",
+    "train": "training",
+    "backward": "training",
+    "zero_grad": "training",
+    "train_test_split": "training",
+    "cross_val_score": "training",
+    "cross_validate": "training",
+    "fine_tune": "training",
+    "finetune": "training",
+    "fit_transform": "features",
+    "transform": "features",
+    "get_dummies": "features",
+    "tokenize": "features",
+    "embed_documents": "features",
+    "split_text": "features",
+    "predict": "inference",
+    "predict_proba": "inference",
+    "decision_function": "inference",
+    "generate": "inference",
+    "generate_stream": "inference",
+    "infer": "inference",
+    "completion": "inference",
+    "acompletion": "inference",
+    "embed_query": "inference",
+    "chat_completion": "inference",
+    "save_model": "registry",
+    "load_model": "registry",
+    "save_pretrained": "registry",
+    "from_pretrained": "registry",
+    "load_state_dict": "registry",
+    "log_model": "registry",
+    "register_model": "registry",
+    "read_csv": "ingestion",
+    "read_parquet": "ingestion",
+    "read_json": "ingestion",
+    "read_excel": "ingestion",
+    "read_sql": "ingestion",
+    "load_dataset": "ingestion",
+    "get_object": "ingestion",
+    "download_file": "ingestion",
+    "poll": "ingestion",
+}
+# full-target suffixes that are stronger than the last name alone.
+CALL_SUFFIXES: dict[str, str] = {
+    "joblib.dump": "registry",
+    "joblib.load": "registry",
+    "torch.save": "registry",
+    "torch.load": "registry",
+    "pickle.dump": "registry",
+    "pickle.load": "registry",
+    "completions.create": "inference",
+    "embeddings.create": "inference",
+    "messages.create": "inference",
+}
+# decorator last name -> role; decorator target prefix -> role (wins when it matches).
+DECORATORS: dict[str, str] = {
+    "task": "worker",
+    "shared_task": "worker",
+    "periodic_task": "worker",
+    "actor": "worker",
+    "job": "worker",
+    "flow": "orchestration",
+    "asset": "orchestration",
+    "op": "orchestration",
+    "dag": "orchestration",
+}
+DECORATOR_PREFIXES: dict[str, str] = {
+    "celery": "worker",
+    "dramatiq": "worker",
+    "rq": "worker",
+    "huey": "worker",
+    "prefect": "orchestration",
+    "dagster": "orchestration",
+    "airflow": "orchestration",
+    "ray.remote": "worker",
+    "modal": "worker",
+}
+_NAME_TOKENS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(rf"^(?:{p})$"), role)
+    for p, role in (
+        (
+            r"ingest(?:ion|ors?)?|etl|loaders?|importers?|crawlers?|scrapers?|connectors?|sources?",
+            "ingestion",
+        ),
+        (
+            r"features?|feature_store|transforms?|preprocess(?:ing|ors?)?|embeddings?|chunk(?:ing|ers?)?",
+            "features",
+        ),
+        (r"train(?:ing|ers?)?|fine_?tun(?:e|ing)|hyperparams?|evaluation", "training"),
+        (
+            r"serv(?:e|ing|er)|infer(?:ence)?|predict(?:ors?|ions?)?|model_worker|generation|llm",
+            "inference",
+        ),
+        (r"registry|artifacts?|checkpoints?|model_store|storage", "registry"),
+        (r"api|apis|routers?|routes|views|endpoints|handlers|web|http|rest|app", "api"),
+        (r"tasks|workers?|jobs|queues?|consumers?|scheduler", "worker"),
+        (r"pipelines?|dags?|flows?|orchestrat\w*|workflows?", "orchestration"),
+        (r"monitor(?:ing)?|metrics|telemetry|observability|drift|tracing|analytics", "monitoring"),
+        (r"db|database|repositor(?:y|ies)|dao|crud|orm|migrations|tables|schemas?", "data_access"),
+        (
+            r"utils?|common|helpers?|config|settings|constants|logging|log|errors|exceptions|types",
+            "kernel",
+        ),
+    )
+)
+_MIN_SCORE = 2
+_REL = 0.4
+_MAX_EVIDENCE = 8
+
+
+def _framework(name: str) -> tuple[str, tuple[tuple[str, int], ...]] | None:
+    parts = name.split(".")
+    for i in range(len(parts), 0, -1):
+        key = ".".join(parts[:i])
+        hit = FRAMEWORKS.get(key)
+        if hit is not None:
+            return key, hit
+    return None
+
+
+def _callee(target: str) -> str:
+    return target.replace("()", "").rsplit(".", 1)[-1]
+
+
+def classify_modules(
+    graph: ProgramGraph, kernel: frozenset[str] = frozenset()
+) -> dict[str, dict[str, Any]]:
+    """Score the roles of every analyzed module from its evidence.
+
+    Args:
+        graph: the program graph (facts, external edges).
+        kernel: modules of the shared kernel (they also get the ``kernel`` role).
+
+    Returns:
+        ``{module: {"primary": role, "roles": [role, ...], "scores": {role: int},
+        "evidence": [{"role", "kind", "detail", "line"}, ...], "empty": bool}}``, modules sorted;
+        evidence sorted by role then line, at most 8 items per role. ``kind`` is ``import``,
+        ``decorator``, ``route``, ``call``, ``sql``, ``name``, ``partition`` or ``default``.
+        ``empty`` marks a module without definitions or references (a bare ``__init__``).
+    """
+    ext: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for e in graph.external:
+        if e.kind in ("type_checking", "stub_only"):
+            continue
+        ext[e.src].append((e.dst, e.line))
+    out: dict[str, dict[str, Any]] = {}
+    for module in sorted(graph.facts):
+        f = graph.facts[module]
+        role: str | None
+        scores: dict[str, int] = defaultdict(int)
+        ev: list[tuple[str, str, str, int]] = []
+        seen_fw: set[str] = set()
+        for dst, line in sorted(ext.get(module, ()), key=lambda t: (t[1], t[0])):
+            hit = _framework(dst)
+            if hit is None or hit[0] in seen_fw:
+                continue
+            seen_fw.add(hit[0])
+            for fw_role, w in hit[1]:
+                scores[fw_role] += w
+                ev.append((fw_role, "import", f"imports {dst}", line))
+        for d in f.definitions:
+            if d.route is not None:
+                scores["api"] += 3
+                ev.append(
+                    (
+                        "api",
+                        "route",
+                        f"route {d.route[0]} {d.route[1] or '/'} -> {d.qualname}",
+                        d.line,
+                    )
+                )
+                continue
+            for dec in d.decorators:
+                role = None
+                for pre, pr in DECORATOR_PREFIXES.items():
+                    if dec == pre or dec.startswith(pre + "."):
+                        role = pr
+                        break
+                last = dec.rsplit(".", 1)[-1]
+                if (
+                    role is None
+                    and last in DECORATORS
+                    and (last not in ("task", "job", "op", "flow", "asset", "dag") or "." in dec)
+                ):
+                    role = DECORATORS[last]
+                if role is not None:
+                    scores[role] += 3
+                    ev.append((role, "decorator", f"@{dec} on {d.qualname}", d.line))
+                    break
+        seen_call: set[str] = set()
+        for ref in f.references:
+            if ref.hint not in ("call", "inferred"):
+                continue
+            t = ref.target.replace("()", "")
+            role = None
+            key = ""
+            for suf, sr in CALL_SUFFIXES.items():
+                if t == suf or t.endswith("." + suf):
+                    role, key = sr, suf
+                    break
+            if role is None:
+                last = _callee(t)
+                if last in CALLS and "." in t:
+                    role, key = CALLS[last], last
+            if role is None or key in seen_call:
+                continue
+            seen_call.add(key)
+            scores[role] += 1
+            ev.append((role, "call", f"calls {key}() via {ref.target}", ref.line))
+        sql_lines: dict[str, int] = {}
+        for line, kind, value in f.data_refs:
+            if kind.startswith("sql_") or kind == "orm_table":
+                sql_lines.setdefault(f"{kind.replace('_', ' ')} {value}", line)
+        if sql_lines:
+            scores["data_access"] += 2
+            for detail, line in sorted(sql_lines.items(), key=lambda kv: (kv[1], kv[0]))[:4]:
+                ev.append(("data_access", "sql", detail, line))
+        # Name tokens: a folder the team made (``training/``) weighs 2, a file name 1.
+        name_roles: set[str] = set()
+        parts = module.split(".")
+        folders = parts[1:] if f.source.is_package else parts[1:-1]
+        for part in parts[1:] or parts:
+            for pat, role in _NAME_TOKENS:
+                if pat.match(part) and role not in name_roles:
+                    name_roles.add(role)
+                    w = 2 if part in folders else 1
+                    scores[role] += w
+                    where = "package" if part in folders else "module"
+                    ev.append((role, "name", f"{where} name '{part}'", 0))
+        best = max(scores.values(), default=0)
+        roles = [
+            r
+            for r in ROLES
+            if scores.get(r, 0) >= _MIN_SCORE and scores[r] >= _REL * best and r != "kernel"
+        ]
+        if scores.get("kernel", 0) >= _MIN_SCORE or module in kernel:
+            roles.append("kernel")
+        if module in kernel:
+            ev.append(("kernel", "partition", "in the shared kernel (used by most services)", 0))
+        if not [r for r in roles if r != "kernel"]:
+            roles.insert(0, "business")
+            ev.append(
+                (
+                    "business",
+                    "default",
+                    "no framework, decorator, call or SQL evidence of a more specific role",
+                    0,
+                )
+            )
+        ranked = sorted(roles, key=lambda r: (-scores.get(r, 0), ROLES.index(r)))
+        primary = ranked[0]
+        if primary == "kernel" and len(ranked) > 1 and module not in kernel:
+            primary = ranked[1]
+        per_role: dict[str, int] = defaultdict(int)
+        evidence: list[dict[str, Any]] = []
+        for role, kind, detail, line in sorted(ev, key=lambda x: (ROLES.index(x[0]), x[3], x[2])):
+            if role not in roles or per_role[role] >= _MAX_EVIDENCE:
+                continue
+            per_role[role] += 1
+            evidence.append({"role": role, "kind": kind, "detail": detail, "line": line})
+        out[module] = {
+            "primary": primary,
+            "roles": ranked,
+            "scores": {r: scores[r] for r in ROLES if scores.get(r, 0) > 0},
+            "evidence": evidence,
+            "empty": not f.definitions and not f.references,
+        }
+    return out
+
+
+def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
+    """Roles per module and per service.
+
+    Args:
+        graph: the program graph.
+        plan: the plan whose services get the roles.
+
+    Returns:
+        ``{"modules": {module: ...}`` (see :func:`classify_modules`) ``, "services": {service:
+        {"primary": role, "roles": {role: modules with that role}, "modules_by_role": {role:
+        [module, ...]}, "summary": "training (4), inference (2)"}}}``. A service's primary role is
+        the one most of its code (lines) plays, ignoring ``kernel`` and ``business`` unless
+        nothing else is present.
+    """
+    kernel = frozenset(m for s in plan.services if s.kernel for m in s.modules)
+    mods = classify_modules(graph, kernel)
+    lines = {m.name: m.lines for m in graph.modules}
+    services: dict[str, Any] = {}
+    for s in plan.services:
+        by_role: dict[str, list[str]] = defaultdict(list)
+        weight: dict[str, int] = defaultdict(int)
+        for m in s.modules:
+            info = mods.get(m)
+            if info is None or info["empty"] or is_test_module(m):
+                continue
+            for r in info["roles"]:
+                by_role[r].append(m)
+                weight[r] += max(lines.get(m, 0), 1)
+        specific = [r for r in weight if r not in ("kernel", "business")]
+        pool = specific or list(weight) or ["business"]
+        primary = sorted(pool, key=lambda r: (-weight.get(r, 0), ROLES.index(r)))[0]
+        if s.kernel:
+            primary = "kernel"
+        ordered = sorted(by_role, key=lambda r: (-len(by_role[r]), ROLES.index(r)))
+        services[s.name] = {
+            "primary": primary,
+            "roles": {r: len(by_role[r]) for r in ordered},
+            "modules_by_role": {r: sorted(by_role[r]) for r in ordered},
+            "summary": ", ".join(f"{ROLE_TITLES[r]} ({len(by_role[r])})" for r in ordered),
+        }
+    return {"modules": mods, "services": services}
+
+
+def service_roles(roles: Mapping[str, Any], service: str) -> list[str]:
+    """Role names present in ``service`` (most modules first), from :func:`classify`'s result."""
+    svc = roles.get("services", {}).get(service, {})
+    return list(svc.get("roles", {}))
