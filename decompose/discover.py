@@ -8,6 +8,7 @@ and never twice around a loop.
 
 from __future__ import annotations
 
+import keyword
 import os
 import stat
 import sys
@@ -349,10 +350,13 @@ def discover(
             first_name.setdefault(real, sf.module)
     # ---- folders whose names are not identifiers
     for sf in files:
-        if sf.kind != "notebook" and not all(p.isidentifier() for p in sf.module.split(".")):
+        if sf.kind != "notebook" and not all(
+            p.isidentifier() and not keyword.iskeyword(p) for p in sf.module.split(".")
+        ):
             diags.append(Diagnostic(sf.relpath, 1, 0, "DEC013",
                                     f"{sf.relpath} cannot be imported as a module (a name on its "
-                                    "path is not a Python identifier): analyzed as a script",
+                                    "path is not a Python identifier or is a keyword): "
+                                    "analyzed as a script", 
                                     "info"))
     stdlib = sys.stdlib_module_names
     tops = sorted({sf.module.split(".")[0] for sf in files if sf.kind != "notebook"})

@@ -12,6 +12,7 @@ never hold data of their own.
 
 from __future__ import annotations
 
+import keyword
 import sys
 from collections import defaultdict
 from collections.abc import Iterable
@@ -431,14 +432,18 @@ def build_graph(
     unresolved_imports: list[tuple[FileFacts, int, int, str]] = []
     hinted: list[FileFacts] = []  # unresolved imports that look first-party (DEC005 with a hint)
     for m, f in facts_map.items():
+        sdir = _script_dir(m, f, res)
         for imp in f.imports:
             if imp.error or not imp.module:
                 continue
+            base = imp.module
+            if sdir and imp.level == 0 and res.module(f"{sdir}.{base.split('.')[0]}"):
+                base = f"{sdir}.{base}"  # a script's own folder is sys.path[0]
             if imp.name is None or imp.name == "*":
-                target = imp.module
+                target = base
             else:
-                sub = f"{imp.module}.{imp.name}"
-                target = sub if res.module(sub) is not None else imp.module
+                sub = f"{base}.{imp.name}"
+                target = sub if res.module(sub) is not None else base
             canon = res.module(target)
             kind = imp.kind
             if canon is None and res.is_first_party(target):
@@ -472,7 +477,7 @@ def build_graph(
                 kind = "stub_only"
             add(edges, m, canon, kind, imp.line, imp.scope, imp.confidence)
             # Names handed on by a package __init__: attribute them to their defining module.
-            if imp.name is not None and imp.name != "*" and canon == res.module(imp.module):
+            if imp.name is not None and imp.name != "*" and canon == res.module(base):
                 sym = res.in_module(canon, imp.name, 0)
                 if sym is not None and sym is not _EXTERNAL and sym.module not in (canon, m):
                     add(edges, m, sym.module, "reexport", imp.line, imp.scope, imp.confidence)
@@ -620,6 +625,10 @@ def _reference(
                         return
         return
     sym = res.resolve(r.target)
+    if sym is _EXTERNAL:
+        sdir = _script_dir(m, facts_map[m], res)
+        if sdir and res.module(f"{sdir}.{r.target.split('.')[0]}"):
+            sym = res.resolve(f"{sdir}.{r.target}")
     if sym is None or sym is _EXTERNAL or sym.kind == "module":
         return
     kind: str | None = None
@@ -659,6 +668,27 @@ def _reference(
             if over is not None:
                 add_call(src, f"{sub.module}:{sub.qualname}.{meth}", "dispatch", r.line)
             todo.extend(subclasses.get(sub.id, []))
+
+
+def importable(name: str) -> bool:
+    """True when every part of dotted ``name`` is an identifier and not a keyword, i.e. the
+    module can be imported under that name (``lambda.handler`` and ``deploy-scripts.run`` cannot)."""
+    return all(p.isidentifier() and not keyword.iskeyword(p) for p in name.split("."))
+
+
+def _script_dir(m: str, f: FileFacts, res: _Resolver) -> str:
+    """For a file that can only run as a script (a notebook, or a module whose path is not
+    importable), the dotted name of its folder: Python puts that folder first on ``sys.path``, so
+    ``import helper`` there means the sibling ``helper.py``. ``""`` for ordinary modules."""
+    if f.source.kind == "notebook":
+        folder = f.source.relpath.rpartition("/")[0]
+        if f.source.root not in (".", ""):
+            inner = folder[len(f.source.root) + 1 :] if folder.startswith(f.source.root) else ""
+            folder = inner
+        return folder.replace("/", ".")
+    if importable(m):
+        return ""
+    return m if f.source.is_package else m.rpartition(".")[0]
 
 
 def _unresolved_hint(m: str, f: FileFacts, target: str, res: _Resolver) -> str:

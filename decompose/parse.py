@@ -231,7 +231,9 @@ def _absolute(name: str, level: int, module: str, is_package: bool) -> tuple[str
     """Resolve a relative import against ``module``. Returns (absolute name, error)."""
     if level == 0:
         return name, ""
-    parts = module.split(".") if _is_dotted(module) else []
+    if not _is_dotted(module):
+        return "", "relative import in a file whose path is not importable (runs as a script)"
+    parts = module.split(".")
     package = parts if is_package else parts[:-1]
     if level - 1 > len(package) - 1 or not package:
         return "", "relative import beyond top-level package"
@@ -1203,6 +1205,17 @@ def _parse_file(source: SourceFile, root: Path, stub: SourceFile | None) -> File
         if err:
             status = "decode_error"
             diags.append(Diagnostic(source.relpath, eline or 1, ecol, "DEC002", err, "error"))
+    if "\x00" in text and source.kind != "extension":
+        # CPython refuses a source with NUL bytes; say where the first one is, then read the
+        # rest with the NULs blanked so that the file's facts are not lost.
+        at = text.index("\x00")
+        nl = text.rfind("\n", 0, at)
+        diags.append(Diagnostic(source.relpath, text.count("\n", 0, at) + 1, at - nl - 1,
+                                "DEC001", "syntax error: source contains a null byte "
+                                "(Python cannot import this file; facts read with it blanked)",
+                                "error"))
+        status = "parse_error"
+        text = text.replace("\x00", " ")
     nlines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     if source.kind == "extension":
         imports = _scan_imports(text, source.module, source.is_package)
