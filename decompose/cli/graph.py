@@ -1,0 +1,148 @@
+"""``decompose graph``: draw the boundaries (services, modules by service, one service, focus)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from decompose.cli import _cache_options, _common, _load_config, _path_arg, info, main, verbose
+
+FORMATS = ("dot", "svg", "png", "mermaid", "json")
+_SUFFIX = {"dot": ".dot", "svg": ".svg", "png": ".png", "mermaid": ".mmd", "json": ".json"}
+
+
+@main.command()
+@_path_arg
+@click.option(
+    "--view",
+    type=click.Choice(["services", "modules", "service", "focus"]),
+    default=None,
+    help="What to draw (default: services for a codebase of more than "
+    "150 modules, else modules; focus/service when --focus/--service "
+    "is given).",
+)
+@click.option("--service", default=None, help="The service to draw (--view service).")
+@click.option("--focus", default=None, help="A module or service to centre on (--view focus).")
+@click.option(
+    "--hops",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Neighbourhood radius of the focus view.",
+)
+@click.option(
+    "--depth",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Collapse modules to packages of this many name components.",
+)
+@click.option(
+    "--min-crossings",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Service view: hide edges with fewer crossings (default: keep the strongest "
+    "3 per service on dense graphs).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format (default: from the -o suffix, else dot).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write here (default: stdout).",
+)
+@click.option(
+    "--boundaries",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Draw these declared boundaries (boundaries.toml or any file "
+    "with the [tool.decompose] keys) instead of a new proposal.",
+)
+@_cache_options
+@_common
+def graph(
+    path: Path,
+    view: str | None,
+    service: str | None,
+    focus: str | None,
+    hops: int,
+    depth: int | None,
+    min_crossings: int | None,
+    fmt: str | None,
+    output: Path | None,
+    boundaries: Path | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    jobs: int,
+    config_path: Path | None,
+) -> None:
+    """Draw the service boundaries of PATH as DOT, SVG, PNG, Mermaid or JSON.
+
+    SVG and PNG need Graphviz's `dot` program; without it the DOT text is written next to the
+    requested image and the command exits 2 with installation instructions.
+    """
+    from decompose import render
+    from decompose.errors import UsageError
+    from decompose.model import GeneratedFile
+    from decompose.outputs import write_files
+    from decompose.pipeline import analyze, load_graph, make_cache
+
+    if fmt is None:
+        by_suffix = {v: k for k, v in _SUFFIX.items()} | {".gv": "dot", ".mermaid": "mermaid"}
+        fmt = by_suffix.get(output.suffix.lower(), "dot") if output is not None else "dot"
+    if view == "service" and not service:
+        raise UsageError("--view service needs --service NAME")
+    if view == "focus" and not focus:
+        raise UsageError("--view focus needs --focus NAME")
+    config = _load_config(path, config_path)
+    cache = make_cache(config, cache_dir, no_cache)
+    if boundaries is not None:
+        from decompose.boundary import build_plan
+        from decompose.config import load_boundaries
+
+        declared = load_boundaries(boundaries)
+        _project, program, _facts = load_graph(path, config, cache, jobs)
+        plan = build_plan(program, render.declared_partition(program, declared), config.analyze)
+    else:
+        result = analyze(path, config, config.analyze, cache, jobs)
+        program, plan = result.graph, result.plan
+    v = render.build_view(plan, program, view, service, focus, hops, depth, min_crossings)
+    for note in v.notes:
+        verbose(f"note: {note}")
+    verbose(f"view {v.name}: {len(v.nodes)} nodes, {len(v.edges)} edges")
+
+    data: bytes
+    if fmt == "mermaid":
+        data = render.to_mermaid(v).encode()
+    elif fmt == "json":
+        data = render.to_json(v).encode()
+    else:
+        from decompose.dot import render as render_image
+        from decompose.dot import to_dot
+
+        source = to_dot(v)
+        if fmt == "dot":
+            data = source.encode()
+        else:
+            from decompose.errors import MissingToolError
+
+            try:
+                data = render_image(source, fmt)
+            except MissingToolError as exc:
+                if output is not None:
+                    dot_path = output.with_suffix(".dot")
+                    write_files(dot_path.parent, [GeneratedFile(dot_path.name, source.encode())])
+                    raise MissingToolError(f"{exc}; wrote the DOT to {dot_path}") from exc
+                raise
+    if output is None:
+        click.echo(data, nl=False)
+    else:
+        write_files(output.parent, [GeneratedFile(output.name, data)])
+        info(f"wrote {output} ({v.name} view: {len(v.nodes)} nodes, {len(v.edges)} edges)")
