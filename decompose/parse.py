@@ -55,7 +55,20 @@ _IMPORT_ERRORS = {
     "builtins.ImportError",
     "builtins.ModuleNotFoundError",
 }
-_GUARD_NAMES = ("sys.version_info", "sys.platform", "platform.", "os.name", "sys.implementation")
+_GUARD_NAMES = (
+    "sys.version",  # also sys.version_info
+    "sys.hexversion",
+    "sys.platform",
+    "sys.implementation",
+    "sys.maxsize",
+    "platform.",
+    "os.name",
+)
+# Conventional flag names for version / platform checks (PY2, six.PY3, IS_WINDOWS, ON_MAC...).
+_GUARD_FLAG = re.compile(
+    r"^(IS_|ON_|USE_)?(PY\d*|PYTHON\d*|PYPY|CPYTHON|WIN(DOWS|32|64)?|MAC(OS)?|OSX|DARWIN|LINUX"
+    r"|POSIX|JYTHON)$"
+)
 _TC_NAMES = {"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING", "TYPE_CHECKING"}
 # Kind priority when guards nest: the strongest wins.
 _KIND_RANK = {"import": 0, "guarded": 1, "optional": 2, "fallback": 3, "type_checking": 4}
@@ -275,6 +288,7 @@ class _Extractor:
         self.string_refs = 0
         self.cells = cells
         self.class_bases: dict[str, str] = {}  # class qualname -> first base target
+        self.flag_exprs: dict[str, ast.expr] = {}  # module constant -> its value expression
         self.data_refs: list[tuple[int, str, str]] = []  # (line, kind, value): see FileFacts
 
     # ----------------------------------------------------------------- helpers
@@ -497,24 +511,39 @@ class _Extractor:
         """'type_checking' for TYPE_CHECKING guards (any spelling), 'guarded' for version and
         platform conditions, else None."""
         node = test
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
-            node = node.operand
+        negated = False
+        while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            node, negated = node.operand, not negated
         text = _target_of(node)
         if text is not None:
             resolved, _, _ = self.resolve(node, scope)
             if text in _TC_NAMES or (resolved or "") in _TC_NAMES or text.endswith(
                 "TYPE_CHECKING"
             ):
-                return "type_checking"
-        for sub in ast.walk(test) if _small(test) else ():
-            t = _target_of(sub) if isinstance(sub, (ast.Attribute, ast.Name)) else None
-            if t and (t.startswith(_GUARD_NAMES) or t in ("PY2", "PY3", "IS_WINDOWS", "WINDOWS")):
-                return "guarded"
-            if isinstance(sub, ast.Attribute):
-                r, _, _ = self.resolve(sub, scope)
-                if r and r.startswith(_GUARD_NAMES):
-                    return "guarded"
-        return None
+                # `if not TYPE_CHECKING:` runs at run time; its else branch is type-only.
+                return "not_type_checking" if negated else "type_checking"
+        return "guarded" if self.is_guard_expr(test, scope, 0) else None
+
+    def is_guard_expr(self, test: ast.expr, scope: _Scope, depth: int) -> bool:
+        """True when ``test`` mentions the interpreter version or the platform, however spelled:
+        ``sys.version_info``/``sys.platform``/``os.name``/``platform.*`` directly, through an
+        alias (``from sys import version_info as vi``), or through a flag (``PY2``, ``six.PY3``,
+        ``IS_WINDOWS``, or a module constant assigned from such an expression)."""
+        for sub in ast.walk(test) if _small(test) and depth < 4 else ():
+            if not isinstance(sub, (ast.Attribute, ast.Name)):
+                continue
+            t = _target_of(sub)
+            if t is None:
+                continue
+            if t.startswith(_GUARD_NAMES) or _GUARD_FLAG.match(t.rsplit(".", 1)[-1]):
+                return True
+            r, _, _ = self.resolve(sub, scope)
+            if r and r.startswith(_GUARD_NAMES):
+                return True
+            flag = self.flag_exprs.get(sub.id) if isinstance(sub, ast.Name) else None
+            if flag is not None and self.is_guard_expr(flag, scope, depth + 1):
+                return True
+        return False
 
     # ----------------------------------------------------------------- definitions
     def decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
@@ -564,6 +593,10 @@ class _Extractor:
                 targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
                 value = stmt.value
                 for t in targets:
+                    if isinstance(t, ast.Name) and isinstance(
+                        value, (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Attribute, ast.Call)
+                    ):
+                        self.flag_exprs[t.id] = value  # maybe a version/platform flag
                     for name in _names_in_target(t):
                         self.module_defs.add(name)
                         strings = _string_values(value)
@@ -619,6 +652,8 @@ class _Extractor:
             else_kind = kind
             if guard == "guarded":
                 else_kind = _stronger(kind, "guarded")
+            elif guard == "not_type_checking":
+                body_kind, else_kind = kind, _stronger(kind, "type_checking")
             for s in reversed(node.orelse):
                 push((s, scope, else_kind, "load"))
             for s in reversed(node.body):
@@ -679,11 +714,15 @@ class _Extractor:
             self.push_children(node, scope, kind, stack, skip=("target",))
             push((target, scope, kind, "store"))
         elif t in (ast.With, ast.AsyncWith):
+            suppress = False
             for item in node.items:  # type: ignore[attr-defined]
                 if item.optional_vars is not None and scope.kind != "module":
                     for name in _names_in_target(item.optional_vars):
                         scope.locals[name] = None
-            self.push_children(node, scope, kind, stack)
+                suppress = suppress or self.suppresses_import_error(item.context_expr, scope)
+            # `with contextlib.suppress(ImportError):` is a try/except ImportError
+            self.push_children(node, scope, _stronger(kind, "optional") if suppress else kind,
+                               stack)
         elif t is ast.NamedExpr:
             assert isinstance(node, ast.NamedExpr)
             if scope.kind != "module" and isinstance(node.target, ast.Name):
@@ -729,6 +768,14 @@ class _Extractor:
                 children.extend(v for v in value if isinstance(v, ast.AST))
         for child in reversed(children):
             stack.append((child, scope, kind, "load"))
+
+    def suppresses_import_error(self, expr: ast.expr, scope: _Scope) -> bool:
+        if not isinstance(expr, ast.Call):
+            return False
+        fn, _, _ = self.resolve(expr.func, scope)
+        if not fn or fn.rsplit(".", 1)[-1] != "suppress":
+            return False
+        return any((_target_of(a) or "").split(".")[-1] in _IMPORT_ERRORS for a in expr.args)
 
     def catches_import_error(self, handler: ast.ExceptHandler, scope: _Scope) -> bool:
         if handler.type is None:
