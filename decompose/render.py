@@ -248,7 +248,7 @@ def feedback_edges(weights: Mapping[tuple[str, str], float]) -> set[tuple[str, s
     return result
 
 
-def _cycle_pairs(plan: Plan) -> set[tuple[str, str]]:
+def cycle_pairs(plan: Plan) -> set[tuple[str, str]]:
     """Service pairs ``(a, b)`` whose import crossings close an import cycle between services
     (the feedback edges of the service import graph)."""
     return feedback_edges({k: float(v) for k, v in _import_weights(plan).items()})
@@ -321,7 +321,7 @@ def services_view(
             Node(s.name, label, KERNEL if s.kernel else "service", "", len(s.modules), loc)
         )
     ids = {n.id for n in nodes}
-    cyc = _cycle_pairs(plan)
+    cyc = cycle_pairs(plan)
     all_edges = [
         Edge(a, b, i + c, i, c, True, (a, b) in cyc)
         for (a, b), (i, c) in service_edges(plan).items()
@@ -423,7 +423,7 @@ def modules_view(
                 focus in ms,
             )
         )
-    cyc = _cycle_pairs(plan)
+    cyc = cycle_pairs(plan)
     agg: dict[tuple[str, str], int] = defaultdict(int)
     mset = set(mods)
     for (a, b), w in _module_edges(graph).items():
@@ -470,7 +470,7 @@ def service_view(plan: Plan, graph: ProgramGraph, service: str, depth: int | Non
     for m, s in plan.partition.assignment:
         if s == service:
             member_node[m] = f"{s}/{collapse_name(m, depth)}"
-    cyc = _cycle_pairs(plan)
+    cyc = cycle_pairs(plan)
     agg: dict[tuple[str, str], int] = defaultdict(int)
     for (a, b), w in _module_edges(graph).items():
         sa, sb = of.get(a), of.get(b)
