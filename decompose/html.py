@@ -152,25 +152,25 @@ def report_data(analysis: Analysis) -> dict[str, Any]:
     of = plan.partition.as_dict()
     internal: dict[str, int] = defaultdict(int)
     outgoing: dict[str, int] = defaultdict(int)
-    for e in g.imports:
-        if e.kind == "parent_init":
+    for medge in g.imports:
+        if medge.kind == "parent_init":
             continue
-        a, b = of.get(e.src), of.get(e.dst)
-        if a is None or b is None:
+        sa, sb = of.get(medge.src), of.get(medge.dst)
+        if sa is None or sb is None:
             continue
-        if a == b:
-            internal[a] += e.weight
+        if sa == sb:
+            internal[sa] += medge.weight
         else:
-            outgoing[a] += e.weight
+            outgoing[sa] += medge.weight
     c_out: dict[str, int] = defaultdict(int)
     c_in: dict[str, int] = defaultdict(int)
     for c in plan.crossings:
         c_out[c.src_service] += 1
         c_in[c.dst_service] += 1
     contested: dict[str, int] = defaultdict(int)
-    for e in plan.explanations:
-        if e.contested:
-            contested[e.service] += 1
+    for ex in plan.explanations:
+        if ex.contested:
+            contested[ex.service] += 1
 
     core = [s for s in plan.services if not s.kernel]
     radius = {s.name: 14.0 + 5.0 * math.sqrt(len(s.modules)) for s in plan.services}
@@ -215,19 +215,19 @@ def report_data(analysis: Analysis) -> dict[str, Any]:
                 },
             }
         )
-    modules = []
+    modules: list[list[Any]] = []
     for m in sorted(of):
-        e = expl.get(m)
+        ex = expl.get(m)
         modules.append(
             [
                 m,
                 svc_idx.get(of[m], -1),
-                _num(e.margin) if e else None,
-                1 if e and e.contested else 0,
+                _num(ex.margin) if ex else None,
+                1 if ex and ex.contested else 0,
                 lines.get(m, 0),
                 diag_count.get(path_of.get(m, ""), 0),
                 path_of.get(m, ""),
-                e.runner_up if e else "",
+                ex.runner_up if ex else "",
             ]
         )
     diagnostics = [
@@ -237,8 +237,8 @@ def report_data(analysis: Analysis) -> dict[str, Any]:
     roles = _roles(plan.extras.get("roles"))
     mod_roles = roles.get("modules", {}) if isinstance(roles, dict) else {}
     for row in modules:
-        r = mod_roles.get(row[0]) if isinstance(mod_roles, dict) else None
-        row.append(str(r.get("primary", "")) if isinstance(r, dict) else "")
+        mr = mod_roles.get(row[0]) if isinstance(mod_roles, dict) else None
+        row.append(str(mr.get("primary", "")) if isinstance(mr, dict) else "")
     return {
         "schema": "decompose.report/1",
         "title": analysis.project.root.name,
@@ -300,6 +300,7 @@ def report_html(analysis: Analysis) -> str:
         DecomposeError: the template is missing.
     """
     import jinja2
+    from markupsafe import Markup
 
     source = (templates_dir() / TEMPLATE).read_text(encoding="utf-8")
     env = jinja2.Environment(
@@ -309,5 +310,5 @@ def report_html(analysis: Analysis) -> str:
     return env.from_string(source).render(
         title=data["title"],
         version=__version__,
-        data_json=jinja2.utils.markupsafe.Markup(script_json(data)),
+        data_json=Markup(script_json(data)),
     )
