@@ -217,17 +217,17 @@ def report_data(analysis: Analysis) -> dict[str, Any]:
         )
     modules: list[list[Any]] = []
     for m in sorted(of):
-        ex = expl.get(m)
+        xm = expl.get(m)
         modules.append(
             [
                 m,
                 svc_idx.get(of[m], -1),
-                _num(ex.margin) if ex else None,
-                1 if ex and ex.contested else 0,
+                _num(xm.margin) if xm else None,
+                1 if xm and xm.contested else 0,
                 lines.get(m, 0),
                 diag_count.get(path_of.get(m, ""), 0),
                 path_of.get(m, ""),
-                ex.runner_up if ex else "",
+                xm.runner_up if xm else "",
             ]
         )
     diagnostics = [
