@@ -236,8 +236,14 @@ def _scan(root: Path) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, 
 
 
 def _discovery_key(root: Path, config: Config) -> str:
-    ident = (f"{__version__}\0{SNAPSHOT_FORMAT}\0{root}\0{config.roots}\0{config.exclude}\0"
-             f"{config.include_notebooks}\0{config.respect_gitignore}")
+    code = []
+    for mod in (__file__, os.path.join(os.path.dirname(__file__), "diagnostics.py")):
+        try:
+            code.append(os.stat(mod).st_mtime_ns)  # an edited install rebuilds the snapshot
+        except OSError:
+            code.append(0)
+    ident = (f"{code}\0{__version__}\0{SNAPSHOT_FORMAT}\0{root}\0{config.roots}\0"
+             f"{config.exclude}\0{config.include_notebooks}\0{config.respect_gitignore}")
     return hashlib.sha256(ident.encode()).hexdigest()
 
 

@@ -127,10 +127,10 @@ class Ignore:
 
 
 def parse_ignores(text: str) -> tuple[Ignore, ...]:
-    """Find the ``# decompose: ignore[...]`` comments of a source text.
+    """Find the ``# decompose: ignore[...]`` comments of a Python source text.
 
-    A line-based scan (no tokenizer), so the text of a string literal that spells the comment
-    counts too; that is documented and harmless (an unused ignore is reported).
+    Only real comments count (found with :mod:`tokenize`), so a docstring that shows the syntax
+    is not an ignore. A text that does not tokenize falls back to a line scan.
 
     Args:
         text: the decoded source.
@@ -140,16 +140,26 @@ def parse_ignores(text: str) -> tuple[Ignore, ...]:
     """
     if "decompose:" not in text:
         return ()
+    import io
+    import tokenize
+
+    comments: list[tuple[int, int, str]] = []
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT and "decompose:" in tok.string:
+                comments.append((tok.start[0], tok.start[1], tok.string))
+    except (tokenize.TokenError, SyntaxError):
+        comments = [(i, line.find("#"), line[line.find("#"):])
+                    for i, line in enumerate(text.splitlines(), start=1)
+                    if "decompose:" in line and "#" in line]
     out: list[Ignore] = []
-    for i, line in enumerate(text.splitlines(), start=1):
-        if "decompose:" not in line:
-            continue
-        m = _IGNORE_RE.search(line)
+    for line, col, comment in comments:
+        m = _IGNORE_RE.match(comment)
         if m is None:
             continue
         codes = tuple(sorted({c.strip().upper() for c in (m.group("codes") or "").split(",")
                               if c.strip()}))
-        out.append(Ignore(i, m.start(), codes, m.group("kind") == "ignore-file",
+        out.append(Ignore(line, col, codes, m.group("kind") == "ignore-file",
                           (m.group("reason") or "").strip()))
     return tuple(out)
 
