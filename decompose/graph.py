@@ -251,11 +251,23 @@ class _Resolver:
         return None
 
     def _walk(self, sym: Symbol | None, rest: list[str], depth: int) -> Symbol | None:
+        above = False  # after "<super>": look the next name up in the bases only
         for seg in rest:
             if sym is None:
                 return None
+            if seg == "<super>":
+                if sym is _EXTERNAL or sym.kind != "class":
+                    return None
+                above = True
+                continue
             instance = seg.endswith("()")
             name = seg[:-2] if instance else seg
+            if above:
+                above = False
+                sym = self.member(sym, name, depth + 1, own=False)
+                if instance and sym is not None:
+                    sym = self.instance_of(sym, depth + 1)
+                continue
             if sym.kind == "variable":
                 d = sym.definition
                 if d is not None and d.returns:
@@ -320,14 +332,15 @@ class _Resolver:
         return None
 
     def member(self, cls: Symbol, name: str, depth: int,
-               seen: frozenset[str] = frozenset()) -> Symbol | None:
-        """Look ``name`` up on class ``cls`` and then its bases, depth-first left to right."""
+               seen: frozenset[str] = frozenset(), own: bool = True) -> Symbol | None:
+        """Look ``name`` up on class ``cls`` (unless ``own`` is False, as for ``super()``) and
+        then its bases, depth-first left to right."""
         if cls is _EXTERNAL:
             return _EXTERNAL
         if depth > _MAX_DEPTH or cls.id in seen:
             return None
         qual = f"{cls.qualname}.{name}"
-        d = self.defs.get(cls.module, {}).get(qual)
+        d = self.defs.get(cls.module, {}).get(qual) if own else None
         if d is not None:
             return Symbol(cls.module, qual, d.kind, d)
         bases = cls.definition.bases if cls.definition is not None else ()
@@ -454,7 +467,9 @@ def build_graph(
                     if c is not None:
                         canon = c
                         break
-                if canon is None or (imp.name is None and imp.kind != "dynamic"):
+                # The statement names a module that does not exist (`import a.b.missing`,
+                # `from a.missing import x`): say so, even when a package prefix exists.
+                if canon is None or imp.kind != "dynamic":
                     unresolved_imports.append((f, imp.line, imp.column, target))
                     if canon is None:
                         continue
@@ -655,7 +670,9 @@ def _reference(
     if kind in ("reads", "writes"):
         state_access[sym.id][kind].add(m)
     # dispatch: self.m() may reach overrides in subclasses of the receiver's class.
-    if hint == "call" and "()" in r.target and sym.kind == "method":
+    if hint == "call" and "()" in r.target and sym.kind == "method" and (
+        "<super>" not in r.target
+    ):
         cls_qual, _, meth = sym.qualname.rpartition(".")
         todo = list(subclasses.get(f"{sym.module}:{cls_qual}", []))
         seen: set[str] = set()
@@ -664,9 +681,11 @@ def _reference(
             if sub.id in seen:
                 continue
             seen.add(sub.id)
-            over = res.defs.get(sub.module, {}).get(f"{sub.qualname}.{meth}")
-            if over is not None:
-                add_call(src, f"{sub.module}:{sub.qualname}.{meth}", "dispatch", r.line)
+            # what `meth` means on an instance of the subclass (its MRO, which may put a
+            # mixin's method before the receiver class's own)
+            over = res.member(sub, meth, 0)
+            if over is not None and over is not _EXTERNAL and over.id != sym.id:
+                add_call(src, over.id, "dispatch", r.line)
             todo.extend(subclasses.get(sub.id, []))
 
 

@@ -350,9 +350,13 @@ class _Extractor:
             return ".".join([head, *attrs]), inferred, None
         if isinstance(cur, ast.Call):
             if isinstance(cur.func, ast.Name) and cur.func.id == "super" and scope.cls:
-                base = self.class_bases.get(scope.cls)
-                if base:
-                    return ".".join([base + "()", *attrs]), False, cur
+                # super().m / super(C, self).m: the member after C in C's bases (the graph
+                # walks them left to right, an approximation of the MRO).
+                start: str | None = f"{self.module}.{scope.cls}"
+                if cur.args and isinstance(cur.args[0], (ast.Name, ast.Attribute)):
+                    start, _, _ = self.resolve(cur.args[0], scope)
+                if start and scope.cls in self.class_bases:
+                    return ".".join([start + "()", "<super>", *attrs]), False, cur
                 return None, False, cur
             inner, _, _ = self.resolve(cur.func, scope)
             if inner is None or not attrs:
