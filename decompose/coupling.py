@@ -211,6 +211,8 @@ def data_coupling(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
                     "orm_table": "orm",
                 }[kind]
             elif kind == "path":
+                if value.startswith(".") and "/" not in value:
+                    continue  # only an extension (f"{name}.joblib"): names no particular file
                 store, key, mode = files, value, "use"
             elif kind == "env":
                 store, key, mode = env, value, "read"

@@ -92,6 +92,117 @@ DISTRIBUTIONS: dict[str, str] = {
     "email_validator": "email-validator",
     "magika": "magika",
 }
+# Import names that are also their distribution's name (known, so not "guessed").
+SAME_NAME = frozenset(
+    {
+        "torch",
+        "tensorflow",
+        "jax",
+        "transformers",
+        "vllm",
+        "numpy",
+        "pandas",
+        "polars",
+        "requests",
+        "httpx",
+        "aiohttp",
+        "tqdm",
+        "openai",
+        "anthropic",
+        "gradio",
+        "fastapi",
+        "flask",
+        "django",
+        "starlette",
+        "uvicorn",
+        "pydantic",
+        "sqlalchemy",
+        "celery",
+        "redis",
+        "boto3",
+        "scipy",
+        "xgboost",
+        "lightgbm",
+        "catboost",
+        "accelerate",
+        "peft",
+        "datasets",
+        "tiktoken",
+        "tokenizers",
+        "sentencepiece",
+        "safetensors",
+        "deepspeed",
+        "xformers",
+        "ray",
+        "mlflow",
+        "joblib",
+        "plotly",
+        "matplotlib",
+        "langchain",
+        "litellm",
+        "cohere",
+        "groq",
+        "ollama",
+        "mistralai",
+        "rich",
+        "click",
+        "typer",
+        "psutil",
+        "pytz",
+        "shortuuid",
+        "markdownify",
+        "jsonlines",
+        "websockets",
+        "pytest",
+        "openpyxl",
+        "tenacity",
+        "orjson",
+        "ujson",
+        "jinja2",
+        "aiofiles",
+        "asyncpg",
+        "psycopg",
+        "pymongo",
+        "elasticsearch",
+        "chromadb",
+        "pgvector",
+        "neo4j",
+        "unstructured",
+        "spacy",
+        "nltk",
+        "torchvision",
+        "torchaudio",
+        "diffusers",
+        "timm",
+        "onnx",
+        "onnxruntime",
+        "cupy",
+        "triton",
+        "bitsandbytes",
+        "exllamav2",
+        "ctranslate2",
+        "einops",
+        "wandb",
+        "optuna",
+        "prefect",
+        "dagster",
+        "airflow",
+        "dramatiq",
+        "rq",
+        "arq",
+        "huey",
+        "kombu",
+        "apscheduler",
+        "schedule",
+        "stripe",
+        "twilio",
+        "resend",
+        "posthog",
+        "magika",
+        "pypdf",
+        "sse_starlette",
+    }
+)
 # CUDA-bound or GPU-capable runtimes: import name -> (distribution, note, cuda_only).
 GPU_RUNTIMES: dict[str, tuple[str, bool]] = {
     "torch": ("PyTorch (CUDA wheels are several GB)", False),
@@ -143,6 +254,10 @@ LARGE_RUNTIMES: dict[str, str] = {
     "whisper": "OpenAI Whisper (pulls torch)",
     "magika": "Magika (ONNX model)",
 }
+_RANK = {"slim": 0, "large-cpu": 1, "gpu-capable": 2, "gpu": 3}
+_PICKLE_LOADS = frozenset(
+    {"joblib.load", "pickle.load", "pickle.loads", "torch.load", "cloudpickle.load", "dill.load"}
+)
 _OPTIONAL_KINDS = frozenset({"optional", "fallback", "guarded", "dynamic"})
 
 
@@ -162,6 +277,8 @@ def distribution_of(name: str, installed: dict[str, list[str]] | None = None) ->
         if key in DISTRIBUTIONS:
             return DISTRIBUTIONS[key], "table"
     top = parts[0]
+    if top in SAME_NAME:
+        return top.replace("_", "-"), "table"
     if installed and top in installed and installed[top]:
         return sorted(installed[top])[0], "installed"
     return top, "guessed"
@@ -186,8 +303,12 @@ def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
     Returns:
         ``{"services": {service: {"distributions": [{"distribution", "source", "imports",
         "modules", "optional", "heavy", "note", "evidence"}], "image": "gpu" | "gpu-capable" |
-        "large-cpu" | "slim", "gpu_runtimes": [...], "large": [...], "cuda_evidence": [...],
-        "count": n}}, "gpu_services": [...], "mapping": "..."}``. Lists sorted; ``evidence`` is
+        "large-cpu" | "slim", "gpu_runtimes": [required GPU runtimes], "optional_gpu": [...],
+        "gpu_modules": [modules importing a required GPU runtime], "large": [...],
+        "cuda_evidence": [...], "loads_pickles": ["path:line callee"], "count": n, "image_own":
+        class from its own imports, "via_kernel": [heavy distributions the shared kernel brings
+        into its image]}},
+        "gpu_services": [...], "mapping": "..."}``. Lists sorted; ``evidence`` is
         ``path:line`` of the first import. ``heavy`` is ``gpu``, ``gpu-only``, ``large`` or ``""``.
     """
     first_party_tops = {m.name.split(".")[0] for m in graph.modules}
@@ -246,6 +367,15 @@ def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
             segments = r.target.replace("()", "").lower().split(".")
             if "cuda" in segments and len(cuda[svc]) < 6:
                 cuda[svc].append(f"{f.source.relpath}:{r.line} {r.target}")
+    pickles: dict[str, list[str]] = defaultdict(list)
+    for module, f in sorted(graph.facts.items()):
+        svc = of.get(module)
+        if svc is None or is_test_module(module):
+            continue
+        for r in f.references:
+            t = r.target.replace("()", "")
+            if r.hint == "call" and t in _PICKLE_LOADS and len(pickles[svc]) < 4:
+                pickles[svc].append(f"{f.source.relpath}:{r.line} {t}")
     out: dict[str, Any] = {}
     gpu_services: list[str] = []
     for s in plan.services:
@@ -273,11 +403,11 @@ def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
             for d in dists
             if d["heavy"] in ("gpu", "gpu-only") and not d["optional"]
         ]
-        large = [d["distribution"] for d in dists if d["heavy"] == "large"]
+        large = [d["distribution"] for d in dists if d["heavy"] == "large" and not d["optional"]]
         cuda_ev = cuda.get(s.name, [])
         if gpu_only or (gpu_required and cuda_ev):
             image = "gpu"
-        elif gpu_cap:
+        elif gpu_required:
             image = "gpu-capable"
         elif large:
             image = "large-cpu"
@@ -289,10 +419,39 @@ def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
             "distributions": dists,
             "count": len(dists),
             "image": image,
-            "gpu_runtimes": gpu_cap,
+            "gpu_runtimes": gpu_required,
+            "optional_gpu": sorted(set(gpu_cap) - set(gpu_required)),
+            "gpu_modules": sorted(
+                {
+                    m
+                    for d in dists
+                    if d["heavy"] in ("gpu", "gpu-only") and not d["optional"]
+                    for m in d["modules"]
+                }
+            ),
             "large": large,
+            "loads_pickles": pickles.get(s.name, []),
             "cuda_evidence": cuda_ev,
         }
+    # The shared kernel is a library every service embeds: its required runtimes are in every
+    # service's image.
+    kern = next((s.name for s in plan.services if s.kernel), None)
+    if kern is not None and kern in out:
+        k = out[kern]
+        krank = _RANK[k["image"]]
+        inherited = sorted(set(k["gpu_runtimes"]) | set(k["large"]))
+        for name, info in out.items():
+            info["image_own"] = info["image"]
+            info["via_kernel"] = []
+            if name != kern and krank > _RANK[info["image"]]:
+                info["image"] = k["image"]
+                info["via_kernel"] = inherited
+                if k["image"] == "gpu" and name not in gpu_services:
+                    gpu_services.append(name)
+    else:
+        for info in out.values():
+            info["image_own"] = info["image"]
+            info["via_kernel"] = []
     return {
         "services": out,
         "gpu_services": sorted(gpu_services),

@@ -186,6 +186,8 @@ def analyze(
     cache: FactCache | None = None,
     jobs: int = 0,
     progress: Progress | None = None,
+    moves: Sequence[tuple[str, str]] = (),
+    history: bool = True,
 ) -> Analysis:
     """Run the whole analysis of the project at ``path``.
 
@@ -196,9 +198,13 @@ def analyze(
         cache: fact cache (default: the configured one).
         jobs: parse workers (0 = all cores).
         progress: ``callback(stage, done, total)``.
+        moves: what-if ``(module pattern, service)`` moves applied to the proposal; the plan
+            compares itself with the unmoved one in ``extras["decision"]["what_if"]``.
+        history: read ``git log`` for ownership and co-change (when ``path`` is in a repository).
 
     Returns:
-        An :class:`Analysis`.
+        An :class:`Analysis`. ``plan.extras`` holds ``roles``, ``footprints``,
+        ``data_coupling``, ``history`` and ``decision`` (see decompose.decision).
 
     Raises:
         DecomposeError subclasses for anything that prevents the run.
@@ -216,7 +222,15 @@ def analyze(
     partition, info = propose(graph, settings)
     timings.partition = time.perf_counter() - t0
     t0 = time.perf_counter()
-    plan = build_plan(graph, partition, settings, info)
+    from decompose.decision import evaluate, what_if
+
+    if moves:
+        plan, extra = what_if(project.root, graph, partition, settings, info, moves, history)
+        partition = plan.partition
+    else:
+        plan = build_plan(graph, partition, settings, info)
+        extra = evaluate(project.root, graph, plan, history)
+    plan = replace(plan, extras={**plan.extras, **extra})
     timings.plan = time.perf_counter() - t0
     return Analysis(project, graph, partition, plan, config, timings, fr.cache_hits,
                     fr.cache_misses)

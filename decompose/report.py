@@ -10,6 +10,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from decompose import __version__
+from decompose.decision import decision_markdown
 from decompose.model import GeneratedFile, Plan
 
 if TYPE_CHECKING:
@@ -277,6 +278,7 @@ def report_markdown(analysis: Analysis) -> str:
             for svc, members in dict(gm["suggested_split"]).items():
                 w(f"  - to `{svc}`: " + ", ".join(_code(x) for x in members))
         w("")
+    out.append(decision_markdown(analysis))  # roles, footprints, data coupling, the decision
     w("## Metrics")
     w("")
     w("| metric | value | meaning |")

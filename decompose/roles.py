@@ -384,7 +384,8 @@ def classify_modules(
         "evidence": [{"role", "kind", "detail", "line"}, ...], "empty": bool}}``, modules sorted;
         evidence sorted by role then line, at most 8 items per role. ``kind`` is ``import``,
         ``decorator``, ``route``, ``call``, ``sql``, ``name``, ``partition`` or ``default``.
-        ``empty`` marks a module without definitions or references (a bare ``__init__``).
+        ``empty`` marks a module without definitions or references (a bare ``__init__``);
+        ``strong`` lists the roles backed by more than the module's name.
     """
     ext: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for e in graph.external:
@@ -512,6 +513,10 @@ def classify_modules(
             "scores": {r: scores[r] for r in ROLES if scores.get(r, 0) > 0},
             "evidence": evidence,
             "empty": not f.definitions and not f.references,
+            "strong": sorted(
+                {e["role"] for e in evidence if e["kind"] not in ("name", "default", "partition")},
+                key=ROLES.index,
+            ),
         }
     return out
 
@@ -525,10 +530,11 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
 
     Returns:
         ``{"modules": {module: ...}`` (see :func:`classify_modules`) ``, "services": {service:
-        {"primary": role, "roles": {role: modules with that role}, "modules_by_role": {role:
-        [module, ...]}, "summary": "training (4), inference (2)"}}}``. A service's primary role is
-        the one most of its code (lines) plays, ignoring ``kernel`` and ``business`` unless
-        nothing else is present.
+        {"primary": role, "strong_primary": role, "strong_roles": [role], "roles": {role: modules
+        with that role}, "modules_by_role": {role: [module, ...]}, "summary": "training (4),
+        inference (2)"}}}``. A service's primary role is the one most of its code (lines) plays,
+        ignoring ``kernel`` and ``business`` unless nothing else is present; ``strong_*`` count
+        only roles backed by imports, decorators, calls or SQL (not by names alone).
     """
     kernel = frozenset(m for s in plan.services if s.kernel for m in s.modules)
     mods = classify_modules(graph, kernel)
@@ -537,6 +543,7 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
     for s in plan.services:
         by_role: dict[str, list[str]] = defaultdict(list)
         weight: dict[str, int] = defaultdict(int)
+        strong: dict[str, int] = defaultdict(int)
         for m in s.modules:
             info = mods.get(m)
             if info is None or info["empty"] or is_test_module(m):
@@ -544,14 +551,22 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
             for r in info["roles"]:
                 by_role[r].append(m)
                 weight[r] += max(lines.get(m, 0), 1)
+                if r in info["strong"]:
+                    strong[r] += max(lines.get(m, 0), 1)
         specific = [r for r in weight if r not in ("kernel", "business")]
         pool = specific or list(weight) or ["business"]
         primary = sorted(pool, key=lambda r: (-weight.get(r, 0), ROLES.index(r)))[0]
+        spool = [r for r in strong if r not in ("kernel", "business")]
+        strong_primary = (
+            sorted(spool, key=lambda r: (-strong[r], ROLES.index(r)))[0] if spool else "business"
+        )
         if s.kernel:
-            primary = "kernel"
+            primary = strong_primary = "kernel"
         ordered = sorted(by_role, key=lambda r: (-len(by_role[r]), ROLES.index(r)))
         services[s.name] = {
             "primary": primary,
+            "strong_primary": strong_primary,
+            "strong_roles": sorted(spool, key=lambda r: (-strong[r], ROLES.index(r))),
             "roles": {r: len(by_role[r]) for r in ordered},
             "modules_by_role": {r: sorted(by_role[r]) for r in ordered},
             "summary": ", ".join(f"{ROLE_TITLES[r]} ({len(by_role[r])})" for r in ordered),

@@ -154,12 +154,17 @@ def _load_config(path: Path, config_path: Path | None) -> Any:
 @click.option("--dry-run", is_flag=True, help="List the files that would be written.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               help="Summary format on stdout.")
+@click.option("--move", "moves", multiple=True, metavar="MODULE=SERVICE",
+              help="What-if: move modules matching MODULE (a pattern such as pkg.*) to SERVICE "
+                   "and compare crossings, metrics and verdict with the proposal. Repeatable.")
+@click.option("--no-history", is_flag=True, help="Do not read git history (ownership, co-change).")
 @_cache_options
 @_common
 def analyze(path: Path, out: Path | None, seed: int | None, resolution: float | None,
             n_services: int | None, algorithm: str | None, names: bool | None,
-            calls: bool | None, strict: bool, dry_run: bool, fmt: str, cache_dir: Path | None,
-            no_cache: bool, jobs: int, config_path: Path | None) -> None:
+            calls: bool | None, strict: bool, dry_run: bool, fmt: str, moves: tuple[str, ...],
+            no_history: bool, cache_dir: Path | None, no_cache: bool, jobs: int,
+            config_path: Path | None) -> None:
     """Analyze PATH and propose service boundaries.
 
     Writes graph.json, proposal.json, boundaries.toml, report.md and report.html into the output
@@ -176,7 +181,10 @@ def analyze(path: Path, out: Path | None, seed: int | None, resolution: float | 
     cache = make_cache(config, cache_dir, no_cache)
     progress = _Progress()
     try:
-        result = run_analyze(path, config, settings, cache, jobs, progress)
+        from decompose.decision import parse_moves
+
+        result = run_analyze(path, config, settings, cache, jobs, progress,
+                             moves=parse_moves(moves), history=not no_history)
     finally:
         progress.close()
     files = plan_outputs(result)

@@ -1,0 +1,1103 @@
+"""The decision: stay a monolith, become a modular monolith, or extract named services — scored
+on the eight criteria teams weigh, from the evidence of roles, footprints, data coupling,
+crossings and history, with that evidence shown next to every score.
+
+Criteria (:data:`CRITERIA`): development speed, independent scaling, team autonomy, operational
+complexity, model deployment flexibility, fault isolation, testing and debugging, infrastructure
+cost. Each is scored for each proposed service on -2..+2: **positive favours extracting the
+service, negative favours keeping it in the monolith**, 0 is neutral. The rules (documented in
+docs/decision.md) are deliberately simple so a reader can check them against the evidence:
+
+- *development speed*: share of the service's dependency edges that cross its boundary (< 25%:
+  +1, 25-50%: -1, > 50%: -2) and, with history, how often it changes together with another
+  service (> 30% of commits: -1) — coupled changes become coordinated releases;
+- *independent scaling*: a distinct image (GPU or large runtime while the HTTP API's image is
+  slimmer: +1) and a load that is not the request path (training, inference, workers,
+  orchestration or ingestion as primary role: +1);
+- *team autonomy*: with history, a distinct main author owning >= 60% of the commits (+1, +2 when
+  the rest of the code has other owners); one author everywhere gives 0. Without history, size
+  decides: >= 3,000 lines +1, < 800 lines -1;
+- *operational complexity*: always a cost: -1 for one more deployable, -1 more when it must call
+  three or more other services or shares written tables;
+- *model deployment flexibility*: holds inference or model-registry code +2, training +1;
+- *fault isolation*: heavy runtime or long-running work (training, workers) +1 (a crash or OOM
+  stays out of the API); called synchronously by HTTP API code -1 (a new network failure mode);
+- *testing and debugging*: crossings that become network calls: <= 5: 0, <= 25: -1, more: -2;
+- *infrastructure cost*: an image class different from the API's (GPU: +2, large CPU: +1), else
+  -1 (one more always-on deployment).
+
+A service is an extraction **candidate** when its total is positive, its independent-scaling
+score is at least +1 and no table it shares is written by two services. Candidates are ordered
+for a strangler-fig migration by (shared written tables, inbound crossings, -scaling score, name):
+the first one is the easiest to carve out with the most to gain.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from decompose.errors import UsageError
+from decompose.model import Crossing, Partition, Plan
+
+if TYPE_CHECKING:
+    from decompose.config import AnalyzeSettings
+    from decompose.graph import ProgramGraph
+    from decompose.pipeline import Analysis
+
+KERNEL = "kernel"
+CRITERIA = (
+    ("development_speed", "development speed"),
+    ("independent_scaling", "independent scaling"),
+    ("team_autonomy", "team autonomy"),
+    ("operational_complexity", "operational complexity"),
+    ("model_deployment", "model deployment flexibility"),
+    ("fault_isolation", "fault isolation"),
+    ("testing_debugging", "testing and debugging"),
+    ("infrastructure_cost", "infrastructure cost"),
+)
+_IMAGE_RANK = {"slim": 0, "large-cpu": 1, "gpu-capable": 2, "gpu": 3}
+_SCALING_ROLES = ("training", "inference", "worker", "orchestration", "ingestion")
+_SMALL_PROJECT = 1500  # lines: below this a split is rarely worth a second deployable
+_MIN_Q = 0.3
+
+
+def _clamp(v: int) -> int:
+    return max(-2, min(2, v))
+
+
+def _crit(score: int, evidence: Sequence[str]) -> dict[str, Any]:
+    return {"score": _clamp(score), "evidence": [e for e in evidence if e]}
+
+
+def _api_services(roles: Mapping[str, Any]) -> list[str]:
+    """Services holding HTTP API code backed by routes or web-framework imports."""
+    out = []
+    for name, info in roles.get("services", {}).items():
+        if name != KERNEL and "api" in info.get("strong_roles", []):
+            out.append(name)
+    return sorted(out)
+
+
+def _internal_edges(graph: ProgramGraph, of: Mapping[str, str]) -> dict[str, int]:
+    n: dict[str, int] = defaultdict(int)
+    for e in graph.imports:
+        if e.kind != "parent_init" and of.get(e.src) is not None and of.get(e.src) == of.get(e.dst):
+            n[of[e.src]] += 1
+    for c in graph.calls:
+        a, b = of.get(c.src.split(":", 1)[0]), of.get(c.dst.split(":", 1)[0])
+        if a is not None and a == b:
+            n[a] += 1
+    return n
+
+
+def _group(crossings: Sequence[Crossing], key: str) -> list[dict[str, Any]]:
+    """Crossings grouped by target member: ``[{"member", "from", "count", "example"}]``."""
+    by: dict[str, dict[str, Any]] = {}
+    for c in crossings:
+        if ":" not in c.dst:
+            continue
+        d = by.setdefault(c.dst, {"member": c.dst, "from": set(), "count": 0, "example": ""})
+        d["from"].add(getattr(c, key))
+        d["count"] += 1
+        if not d["example"]:
+            d["example"] = f"{c.location.path}:{c.location.line} {c.src} ({c.kind})"
+    return [
+        {"member": m, "from": sorted(d["from"]), "count": d["count"], "example": d["example"]}
+        for m, d in sorted(by.items(), key=lambda kv: (-kv[1]["count"], kv[0]))
+    ]
+
+
+def score_services(
+    graph: ProgramGraph,
+    plan: Plan,
+    roles: Mapping[str, Any],
+    footprints: Mapping[str, Any],
+    coupling: Mapping[str, Any],
+    hist: Mapping[str, Any],
+) -> dict[str, dict[str, Any]]:
+    """Score the eight criteria for every service except the shared kernel.
+
+    Args:
+        graph, plan: the analysis.
+        roles: :func:`decompose.roles.classify` output.
+        footprints: :func:`decompose.footprint.footprints` output.
+        coupling: :func:`decompose.coupling.data_coupling` output.
+        hist: :func:`decompose.history.history` output.
+
+    Returns:
+        ``{service: {"criteria": {key: {"score": -2..2, "evidence": [str]}}, "total": int,
+        "candidate": bool, "why_not": str, "job": bool, "notes": [str], "facts": {...}}}`` in
+        service-name order. ``job`` marks a service nothing else calls and that serves no HTTP:
+        an offline job or tool that needs no network API when split out.
+    """
+    from decompose.coupling import shared_with
+
+    of = plan.partition.as_dict()
+    lines = {m.name: m.lines for m in graph.modules}
+    internal = _internal_edges(graph, of)
+    api_svcs = _api_services(roles)
+    fp = footprints.get("services", {})
+    # The HTTP front door: the lightest service that serves HTTP. A service needing a heavier
+    # image than that can scale (and be priced) apart from the request path.
+    door = sorted(api_svcs, key=lambda s: (_IMAGE_RANK.get(fp.get(s, {}).get("image"), 0), s))
+    api_image = _IMAGE_RANK.get(fp.get(door[0], {}).get("image"), 0) if door else 0
+    door_text = (
+        (
+            f"the HTTP front door ({door[0]}) needs only "
+            f"{[k for k, v in _IMAGE_RANK.items() if v == api_image][0]}"
+        )
+        if door
+        else ("no HTTP API code found")
+    )
+    hist_svcs = hist.get("services", {}) if hist.get("available") else {}
+    owners = {s: h.get("owner", "") for s, h in hist_svcs.items() if h.get("commits")}
+    out: dict[str, dict[str, Any]] = {}
+    for s in plan.services:
+        if s.kernel:
+            continue
+        name = s.name
+        inbound = [c for c in plan.crossings if c.dst_service == name]
+        outbound = [c for c in plan.crossings if c.src_service == name]
+        n_in, n_out = len(inbound), len(outbound)
+        inside = internal.get(name, 0)
+        total_edges = inside + n_in + n_out
+        ratio = (n_in + n_out) / total_edges if total_edges else 0.0
+        loc = sum(lines.get(m, 0) for m in s.modules)
+        r = roles.get("services", {}).get(name, {})
+        present = r.get("strong_roles", [])
+        primary = r.get("strong_primary", "business")
+        f = fp.get(name, {})
+        image = f.get("image", "slim")
+        shared = shared_with(dict(coupling), name)
+        multi_writer = [
+            t["name"]
+            for t in coupling.get("tables", [])
+            if t["shared"]
+            and name in t["services"]
+            and len([w for w in t["writers"] if w != KERNEL]) >= 2
+        ]
+        depends = sorted({c.dst_service for c in outbound if c.dst_service != KERNEL})
+        callers_api = sorted(
+            {
+                c.src_service
+                for c in inbound
+                if ":" in c.dst and c.src_service in api_svcs and c.src_service != name
+            }
+        )
+        crit: dict[str, dict[str, Any]] = {}
+
+        # development speed
+        ev = [
+            f"{n_in + n_out} crossings ({n_in} in, {n_out} out) vs {inside} edges inside: "
+            f"{ratio:.0%} of its dependencies cross the boundary"
+        ]
+        sc = 1 if ratio < 0.25 else (-1 if ratio <= 0.5 else -2)
+        h = hist_svcs.get(name, {})
+        if h.get("commits"):
+            worst = max(h.get("co_change", {}).items(), key=lambda kv: (kv[1], kv[0]), default=None)
+            if worst is not None:
+                share = worst[1] / max(h["commits"], 1)
+                ev.append(
+                    f"history: changed together with {worst[0]} in {worst[1]} of "
+                    f"{h['commits']} commits ({share:.0%})"
+                )
+                if share > 0.3:
+                    sc -= 1
+        crit["development_speed"] = _crit(sc, ev)
+
+        # independent scaling
+        sc = 0
+        ev = []
+        rank = _IMAGE_RANK.get(image, 0)
+        heavy = f.get("gpu_runtimes", []) + f.get("large", [])
+        if f.get("via_kernel"):
+            ev.append(
+                f"the shared kernel brings {', '.join(f['via_kernel'][:4])} into every "
+                "image (make those imports lazy to slim the other services)"
+            )
+        if rank > api_image and (not door or name != door[0]):
+            sc += 1
+            ev.append(f"image {image} ({', '.join(heavy[:4])}) while {door_text}")
+        elif heavy:
+            ev.append(f"image {image} ({', '.join(heavy[:4])}), no heavier than the front door's")
+        else:
+            ev.append(f"image {image}: no heavy runtime")
+        if primary in _SCALING_ROLES:
+            sc += 1
+            ev.append(f"primary role {primary}: load that is not the request path")
+        else:
+            ev.append(f"primary role {primary}: scales with the request path")
+        if f.get("loads_pickles"):
+            ev.append(
+                "loads pickled artifacts (" + f["loads_pickles"][0] + "): its image also "
+                "needs the libraries that wrote them, which static imports do not show"
+            )
+        crit["independent_scaling"] = _crit(sc, ev)
+
+        # team autonomy
+        if h.get("commits"):
+            others = {o for k, o in owners.items() if k != name and k != KERNEL}
+            own, share = h.get("owner", ""), float(h.get("owner_share", 0.0))
+            authors = len(h.get("authors", {}))
+            if len(set(owners.values())) <= 1:
+                sc = 0
+                ev = [
+                    f"history: one main author ({own}) across all services: no team "
+                    "boundary to follow yet"
+                ]
+            elif share >= 0.6:
+                sc = 2 if own not in others else 1
+                ev = [
+                    f"history: {own} made {share:.0%} of its {h['commits']} commits "
+                    f"({authors} authors); "
+                    + ("owns no other service" if own not in others else "also owns others")
+                ]
+            else:
+                sc = 0
+                ev = [f"history: no clear owner (top author {share:.0%} of {h['commits']} commits)"]
+        else:
+            sc = 1 if loc >= 3000 else (-1 if loc < 800 else 0)
+            ev = [
+                f"{loc} lines in {len(s.modules)} modules "
+                + (
+                    "(enough for a team to own)"
+                    if sc > 0
+                    else "(too small to staff on its own)"
+                    if sc < 0
+                    else "(medium)"
+                ),
+                "no git history: ownership unknown",
+            ]
+        crit["team_autonomy"] = _crit(sc, ev)
+
+        # operational complexity
+        sc = -1
+        ev = ["one more deployable to build, deploy, monitor and version"]
+        if len(depends) >= 3:
+            sc -= 1
+            ev.append(f"calls {len(depends)} other services at run time: {', '.join(depends)}")
+        elif depends:
+            ev.append(f"calls {', '.join(depends)}")
+        if shared["written_tables"]:
+            sc -= 1
+            ev.append(
+                f"shares written tables: {', '.join(shared['written_tables'][:6])} "
+                "(needs one owner and a data migration)"
+            )
+        crit["operational_complexity"] = _crit(sc, ev)
+
+        # model deployment flexibility
+        mods_by = r.get("modules_by_role", {})
+        if "inference" in present or "registry" in present:
+            sc = 2
+            ev = [
+                "holds model serving/registry code: "
+                + ", ".join((mods_by.get("inference", []) + mods_by.get("registry", []))[:4])
+                + " — models could ship and roll back without the API"
+            ]
+        elif "training" in present:
+            sc = 1
+            ev = [
+                "holds training code: "
+                + ", ".join(mods_by.get("training", [])[:4])
+                + " — retraining on its own schedule"
+            ]
+        else:
+            sc = 0
+            ev = ["no model code"]
+        crit["model_deployment"] = _crit(sc, ev)
+
+        # fault isolation
+        sc = 0
+        ev = []
+        if heavy or primary in ("training", "worker", "orchestration"):
+            sc += 1
+            ev.append(
+                "heavy runtime or long-running work ("
+                + ", ".join(heavy[:3] or [primary])
+                + "): a crash or OOM stays out of the API"
+            )
+        if callers_api:
+            sc -= 1
+            ev.append(
+                f"called synchronously by HTTP API code in {', '.join(callers_api)}: "
+                "timeouts and retries become a new failure mode"
+            )
+        if not ev:
+            ev.append("no heavy runtime, not on the request path")
+        crit["fault_isolation"] = _crit(sc, ev)
+
+        # testing and debugging
+        n = n_in + n_out
+        sc = 0 if n <= 5 else (-1 if n <= 25 else -2)
+        ev = [
+            f"{n} crossings become network calls; {len(s.interface)} interface members need "
+            "contract tests"
+        ]
+        crit["testing_debugging"] = _crit(sc, ev)
+
+        # infrastructure cost
+        apart = rank > api_image and (not door or name != door[0])
+        if apart and image in ("gpu", "gpu-capable"):
+            sc, ev = (
+                2,
+                [
+                    f"{image} image scaled apart: API replicas need no "
+                    f"{', '.join(f.get('gpu_runtimes', [])[:3])}"
+                ],
+            )
+        elif apart:
+            sc, ev = 1, [f"large image ({', '.join(heavy[:3])}) kept off the API replicas"]
+        else:
+            sc, ev = -1, ["same image class as the rest: one more always-on deployment"]
+        crit["infrastructure_cost"] = _crit(sc, ev)
+
+        total = sum(int(c["score"]) for c in crit.values())
+        notes: list[str] = []
+        gpu_mods = set(f.get("gpu_modules", []))
+        api_mods = set(r.get("modules_by_role", {}).get("api", []))
+        if gpu_mods and api_mods - gpu_mods:
+            first = sorted(gpu_mods)[0]
+            notes.append(
+                f"mixed service: {len(gpu_mods)} modules need {', '.join(f['gpu_runtimes'][:3])}"
+                f" and {len(api_mods - gpu_mods)} HTTP API modules do not; try "
+                f"`decompose analyze --move {first}={name}_gpu` (and the other GPU modules) to "
+                "see the split"
+            )
+        job = n_in == 0 and "api" not in present
+        why_not = ""
+        if total <= 0:
+            why_not = f"total {total:+d}: the costs outweigh the gains"
+        elif crit["independent_scaling"]["score"] < 1:
+            why_not = "no distinct scaling need"
+        elif multi_writer:
+            why_not = f"tables written by two services: {', '.join(multi_writer[:4])}"
+        elif shared["written_tables"] or shared["orm_models"]:
+            tabs = shared["written_tables"] + shared["orm_models"]
+            why_not = (
+                f"shares tables with other services ({', '.join(tabs[:4])}): give each one "
+                "owner first"
+            )
+        out[name] = {
+            "criteria": crit,
+            "total": total,
+            "candidate": not why_not,
+            "why_not": why_not,
+            "job": job,
+            "notes": notes,
+            "facts": {
+                "modules": len(s.modules),
+                "lines": loc,
+                "inbound_crossings": n_in,
+                "outbound_crossings": n_out,
+                "internal_edges": inside,
+                "interface": len(s.interface),
+                "primary_role": primary,
+                "image": image,
+                "depends_on": depends,
+                "shared": {k: v for k, v in shared.items() if v},
+                "multi_writer_tables": multi_writer,
+            },
+        }
+    return out
+
+
+def _plan_criteria(
+    graph: ProgramGraph,
+    plan: Plan,
+    per: Mapping[str, Any],
+    coupling: Mapping[str, Any],
+    hist: Mapping[str, Any],
+) -> dict[str, dict[str, Any]]:
+    m = plan.metrics
+    q = float(m.get("modularity", 0.0))
+    crossings = int(m.get("crossings", 0))
+    n = len(per)
+    images = sorted({p["facts"]["image"] for p in per.values()})
+    scaling = sorted(
+        s for s, p in per.items() if p["criteria"]["independent_scaling"]["score"] >= 1
+    )
+    models = sorted(s for s, p in per.items() if p["criteria"]["model_deployment"]["score"] >= 1)
+    heavy = sorted(s for s, p in per.items() if p["facts"]["image"] != "slim")
+    summ = coupling.get("summary", {})
+    crit: dict[str, dict[str, Any]] = {}
+    sc = 1 if q >= 0.5 else (0 if q >= _MIN_Q else -1)
+    crit["development_speed"] = _crit(
+        sc,
+        [
+            f"modularity Q {q:.3f} ({'clear' if q >= 0.5 else 'usable' if q >= _MIN_Q else 'weak'} "
+            f"boundaries), {int(m.get('contested_modules', 0))} contested modules"
+        ],
+    )
+    crit["independent_scaling"] = _crit(
+        min(len(scaling), 2),
+        [
+            f"{len(scaling)} services with a distinct scaling need"
+            + (f": {', '.join(scaling)}" if scaling else ""),
+            f"image classes: {', '.join(images) or 'none'}",
+        ],
+    )
+    if hist.get("available"):
+        owners = {h.get("owner") for h in hist.get("services", {}).values() if h.get("commits")}
+        crit["team_autonomy"] = _crit(
+            1 if len(owners) >= 2 else 0,
+            [
+                f"history: {hist.get('commits')} commits, {len(owners)} distinct main author(s) "
+                "across services"
+            ],
+        )
+    else:
+        loc = sum(x.lines for x in graph.modules)
+        crit["team_autonomy"] = _crit(
+            1 if loc >= 20000 else 0, [f"{loc} lines; no git history: ownership unknown"]
+        )
+    crit["operational_complexity"] = _crit(-1 if n <= 2 else -2, [f"{n} deployables instead of 1"])
+    crit["model_deployment"] = _crit(
+        2 if models else 0,
+        [f"model code separable in: {', '.join(models)}" if models else "no model code"],
+    )
+    crit["fault_isolation"] = _crit(
+        1 if heavy else 0,
+        [
+            f"heavy runtimes isolated in: {', '.join(heavy)}"
+            if heavy
+            else "no heavy runtime to isolate"
+        ],
+    )
+    crit["testing_debugging"] = _crit(
+        0 if crossings <= 10 else (-1 if crossings <= 60 else -2),
+        [f"{crossings} crossings would become network calls if every service were extracted"],
+    )
+    gpu = [s for s in per if per[s]["facts"]["image"] in ("gpu", "gpu-capable")]
+    crit["infrastructure_cost"] = _crit(
+        1 if gpu and len(gpu) < n else -1,
+        [
+            f"GPU-capable images only in {', '.join(gpu)}"
+            if gpu
+            else "no GPU image to scale apart; every service is another always-on deployment",
+            f"{summ.get('shared_tables', 0)} shared tables, "
+            f"{summ.get('shared_orm_models', 0)} shared ORM models, "
+            f"{summ.get('multi_writer_tables', 0)} written by two services",
+        ],
+    )
+    return crit
+
+
+def decide(
+    graph: ProgramGraph,
+    plan: Plan,
+    roles: Mapping[str, Any],
+    footprints: Mapping[str, Any],
+    coupling: Mapping[str, Any],
+    hist: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The verdict, the criteria and an ordered strangler-fig extraction plan.
+
+    Returns:
+        ``{"verdict": "monolith" | "modular_monolith" | "extract", "headline": str,
+        "why": [str], "criteria": {key: {"score", "evidence"}}, "services": {...}}`` (see
+        :func:`score_services`) ``, "candidates": [service], "steps": [{"step", "service",
+        "why": [str], "inbound": [{"member", "from", "count", "example"}], "outbound": [...],
+        "data": {...}, "check_rules": str}], "stay": {service: reason}}``.
+    """
+    from decompose.report import collapse, toml_key, toml_str
+
+    per = score_services(graph, plan, roles, footprints, coupling, hist)
+    crit = _plan_criteria(graph, plan, per, coupling, hist)
+    q = float(plan.metrics.get("modularity", 0.0))
+    loc = sum(x.lines for x in graph.modules)
+    cands = [s for s, p in per.items() if p["candidate"]]
+    cands.sort(
+        key=lambda s: (
+            len(per[s]["facts"]["shared"].get("written_tables", [])),
+            per[s]["facts"]["inbound_crossings"],
+            -per[s]["criteria"]["independent_scaling"]["score"],
+            s,
+        )
+    )
+    why: list[str] = []
+    if loc < _SMALL_PROJECT or len(per) < 2:
+        verdict = "monolith"
+        headline = "Stay a monolith"
+        why.append(
+            f"{loc} lines in {len(per)} proposed services: too small for a second "
+            "deployable to pay for itself"
+        )
+        cands = []
+    elif cands:
+        verdict = "extract"
+        headline = "Modular monolith, then extract " + ", ".join(f"`{c}`" for c in cands)
+        for c in cands:
+            p = per[c]
+            why.append(
+                f"`{c}`: total {p['total']:+d}; "
+                + "; ".join(p["criteria"]["independent_scaling"]["evidence"][:2])
+            )
+    elif q >= _MIN_Q:
+        verdict = "modular_monolith"
+        headline = "Modular monolith with enforced boundaries"
+        why.append(
+            f"the boundaries are real (modularity Q {q:.3f} >= {_MIN_Q}) but no service "
+            "has a distinct scaling need that pays for a network boundary"
+        )
+    else:
+        verdict = "monolith"
+        headline = "Stay a monolith (untangle first)"
+        why.append(
+            f"modularity Q {q:.3f} < {_MIN_Q}: the proposed boundaries are weak; "
+            "extracting now would turn most calls into network calls"
+        )
+    kf = next((v for k, v in footprints.get("services", {}).items() if k == KERNEL), None)
+    if kf and kf.get("image") != "slim":
+        heavy_k = [d for d in kf["distributions"] if d["heavy"] and not d["optional"]]
+        why.append(
+            f"the shared kernel needs a {kf['image']} image ("
+            + ", ".join(f"{d['distribution']} at {d['evidence']}" for d in heavy_k[:3])
+            + "): every service embeds it, so make those imports lazy or move them out of the "
+            "kernel before any split can slim an image"
+        )
+    summ = coupling.get("summary", {})
+    if summ.get("shared_tables"):
+        why.append(
+            f"{summ['shared_tables']} tables are used by more than one service "
+            f"({summ.get('multi_writer_tables', 0)} written by two): give each table "
+            "one owning service before any extraction"
+        )
+    stay = {s: p["why_not"] for s, p in per.items() if s not in cands}
+    steps: list[dict[str, Any]] = []
+    all_modules = [m.name for m in graph.modules]
+    services = {s.name: s for s in plan.services}
+    if verdict != "monolith":
+        steps.append(
+            {
+                "step": 0,
+                "service": "",
+                "action": "enforce",
+                "why": [
+                    "keep one deployable; make the proposed boundaries rules first, so that "
+                    "no new crossing appears while the extraction is prepared"
+                ],
+                "inbound": [],
+                "outbound": [],
+                "data": {},
+                "check_rules": "decompose check --boundaries boundaries.toml  # pre-commit and CI",
+            }
+        )
+    for i, name in enumerate(cands, 1):
+        p = per[name]
+        svc = services[name]
+        inbound = [c for c in plan.crossings if c.dst_service == name]
+        outbound = [c for c in plan.crossings if c.src_service == name and c.dst_service != KERNEL]
+        reasons = [
+            f"{p['facts']['inbound_crossings']} inbound crossings"
+            + (" (fewest of the candidates)" if i == 1 and len(cands) > 1 else ""),
+            *p["criteria"]["independent_scaling"]["evidence"],
+        ]
+        sh = p["facts"]["shared"]
+        reasons.append(
+            "shares tables: " + ", ".join(sh.get("tables", [])[:6])
+            if sh.get("tables")
+            else "no shared tables"
+        )
+        pats = collapse(list(svc.modules), all_modules)
+        rules = [
+            f"[services.{toml_key(name)}]",
+            "modules = [" + ", ".join(toml_str(x) for x in pats) + "]",
+            "interface = [" + ", ".join(toml_str(x) for x in svc.interface) + "]",
+            "depends_on = [" + ", ".join(toml_str(x) for x in p["facts"]["depends_on"]) + "]",
+            f"# after extraction: callers reach `{name}` only through its client; "
+            "remove these modules from the monolith's import path",
+        ]
+        if p["job"]:
+            reasons.insert(
+                0,
+                "nothing in the rest of the code calls it and it serves no HTTP: "
+                "split it out as a job or a separate package, no API needed",
+            )
+        steps.append(
+            {
+                "step": i,
+                "service": name,
+                "action": "job" if p["job"] else "extract",
+                "why": reasons,
+                "inbound": _group(inbound, "src"),
+                "outbound": _group(outbound, "src"),
+                "data": {k: v for k, v in sh.items() if v},
+                "check_rules": "\n".join(rules),
+            }
+        )
+    return {
+        "verdict": verdict,
+        "headline": headline,
+        "why": why,
+        "criteria": crit,
+        "services": per,
+        "candidates": cands,
+        "steps": steps,
+        "stay": stay,
+    }
+
+
+def parse_moves(moves: Sequence[str]) -> list[tuple[str, str]]:
+    """``["MODULE=SERVICE", ...]`` to pairs.
+
+    Raises:
+        UsageError: an item without ``=`` or with an empty side.
+    """
+    out = []
+    for mv in moves:
+        mod, sep, svc = mv.partition("=")
+        if not sep or not mod.strip() or not svc.strip():
+            raise UsageError(f"--move expects MODULE=SERVICE, got {mv!r}")
+        out.append((mod.strip(), svc.strip()))
+    return out
+
+
+def apply_moves(partition: Partition, moves: Sequence[tuple[str, str]]) -> Partition:
+    """A copy of ``partition`` with the modules matching each pattern moved to a service.
+
+    Args:
+        partition: the proposal.
+        moves: ``(module pattern, service)``; patterns as in boundaries (``pkg.*``).
+
+    Raises:
+        UsageError: a pattern that matches no module.
+    """
+    from decompose.partition import matches
+
+    of = partition.as_dict()
+    for pattern, svc in moves:
+        hit = [m for m in of if matches(m, pattern)]
+        if not hit:
+            raise UsageError(f"--move {pattern}={svc}: no analyzed module matches {pattern!r}")
+        for m in hit:
+            of[m] = svc
+    kernel = tuple(sorted(m for m, s in of.items() if s == KERNEL))
+    return dataclasses.replace(partition, assignment=tuple(sorted(of.items())), kernel=kernel)
+
+
+def summary(plan: Plan, decision: Mapping[str, Any], coupling: Mapping[str, Any]) -> dict[str, Any]:
+    """The numbers a what-if compares: crossings, metrics, shared tables, verdict."""
+    keys = ("modularity", "crossings", "icp", "ifn", "coupling", "cohesion", "services")
+    return {
+        "metrics": {k: round(float(plan.metrics.get(k, 0.0)), 4) for k in keys},
+        "shared_tables": coupling.get("summary", {}).get("shared_tables", 0),
+        "verdict": decision["verdict"],
+        "candidates": list(decision["candidates"]),
+        "totals": {s: p["total"] for s, p in decision["services"].items()},
+    }
+
+
+def evaluate(
+    root: Any, graph: ProgramGraph, plan: Plan, history_enabled: bool = True
+) -> dict[str, Any]:
+    """Roles, footprints, data coupling, history and the decision for one plan, as the
+    ``Plan.extras`` keys ``roles``, ``footprints``, ``data_coupling``, ``history``,
+    ``decision``."""
+    from decompose.coupling import data_coupling
+    from decompose.footprint import footprints
+    from decompose.history import history
+    from decompose.roles import classify
+
+    roles = classify(graph, plan)
+    fps = footprints(graph, plan)
+    dc = data_coupling(graph, plan)
+    hist = (
+        history(root, graph, plan)
+        if history_enabled
+        else {"available": False, "reason": "history disabled"}
+    )
+    dec = decide(graph, plan, roles, fps, dc, hist)
+    return {
+        "roles": roles,
+        "footprints": fps,
+        "data_coupling": dc,
+        "history": hist,
+        "decision": dec,
+    }
+
+
+def what_if(
+    root: Any,
+    graph: ProgramGraph,
+    partition: Partition,
+    settings: AnalyzeSettings,
+    info: Mapping[str, object],
+    moves: Sequence[tuple[str, str]],
+    history_enabled: bool = True,
+) -> tuple[Plan, dict[str, Any]]:
+    """Plan the proposal with ``moves`` applied and compare it with the proposal as found.
+
+    Returns:
+        ``(moved plan, extras)`` where extras are :func:`evaluate`'s keys for the moved plan and
+        ``decision["what_if"] = {"moves": [...], "before": summary, "after": summary,
+        "delta": {metric: after - before}}``.
+
+    Raises:
+        UsageError: a move pattern that matches nothing.
+    """
+    from decompose.boundary import build_plan
+
+    base_plan = build_plan(graph, partition, settings, info)
+    base = evaluate(root, graph, base_plan, history_enabled)
+    moved_partition = apply_moves(partition, moves)
+    plan = build_plan(graph, moved_partition, settings, info)
+    extras = evaluate(root, graph, plan, history_enabled)
+    before = summary(base_plan, base["decision"], base["data_coupling"])
+    after = summary(plan, extras["decision"], extras["data_coupling"])
+    delta = {k: round(after["metrics"][k] - before["metrics"][k], 4) for k in after["metrics"]}
+    delta["shared_tables"] = after["shared_tables"] - before["shared_tables"]
+    extras["decision"]["what_if"] = {
+        "moves": [f"{m}={s}" for m, s in moves],
+        "before": before,
+        "after": after,
+        "delta": delta,
+    }
+    return plan, extras
+
+
+# --------------------------------------------------------------------------- Markdown
+
+
+def _md(s: object) -> str:
+    return (
+        str(s)
+        .replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("*", "\\*")
+        .replace("_", "\\_")
+        .replace("`", "\\`")
+        .replace("\n", " ")
+    )
+
+
+def _c(s: object) -> str:
+    return "`" + str(s).replace("`", "'").replace("\n", " ") + "`"
+
+
+def _score(v: int) -> str:
+    return f"{v:+d}" if v else "0"
+
+
+def decision_markdown(analysis: Analysis) -> str:
+    """The report sections for roles, footprints, data coupling, history and the decision
+    (Markdown), from ``analysis.plan.extras``; empty when the extras are missing."""
+    ex = analysis.plan.extras
+    dec = ex.get("decision")
+    if not isinstance(dec, dict):
+        return ""
+    roles: dict[str, Any] = ex.get("roles") or {}  # type: ignore[assignment]
+    fps: dict[str, Any] = ex.get("footprints") or {}  # type: ignore[assignment]
+    dc: dict[str, Any] = ex.get("data_coupling") or {}  # type: ignore[assignment]
+    hist: dict[str, Any] = ex.get("history") or {}  # type: ignore[assignment]
+    out: list[str] = []
+    w = out.append
+    w("## Decision: monolith, modular monolith or services?")
+    w("")
+    w(f"**Verdict: {_md(dec['headline'])}.**")
+    w("")
+    for y in dec["why"]:
+        w(f"- {_md(y).replace(chr(92) + '`', '`')}")
+    w("")
+    w(
+        "Scores run from -2 (keep it in the monolith) to +2 (extract it); every score is followed "
+        "by the evidence it was computed from (rules in docs/decision.md)."
+    )
+    w("")
+    w("### The eight criteria for the whole plan")
+    w("")
+    w("| criterion | score | evidence |")
+    w("|---|---|---|")
+    for key, title in CRITERIA:
+        c = dec["criteria"][key]
+        w(f"| {title} | {_score(c['score'])} | {'; '.join(_md(e) for e in c['evidence'])} |")
+    w("")
+    w("### The eight criteria per service")
+    w("")
+    per = dec["services"]
+    w(
+        "| service | roles | image | in / out crossings | "
+        + " | ".join(t for _, t in CRITERIA)
+        + " | total | candidate |"
+    )
+    w("|---|---|---|---|" + "---|" * len(CRITERIA) + "---|---|")
+    for s, p in per.items():
+        f = p["facts"]
+        rsum = roles.get("services", {}).get(s, {}).get("summary", "")
+        w(
+            f"| {_c(s)} | {_md(rsum)} | {f['image']} | {f['inbound_crossings']} / "
+            f"{f['outbound_crossings']} | "
+            + " | ".join(_score(p["criteria"][k]["score"]) for k, _ in CRITERIA)
+            + f" | {p['total']:+d} | {'yes' if p['candidate'] else 'no: ' + _md(p['why_not'])} |"
+        )
+    w("")
+    for s, p in per.items():
+        for note in p.get("notes", []):
+            w(f"- {_c(s)}: {_md(note)}")
+    if any(p.get("notes") for p in per.values()):
+        w("")
+    for s, p in per.items():
+        w(f"<details><summary>Evidence for {_md(s)} (total {p['total']:+d})</summary>")
+        w("")
+        w("| criterion | score | evidence |")
+        w("|---|---|---|")
+        for key, title in CRITERIA:
+            c = p["criteria"][key]
+            w(f"| {title} | {_score(c['score'])} | {'; '.join(_md(e) for e in c['evidence'])} |")
+        w("")
+        w("</details>")
+        w("")
+    w("### Extraction plan (strangler fig)")
+    w("")
+    if not dec["steps"]:
+        w(
+            "None: the verdict is to stay one deployable. Re-run after the code grows or a "
+            "distinct scaling need appears (a GPU runtime, a batch workload)."
+        )
+        w("")
+    for st in dec["steps"]:
+        if st["action"] == "enforce":
+            w(
+                f"{st['step']}. **Enforce the boundaries in the monolith.** "
+                + " ".join(_md(x) for x in st["why"])
+            )
+            w("")
+            w("   ```")
+            w(f"   {st['check_rules']}")
+            w("   ```")
+            w("")
+            continue
+        verb = "Split out the job" if st["action"] == "job" else "Extract"
+        w(
+            f"{st['step']}. **{verb} {_c(st['service'])}.** Why: "
+            + "; ".join(_md(x) for x in st["why"])
+            + "."
+        )
+        w("")
+        if st["inbound"]:
+            w(
+                f"   Crossings that become API calls into `{st['service']}` "
+                f"({len(st['inbound'])} members):"
+            )
+            w("")
+            for g in st["inbound"][:15]:
+                w(
+                    f"   - {_c(g['member'])} ← {', '.join(_c(x) for x in g['from'][:4])} "
+                    f"({g['count']} sites; e.g. {_md(g['example'])})"
+                )
+            if len(st["inbound"]) > 15:
+                w(f"   - … {len(st['inbound']) - 15} more in proposal.json")
+            w("")
+        if st["outbound"]:
+            w(
+                f"   Calls from `{st['service']}` back into the monolith (expose them as an API, "
+                "or move the code along):"
+            )
+            w("")
+            for g in st["outbound"][:10]:
+                w(f"   - {_c(g['member'])} ({g['count']} sites)")
+            if len(st["outbound"]) > 10:
+                w(f"   - … {len(st['outbound']) - 10} more in proposal.json")
+            w("")
+        if st["data"]:
+            w(
+                "   Data to untangle first: "
+                + "; ".join(
+                    f"{k.replace('_', ' ')}: " + ", ".join(_c(v) for v in vals[:6])
+                    for k, vals in st["data"].items()
+                )
+                + "."
+            )
+            w("")
+        w("   `check` rules to add (boundaries.toml):")
+        w("")
+        w("   ```toml")
+        for line in st["check_rules"].splitlines():
+            w(f"   {line}")
+        w("   ```")
+        w("")
+    if dec.get("stay"):
+        w(
+            "Stay in the (modular) monolith: "
+            + "; ".join(f"{_c(s)} ({_md(r)})" for s, r in dec["stay"].items() if r)
+            + "."
+        )
+        w("")
+    wi = dec.get("what_if")
+    if isinstance(wi, dict):
+        w("### What-if")
+        w("")
+        w("Moves applied to this report: " + ", ".join(_c(m) for m in wi["moves"]) + ".")
+        w("")
+        w("| | before | after | change |")
+        w("|---|---|---|---|")
+        for k in wi["before"]["metrics"]:
+            b, a = wi["before"]["metrics"][k], wi["after"]["metrics"][k]
+            w(f"| {k} | {b:.4g} | {a:.4g} | {wi['delta'][k]:+.4g} |")
+        w(
+            f"| shared tables | {wi['before']['shared_tables']} | {wi['after']['shared_tables']} "
+            f"| {wi['delta']['shared_tables']:+d} |"
+        )
+        w(f"| verdict | {wi['before']['verdict']} | {wi['after']['verdict']} | |")
+        w(
+            f"| candidates | {', '.join(wi['before']['candidates']) or '—'} | "
+            f"{', '.join(wi['after']['candidates']) or '—'} | |"
+        )
+        w("")
+    # ---- roles
+    w("## Roles")
+    w("")
+    w("| service | primary role | roles (modules) |")
+    w("|---|---|---|")
+    for s, info in roles.get("services", {}).items():
+        w(f"| {_c(s)} | {info['primary']} | {_md(info['summary'])} |")
+    w("")
+    w("<details><summary>Role evidence per module</summary>")
+    w("")
+    w("| module | roles | evidence |")
+    w("|---|---|---|")
+    for m, info in roles.get("modules", {}).items():
+        if info.get("empty"):
+            continue
+        evs = [
+            f"{e['role']}: {e['detail']}" + (f" (line {e['line']})" if e["line"] else "")
+            for e in info["evidence"][:6]
+        ]
+        w(f"| {_md(m)} | {', '.join(info['roles'])} | {'<br>'.join(_md(e) for e in evs)} |")
+    w("")
+    w("</details>")
+    w("")
+    # ---- footprints
+    w("## Footprints")
+    w("")
+    gpu = fps.get("gpu_services", [])
+    w(
+        "Services that need a GPU image: "
+        + (", ".join(_c(s) for s in gpu) if gpu else "none")
+        + ". Distributions: "
+        + _md(fps.get("mapping", ""))
+        + "."
+    )
+    w("")
+    w("| service | image | GPU runtimes | large runtimes | CUDA evidence | distributions |")
+    w("|---|---|---|---|---|---|")
+    for s, f in fps.get("services", {}).items():
+        dists = ", ".join(
+            d["distribution"]
+            + ("?" if d["source"] == "guessed" else "")
+            + (" (optional)" if d["optional"] else "")
+            for d in f["distributions"][:25]
+        )
+        if f["count"] > 25:
+            dists += f" … {f['count'] - 25} more"
+        w(
+            f"| {_c(s)} | {f['image']}"
+            + (
+                f" (own: {f['image_own']}; via kernel: {', '.join(f['via_kernel'][:3])})"
+                if f.get("via_kernel")
+                else ""
+            )
+            + f" | {', '.join(f['gpu_runtimes']) or '—'} | "
+            f"{', '.join(f['large']) or '—'} | "
+            f"{'<br>'.join(_md(x) for x in f['cuda_evidence'][:2]) or '—'} | {_md(dists) or '—'} |"
+        )
+    w("")
+    # ---- data coupling
+    w("## Data coupling")
+    w("")
+    summ = dc.get("summary", {})
+    w(
+        f"{summ.get('tables', 0)} tables seen, {summ.get('shared_tables', 0)} used by more than "
+        f"one service ({summ.get('multi_writer_tables', 0)} written by two); "
+        f"{summ.get('orm_models', 0)} ORM models ({summ.get('shared_orm_models', 0)} shared); "
+        f"shared files {summ.get('shared_files', 0)}, env keys {summ.get('shared_env', 0)}, "
+        f"queues {summ.get('shared_queues', 0)}, caches {summ.get('shared_caches', 0)}. The shared "
+        "kernel is a library and does not count as a sharer."
+    )
+    w("")
+    shared_tables = [t for t in dc.get("tables", []) if t["shared"]]
+    if shared_tables:
+        w("| table | services | writers | readers | schema | evidence |")
+        w("|---|---|---|---|---|---|")
+        for t in shared_tables[:40]:
+            w(
+                f"| {_c(t['name'])} | {', '.join(t['services'])} | {', '.join(t['writers']) or '—'}"
+                f" | {', '.join(t['readers']) or '—'} | {', '.join(t['schema']) or '—'} | "
+                + "<br>".join(_md(e) for e in t["evidence"][:3])
+                + " |"
+            )
+        w("")
+    shared_orm = [d for d in dc.get("orm_models", []) if d["shared"]]
+    if shared_orm:
+        w("| ORM model | table | owner | used by | evidence |")
+        w("|---|---|---|---|---|")
+        for d in shared_orm[:40]:
+            w(
+                f"| {_c(d['model'])} | {_md(d['name'])} ({_md(d['table_source'])}) | "
+                f"{_c(d['owner'])} | {', '.join(d['services'])} | "
+                + "<br>".join(_md(e) for e in d["evidence"][:3])
+                + " |"
+            )
+        if len(shared_orm) > 40:
+            w(f"| … {len(shared_orm) - 40} more in proposal.json | | | | |")
+        w("")
+    for group, title in (
+        ("files", "files and artifacts"),
+        ("env", "environment keys"),
+        ("queues", "queues and topics"),
+        ("caches", "cache keys"),
+    ):
+        items = [d for d in dc.get(group, []) if d["shared"]]
+        if items:
+            w(
+                f"Shared {title}: "
+                + "; ".join(f"{_c(d['name'])} ({', '.join(d['services'])})" for d in items[:20])
+                + "."
+            )
+            w("")
+    if dc.get("pairs"):
+        w(
+            "Data-coupling weight between services (written table 3, read table 2, ORM model 2, "
+            "file/queue/cache 1, env key 0.5): "
+            + "; ".join(f"{p['a']}–{p['b']} {p['weight']:g}" for p in dc["pairs"][:12])
+            + "."
+        )
+        w("")
+    # ---- history
+    w("## History")
+    w("")
+    if not hist.get("available"):
+        w(f"No history used: {_md(hist.get('reason', 'unavailable'))}.")
+        w("")
+    else:
+        w(
+            f"{hist['commits']} commits from {hist['first']} to {hist['last']}"
+            + (f" (the newest {hist['max_commits']} only)" if hist.get("truncated") else "")
+            + "."
+        )
+        w("")
+        w("| service | commits | main author (share) | changes together with |")
+        w("|---|---|---|---|")
+        for s, h in hist.get("services", {}).items():
+            co = ", ".join(f"{k} ({v})" for k, v in h["co_change"].items()) or "—"
+            w(
+                f"| {_c(s)} | {h['commits']} | {_md(h['owner']) or '—'} "
+                f"({h['owner_share']:.0%}) | {_md(co)} |"
+            )
+        w("")
+        if hist.get("module_pairs"):
+            w(
+                "Modules in different services that change together most: "
+                + "; ".join(
+                    f"{_c(p['a'])} + {_c(p['b'])} ({p['commits']})"
+                    for p in hist["module_pairs"][:8]
+                )
+                + "."
+            )
+            w("")
+    return "\n".join(out)
