@@ -43,3 +43,25 @@ def test_except_star_is_analyzed_not_an_internal_error(
     node = next(m for m in graph.modules if m.name == "app.client")
     assert node.status == "ok"
     assert ("app.client", "app.errors") in {(e.src, e.dst) for e in graph.imports}
+
+
+def test_from_import_of_a_missing_first_party_module_is_reported(
+    make_project: Callable[[dict[str, str]], Path],
+) -> None:
+    # letta 0.16.8 (`from letta.memory import ...`) and rasa 3.6.21 import modules that no longer
+    # exist; the edge went to the nearest package with no diagnostic, so nobody was told.
+    root = make_project(
+        {
+            "app/__init__.py": "",
+            "app/core/__init__.py": "",
+            "app/core/real.py": "X = 1\n",
+            "app/user.py": """
+            from app.core.real import X
+            from app.core.gone import helper
+            """,
+        }
+    )
+    graph = _graph(root)
+    unresolved = [d for d in graph.diagnostics if d.code == "DEC005" and d.path == "app/user.py"]
+    assert [(d.line, "app.core.gone" in d.message) for d in unresolved] == [(2, True)]
+    assert ("app.user", "app.core.real") in {(e.src, e.dst) for e in graph.imports}
