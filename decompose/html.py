@@ -176,7 +176,7 @@ def report_data(analysis: Analysis) -> dict[str, Any]:
     radius = {s.name: 14.0 + 5.0 * math.sqrt(len(s.modules)) for s in plan.services}
     weights = {(a, b): float(i + c) for (a, b), (i, c) in sedges.items()}
     # layout box grows with the number of services so discs and labels keep their size
-    box = max(420.0, 170.0 * math.sqrt(max(len(core), 1)))
+    box = max(480.0, 240.0 * math.sqrt(max(len(core), 1)))
     pos = force_layout([s.name for s in core], weights, radius, width=box)
     if core:
         max_y = max(pos[s.name][1] + radius[s.name] for s in core)

@@ -794,6 +794,7 @@ def force_layout(
             und[(i, j)] += w
     wmax = max((math.log1p(w) for w in und.values()), default=1.0) or 1.0
     elist = [(i, j, 0.3 + math.log1p(w) / wmax) for (i, j), w in sorted(und.items())]
+    gravity = 0.6 * k / width * math.sqrt(n)
     temp = width / 8
     for it in range(iterations):
         disp = [[0.0, 0.0] for _ in range(n)]
@@ -817,8 +818,8 @@ def force_layout(
             disp[j][1] += dy * f
         for i in range(n):
             # gravity keeps disconnected nodes near the middle
-            disp[i][0] -= pos[i][0] * 0.02 * k / (width / 10)
-            disp[i][1] -= pos[i][1] * 0.02 * k / (width / 10)
+            disp[i][0] -= pos[i][0] * gravity
+            disp[i][1] -= pos[i][1] * gravity
             dx, dy = disp[i]
             d = math.sqrt(dx * dx + dy * dy) or 1e-6
             step = min(d, temp)
