@@ -71,8 +71,8 @@ def test_clean_project_has_no_findings(make_project: MakeProject) -> None:
     root = make_project(
         {
             **SHOP,
-            "shop/cart/checkout.py": "from shop.billing.api import charge\nfrom shop.util import slug\n"
-            "from shop.cart._store import ITEMS\n",
+            "shop/cart/checkout.py": "from shop.billing.api import charge\n"
+            "from shop.util import slug\nfrom shop.cart._store import ITEMS\n",
         }
     )
     assert run(root, CONTRACT) == []
