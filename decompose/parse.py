@@ -966,6 +966,8 @@ class _Extractor:
                 self.dynamic_import(node, scope, "__import__")
         elif target is None:
             self.unresolved += 1
+            if isinstance(node.func, ast.Attribute):
+                self.data_call(node, "", node.func.attr)  # queue/cache calls on local clients
         else:
             if target in ("importlib.import_module",) or target.endswith(".import_module") and (
                 target.startswith("importlib")
