@@ -69,6 +69,22 @@ def lower_source(text: str) -> str | None:
                 rpar=[cst.RightParen()],
             )
 
+        def visit_ConcatenatedString(self, node: Any) -> bool:
+            return False  # lowered as a whole below: a tuple cannot be a concatenation's part
+
+        def leave_ConcatenatedString(self, original: Any, updated: Any) -> Any:
+            # `"a" f"{x}" "b"` becomes one tuple of the embedded expressions (each lowered too).
+            fstrings = tuple(
+                c for c in (cst.FormattedString, getattr(cst, "TemplatedString", None)) if c
+            )
+            parts = _parts(original, cst)
+            if not any(isinstance(n, fstrings) for n in parts):
+                return updated
+            exprs = [p.expression.visit(self) for n in parts if isinstance(n, fstrings)
+                     for p in n.parts if hasattr(p, "expression")]
+            return self._strings(cst.FormattedString(
+                parts=[cst.FormattedStringExpression(expression=e) for e in exprs]))
+
         def leave_FormattedString(self, original: Any, updated: Any) -> Any:
             return self._strings(updated)
 
@@ -92,3 +108,16 @@ def lower_source(text: str) -> str | None:
     except Exception:
         return None
     return code
+
+
+def _parts(node: Any, cst: Any) -> list[Any]:
+    """The string parts of a (nested) ``ConcatenatedString``, left to right."""
+    out: list[Any] = []
+    todo = [node]
+    while todo:
+        n = todo.pop(0)
+        if isinstance(n, cst.ConcatenatedString):
+            todo[:0] = [n.left, n.right]
+        else:
+            out.append(n)
+    return out

@@ -65,3 +65,28 @@ def test_from_import_of_a_missing_first_party_module_is_reported(
     unresolved = [d for d in graph.diagnostics if d.code == "DEC005" and d.path == "app/user.py"]
     assert [(d.line, "app.core.gone" in d.message) for d in unresolved] == [(2, True)]
     assert ("app.user", "app.core.real") in {(e.src, e.dst) for e in graph.imports}
+
+
+def test_newer_syntax_with_fstring_in_implicit_concatenation(
+    make_project: Callable[[dict[str, str]], Path],
+) -> None:
+    # weblate 2026.10.1: a 3.12 `type` statement in a file that also concatenates a plain string
+    # with an f-string; lowering turned the f-string into a tuple inside the concatenation,
+    # libcst refused it, and a valid file became a DEC001 syntax error.
+    root = make_project(
+        {
+            "app/__init__.py": "",
+            "app/util.py": "def helper():\n    return 1\n",
+            "app/user.py": """
+            from app.util import helper
+
+            type Kind = str
+
+            MESSAGE = "value: " f"{helper()}" " done"
+            """,
+        }
+    )
+    graph = _graph(root)
+    assert not [d for d in graph.diagnostics if d.code == "DEC001"]
+    assert next(m for m in graph.modules if m.name == "app.user").status == "ok"
+    assert ("app.user:<module>", "app.util:helper") in {(c.src, c.dst) for c in graph.calls}
