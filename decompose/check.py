@@ -50,10 +50,31 @@ if TYPE_CHECKING:
 # Copies of discover.DEFAULT_EXCLUDES / SOURCE_SUFFIXES and partition.matches / is_test_module,
 # so a warm check imports neither (pathspec, graph); tests assert they agree.
 DEFAULT_EXCLUDES = (
-    ".git/", ".hg/", ".svn/", ".venv/", "venv/", ".env/", "env/", ".tox/", ".nox/",
-    "__pycache__/", "node_modules/", "site-packages/", "build/", "dist/", "*.egg-info/",
-    ".eggs/", ".mypy_cache/", ".pytest_cache/", ".ruff_cache/", ".decompose-cache/",
-    "decompose-out/", "vendor/", "_vendor/", "vendored/", "third_party/",
+    ".git/",
+    ".hg/",
+    ".svn/",
+    ".venv/",
+    "venv/",
+    ".env/",
+    "env/",
+    ".tox/",
+    ".nox/",
+    "__pycache__/",
+    "node_modules/",
+    "site-packages/",
+    "build/",
+    "dist/",
+    "*.egg-info/",
+    ".eggs/",
+    ".mypy_cache/",
+    ".pytest_cache/",
+    ".ruff_cache/",
+    ".decompose-cache/",
+    "decompose-out/",
+    "vendor/",
+    "_vendor/",
+    "vendored/",
+    "third_party/",
     ".ipynb_checkpoints/",
 )
 SOURCE_SUFFIXES = (".py", ".pyi", ".pyx", ".ipynb")
@@ -85,6 +106,7 @@ Collect = Callable[["Project", FactCache, int], Sequence[FileFacts]]
 
 
 # ---------------------------------------------------------------------------- compact facts
+
 
 @dataclass(frozen=True, slots=True)
 class ModuleFacts:
@@ -124,14 +146,28 @@ def compact(facts: FileFacts, root: Path) -> ModuleFacts:
             data = b""
         if b"decompose:" in data:
             ignores = parse_ignores(data.decode("utf-8", errors="replace"))
-    refs = tuple((r.line, r.column, r.target, r.hint) for r in facts.references
-                 if r.hint in _REF_HINTS and "()" not in r.target and "." in r.target)
+    refs = tuple(
+        (r.line, r.column, r.target, r.hint)
+        for r in facts.references
+        if r.hint in _REF_HINTS and "()" not in r.target and "." in r.target
+    )
     errors = tuple(d for d in facts.diagnostics if d.code in _INPUT_CODES)
-    return ModuleFacts(sf.module, sf.relpath, sf.kind, facts.status, sf.is_package,
-                       facts.imports, refs, errors, facts.sys_path_hint, ignores)
+    return ModuleFacts(
+        sf.module,
+        sf.relpath,
+        sf.kind,
+        facts.status,
+        sf.is_package,
+        facts.imports,
+        refs,
+        errors,
+        facts.sys_path_hint,
+        ignores,
+    )
 
 
 # ---------------------------------------------------------------------------- snapshot
+
 
 @dataclass(frozen=True, slots=True)
 class ProjectInfo:
@@ -150,15 +186,32 @@ class ProjectInfo:
 
     @staticmethod
     def of(p: Project) -> ProjectInfo:
-        return ProjectInfo(str(p.root), p.roots, p.alias_roots, p.files, p.stubs, p.shadowed,
-                           p.aliases, p.diagnostics, p.first_party)
+        return ProjectInfo(
+            str(p.root),
+            p.roots,
+            p.alias_roots,
+            p.files,
+            p.stubs,
+            p.shadowed,
+            p.aliases,
+            p.diagnostics,
+            p.first_party,
+        )
 
     def project(self, files: tuple[SourceFile, ...] | None = None) -> Project:
         from decompose.discover import Project
 
-        return Project(Path(self.root), self.roots, self.alias_roots,
-                       self.files if files is None else files, self.stubs, self.shadowed,
-                       self.aliases, self.diagnostics, self.first_party)
+        return Project(
+            Path(self.root),
+            self.roots,
+            self.alias_roots,
+            self.files if files is None else files,
+            self.stubs,
+            self.shadowed,
+            self.aliases,
+            self.diagnostics,
+            self.first_party,
+        )
 
 
 @dataclass(slots=True)
@@ -214,8 +267,9 @@ def _scan(root: Path) -> tuple[dict[str, tuple[int, int]], dict[str, tuple[int, 
                 erel = f"{rel}/{e.name}" if rel else e.name
                 try:
                     if e.is_dir(follow_symlinks=False):
-                        if e.name in _SKIP_DIRS or any(fnmatchcase(e.name, p) for p in _SKIP_DIRS
-                                                       if "*" in p):
+                        if e.name in _SKIP_DIRS or any(
+                            fnmatchcase(e.name, p) for p in _SKIP_DIRS if "*" in p
+                        ):
                             continue
                         stack.append((e.path, erel))
                     elif e.is_symlink():
@@ -242,8 +296,10 @@ def _discovery_key(root: Path, config: Config) -> str:
             code.append(os.stat(mod).st_mtime_ns)  # an edited install rebuilds the snapshot
         except OSError:
             code.append(0)
-    ident = (f"{code}\0{__version__}\0{SNAPSHOT_FORMAT}\0{root}\0{config.roots}\0"
-             f"{config.exclude}\0{config.include_notebooks}\0{config.respect_gitignore}")
+    ident = (
+        f"{code}\0{__version__}\0{SNAPSHOT_FORMAT}\0{root}\0{config.roots}\0"
+        f"{config.exclude}\0{config.include_notebooks}\0{config.respect_gitignore}"
+    )
     return hashlib.sha256(ident.encode()).hexdigest()
 
 
@@ -331,8 +387,15 @@ def gather(
     else:
         from decompose.discover import discover
 
-        project = ProjectInfo.of(discover(path, config.roots, config.exclude,
-                                          config.include_notebooks, config.respect_gitignore))
+        project = ProjectInfo.of(
+            discover(
+                path,
+                config.roots,
+                config.exclude,
+                config.include_notebooks,
+                config.respect_gitignore,
+            )
+        )
         snap = None if snap is None else replace(snap, result_key="")
     stubs = {s.module: s.relpath for s in project.stubs}
     modules: dict[str, ModuleFacts] = {}
@@ -364,12 +427,26 @@ def gather(
         mode = "warm"
     new_snap = None
     if use_snap:
-        new_snap = Snapshot(key, stats, structure, project, entries,
-                            snap.result_key if (snap is not None and not todo) else "",
-                            snap.result if (snap is not None and not todo) else ())
+        new_snap = Snapshot(
+            key,
+            stats,
+            structure,
+            project,
+            entries,
+            snap.result_key if (snap is not None and not todo) else "",
+            snap.result if (snap is not None and not todo) else (),
+        )
     cached = new_snap.result if (new_snap is not None and new_snap.result_key) else None
-    return Gathered(project, dict(sorted(modules.items())), mode, len(todo), new_snap,
-                    snap_path if use_snap else None, cached, stats)
+    return Gathered(
+        project,
+        dict(sorted(modules.items())),
+        mode,
+        len(todo),
+        new_snap,
+        snap_path if use_snap else None,
+        cached,
+        stats,
+    )
 
 
 def result_key(config: Config, severities: Mapping[str, str], extra: str = "") -> str:
@@ -383,6 +460,7 @@ def result_key(config: Config, severities: Mapping[str, str], extra: str = "") -
 
 
 # ---------------------------------------------------------------------------- the contract
+
 
 def _specificity(pattern: str) -> tuple[int, int]:
     """Exact names beat wildcards; longer literal text beats shorter."""
@@ -398,8 +476,9 @@ class _Claims:
     used_patterns: set[tuple[str, str]]
 
 
-def _claim(modules: Iterable[str], services: Sequence[ServiceDecl], kernel: Sequence[str]
-           ) -> _Claims:
+def _claim(
+    modules: Iterable[str], services: Sequence[ServiceDecl], kernel: Sequence[str]
+) -> _Claims:
     pats: list[tuple[str, str]] = [(KERNEL, p) for p in kernel]
     for s in services:
         pats.extend((s.name, p) for p in s.modules)
@@ -439,8 +518,13 @@ class _Evidence:
 class _Resolver:
     """Names an import's target module (and name) from the set of module names alone."""
 
-    def __init__(self, modules: Mapping[str, ModuleFacts], first_party: Iterable[str],
-                 alias_prefixes: Iterable[str], aliases: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        modules: Mapping[str, ModuleFacts],
+        first_party: Iterable[str],
+        alias_prefixes: Iterable[str],
+        aliases: Mapping[str, str],
+    ) -> None:
         self.names = set(modules)
         self.first_party = set(first_party) or {m.split(".")[0] for m in modules}
         self.prefixes = sorted(alias_prefixes)
@@ -450,8 +534,13 @@ class _Resolver:
         for m, f in modules.items():
             b: dict[str, str] = {}
             for imp in f.imports:
-                if imp.scope != "module" or imp.error or imp.kind == "dynamic" or not imp.name \
-                        or imp.name == "*":
+                if (
+                    imp.scope != "module"
+                    or imp.error
+                    or imp.kind == "dynamic"
+                    or not imp.name
+                    or imp.name == "*"
+                ):
                     continue
                 b[imp.alias or imp.name] = f"{imp.module}.{imp.name}"
             self.bindings[m] = b
@@ -497,8 +586,9 @@ class _Service:
     name_iface: tuple[tuple[str, str], ...]
 
 
-def _public(svc: _Service, module: str, name: str, res: _Resolver, owner: Mapping[str, str],
-            depth: int = 0) -> bool:
+def _public(
+    svc: _Service, module: str, name: str, res: _Resolver, owner: Mapping[str, str], depth: int = 0
+) -> bool:
     """Is ``module`` (``name == ""``) or ``module:name`` public in ``svc``'s interface?
 
     A module pattern makes the module and all its names public; ``module:Name`` makes ``Name``,
@@ -517,7 +607,7 @@ def _public(svc: _Service, module: str, name: str, res: _Resolver, owner: Mappin
         head = name.split(".")[0]
         bound = res.bindings.get(module, {}).get(head)
         if bound is not None:
-            rest = name[len(head):]
+            rest = name[len(head) :]
             t = res.split(bound + rest)
             if t is not None and owner.get(t[0]) == svc.decl.name and t != (module, name):
                 return _public(svc, t[0], t[1], res, owner, depth + 1)
@@ -569,8 +659,7 @@ def _sccs(nodes: Iterable[str], succ: Mapping[str, Iterable[str]]) -> list[list[
     return out
 
 
-def _shortest_cycle(start: str, members: set[str], succ: Mapping[str, Iterable[str]]
-                    ) -> list[str]:
+def _shortest_cycle(start: str, members: set[str], succ: Mapping[str, Iterable[str]]) -> list[str]:
     """A shortest cycle ``[start, ..., start]`` inside ``members`` (breadth-first search)."""
     parent: dict[str, str] = {}
     queue = [start]
@@ -644,17 +733,26 @@ def evaluate(
     for m in claimable:
         parts = m.split(".")
         known.update(".".join(parts[:i]) for i in range(1, len(parts)))
-    used = {(n, p) for n, p in [(KERNEL, p) for p in config.kernel]
-            + [(s.name, p) for s in config.services for p in s.modules]
-            if any(matches(m, p) for m in known)}
+    used = {
+        (n, p)
+        for n, p in [(KERNEL, p) for p in config.kernel]
+        + [(s.name, p) for s in config.services for p in s.modules]
+        if any(matches(m, p) for m in known)
+    }
     owner = claims.owner
-    services = {s.name: _Service(
-        s,
-        tuple(e for e in s.interface if ":" not in e),
-        tuple((e.split(":", 1)[0], e.split(":", 1)[1]) for e in s.interface if ":" in e),
-    ) for s in config.services}
-    layer_of = {s.name: config.layers.index(s.layer) for s in config.services
-                if s.layer and s.layer in config.layers}
+    services = {
+        s.name: _Service(
+            s,
+            tuple(e for e in s.interface if ":" not in e),
+            tuple((e.split(":", 1)[0], e.split(":", 1)[1]) for e in s.interface if ":" in e),
+        )
+        for s in config.services
+    }
+    layer_of = {
+        s.name: config.layers.index(s.layer)
+        for s in config.services
+        if s.layer and s.layer in config.layers
+    }
     out: list[Finding] = []
     seen: set[tuple[str, str, int, str, str]] = set()
 
@@ -679,29 +777,63 @@ def evaluate(
 
     # ---- claims
     for m, who in sorted(claims.ambiguous.items()):
-        add("DEC107", modules[m].path, 1, 0,
+        add(
+            "DEC107",
+            modules[m].path,
+            1,
+            0,
             f"module {m} is claimed by services {', '.join(who)} with equally specific "
-            "patterns: make one pattern more specific", m, ",".join(who))
+            "patterns: make one pattern more specific",
+            m,
+            ",".join(who),
+        )
     for m in claimable:
         if m not in owner and not is_test_module(m) and modules[m].kind not in ("stub",):
-            add("DEC104", modules[m].path, 1, 0,
-                f"module {m} belongs to no service and is not in the shared kernel", m, "")
+            add(
+                "DEC104",
+                modules[m].path,
+                1,
+                0,
+                f"module {m} belongs to no service and is not in the shared kernel",
+                m,
+                "",
+            )
     where = config_path or "pyproject.toml"
     for s in config.services:
         for p in s.modules:
             if (s.name, p) not in used:
-                add("DEC108", where, _find_line(config_text, p), 0,
-                    f"services.{s.name}.modules: pattern '{p}' matches no module", s.name, p)
+                add(
+                    "DEC108",
+                    where,
+                    _find_line(config_text, p),
+                    0,
+                    f"services.{s.name}.modules: pattern '{p}' matches no module",
+                    s.name,
+                    p,
+                )
         for e in s.interface:
             mp = e.split(":", 1)[0]
             if not any(matches(m, mp) and owner.get(m) == s.name for m in claimable):
-                add("DEC108", where, _find_line(config_text, e), 0,
-                    f"services.{s.name}.interface: '{e}' names no module of service "
-                    f"'{s.name}'", s.name, e)
+                add(
+                    "DEC108",
+                    where,
+                    _find_line(config_text, e),
+                    0,
+                    f"services.{s.name}.interface: '{e}' names no module of service '{s.name}'",
+                    s.name,
+                    e,
+                )
     for p in config.kernel:
         if (KERNEL, p) not in used:
-            add("DEC108", where, _find_line(config_text, p), 0,
-                f"kernel: pattern '{p}' matches no module", "kernel", p)
+            add(
+                "DEC108",
+                where,
+                _find_line(config_text, p),
+                0,
+                f"kernel: pattern '{p}' matches no module",
+                "kernel",
+                p,
+            )
 
     # ---- imports
     deps: dict[tuple[str, str], _Evidence] = {}
@@ -738,28 +870,58 @@ def evaluate(
             shown = f"{dst}:{name}" if name else dst
             path, line, col = f.path, imp.line, imp.column
             if src_svc == KERNEL:
-                add("DEC102", path, line, col,
+                add(
+                    "DEC102",
+                    path,
+                    line,
+                    col,
                     f"shared kernel module {m} imports {shown} of service '{dst_svc}': the "
-                    "kernel may not depend on services", m, dst)
+                    "kernel may not depend on services",
+                    m,
+                    dst,
+                )
                 continue
             deps.setdefault((src_svc, dst_svc), _Evidence(path, line, col, m, dst))
             decl = services[src_svc].decl
             if decl.depends_on is not None and dst_svc not in decl.depends_on:
-                add("DEC102", path, line, col,
+                add(
+                    "DEC102",
+                    path,
+                    line,
+                    col,
                     f"{m} imports {shown}: service '{src_svc}' does not declare a dependency on "
-                    f"'{dst_svc}' (services.{src_svc}.depends_on)", m, dst)
-            if src_svc in layer_of and dst_svc in layer_of and \
-                    layer_of[dst_svc] < layer_of[src_svc]:
-                add("DEC105", path, line, col,
+                    f"'{dst_svc}' (services.{src_svc}.depends_on)",
+                    m,
+                    dst,
+                )
+            if (
+                src_svc in layer_of
+                and dst_svc in layer_of
+                and layer_of[dst_svc] < layer_of[src_svc]
+            ):
+                add(
+                    "DEC105",
+                    path,
+                    line,
+                    col,
                     f"{m} imports {shown}: service '{src_svc}' (layer "
                     f"'{services[src_svc].decl.layer}') may not import service '{dst_svc}' of "
-                    f"the higher layer '{services[dst_svc].decl.layer}'", m, dst)
+                    f"the higher layer '{services[dst_svc].decl.layer}'",
+                    m,
+                    dst,
+                )
             if not _public(services[dst_svc], dst, name, res, owner):
                 private_hits.add((m, dst, name.split(".")[0]))
                 what = f"name {shown}" if name else f"module {dst}"
-                add("DEC101", path, line, col,
-                    f"{m} imports {what}, which is not in the interface of service "
-                    f"'{dst_svc}'", m, shown)
+                add(
+                    "DEC101",
+                    path,
+                    line,
+                    col,
+                    f"{m} imports {what}, which is not in the interface of service '{dst_svc}'",
+                    m,
+                    shown,
+                )
 
     # ---- calls and other references (names reached through a partly public module)
     if ck.calls:
@@ -782,9 +944,15 @@ def evaluate(
                     shown = f"{dst}:{name}"
                     if any(k[0] == "DEC101" and k[3] == m and k[4] == shown for k in seen):
                         continue
-                    add("DEC101", f.path, line, col,
-                        f"{m} uses {shown}, which is not in the interface of service "
-                        f"'{dst_svc}'", m, shown)
+                    add(
+                        "DEC101",
+                        f.path,
+                        line,
+                        col,
+                        f"{m} uses {shown}, which is not in the interface of service '{dst_svc}'",
+                        m,
+                        shown,
+                    )
 
     # ---- cycles between services
     succ: dict[str, set[str]] = defaultdict(set)
@@ -795,12 +963,24 @@ def evaluate(
             continue
         cycle = _shortest_cycle(comp[0], set(comp), succ)
         ev = deps[(cycle[0], cycle[1])]
-        steps = ", ".join(f"{a} -> {b} ({deps[(a, b)].path}:{deps[(a, b)].line})"
-                          for a, b in zip(cycle, cycle[1:], strict=False))
-        group = f" ({len(comp)} services are in this cycle group: {', '.join(comp)})" \
-            if len(comp) > len(cycle) - 1 else ""
-        add("DEC103", ev.path, ev.line, ev.column,
-            f"services depend on each other in a cycle: {steps}{group}", ",".join(comp), "")
+        steps = ", ".join(
+            f"{a} -> {b} ({deps[(a, b)].path}:{deps[(a, b)].line})"
+            for a, b in zip(cycle, cycle[1:], strict=False)
+        )
+        group = (
+            f" ({len(comp)} services are in this cycle group: {', '.join(comp)})"
+            if len(comp) > len(cycle) - 1
+            else ""
+        )
+        add(
+            "DEC103",
+            ev.path,
+            ev.line,
+            ev.column,
+            f"services depend on each other in a cycle: {steps}{group}",
+            ",".join(comp),
+            "",
+        )
 
     # ---- indirect chains
     if ck.indirect:
@@ -826,16 +1006,30 @@ def evaluate(
                 chain.append(sname)
                 chain.reverse()
                 ev = deps[(sname, chain[1])]
-                add("DEC106", ev.path, ev.line, ev.column,
+                add(
+                    "DEC106",
+                    ev.path,
+                    ev.line,
+                    ev.column,
                     f"service '{sname}' depends on '{tname}' indirectly "
-                    f"({' -> '.join(chain)}) without declaring it", sname, tname)
+                    f"({' -> '.join(chain)}) without declaring it",
+                    sname,
+                    tname,
+                )
 
     # ---- zero internal edges while first-party-looking imports exist
     if n_py > 1 and internal_edges == 0 and unresolved_fp > 0:
         first = next(iter(modules.values()))
-        add("DEC020", first.path, 1, 0,
+        add(
+            "DEC020",
+            first.path,
+            1,
+            0,
             "no first-party import edge was found although modules import first-party-looking "
-            "names: check the source roots (roots = [...])", "", "")
+            "names: check the source roots (roots = [...])",
+            "",
+            "",
+        )
     return sorted(out)
 
 

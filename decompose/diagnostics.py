@@ -47,45 +47,96 @@ class Rule:
     summary: str
 
 
-RULES: dict[str, Rule] = {r.code: r for r in (
-    Rule("DEC001", "syntax-error", "error",
-         "A file could not be parsed: its imports are unknown, so the check cannot pass."),
-    Rule("DEC002", "decode-error", "error",
-         "A file could not be decoded: its imports are unknown, so the check cannot pass."),
-    Rule("DEC003", "read-error", "error",
-         "A file or folder could not be read: its imports are unknown."),
-    Rule("DEC020", "no-internal-edges", "error",
-         "No first-party import was resolved although modules import first-party-looking names "
-         "(wrong source roots): the check would pass vacuously."),
-    Rule("DEC101", "private-crossing", "error",
-         "An import or call reaches into another service's module or name that is not in its "
-         "interface."),
-    Rule("DEC102", "undeclared-dependency", "error",
-         "A service depends on a service that is not in its depends_on."),
-    Rule("DEC103", "service-cycle", "error",
-         "Services depend on each other in a cycle."),
-    Rule("DEC104", "unclaimed-module", "warn",
-         "A first-party module belongs to no service and is not in the shared kernel."),
-    Rule("DEC105", "layer-violation", "error",
-         "A service imports a service of a higher layer."),
-    Rule("DEC106", "indirect-dependency", "warn",
-         "A service reaches an undeclared service through a chain of declared ones "
-         "(reported only with check.indirect = true)."),
-    Rule("DEC107", "ambiguous-claim", "error",
-         "Two services claim a module with equally specific patterns."),
-    Rule("DEC108", "pattern-matches-nothing", "warn",
-         "A module pattern or interface entry in the contract matches no module."),
-    Rule("DEC190", "ignore-without-reason", "error",
-         "An inline ignore has no reason (`-- why`) or names no code."),
-    Rule("DEC191", "unused-ignore", "warn",
-         "An inline ignore suppresses nothing."),
-    Rule("DEC192", "stale-baseline-entry", "warn",
-         "A baseline entry no longer occurs: shrink the baseline with --update-baseline."),
-)}
+RULES: dict[str, Rule] = {
+    r.code: r
+    for r in (
+        Rule(
+            "DEC001",
+            "syntax-error",
+            "error",
+            "A file could not be parsed: its imports are unknown, so the check cannot pass.",
+        ),
+        Rule(
+            "DEC002",
+            "decode-error",
+            "error",
+            "A file could not be decoded: its imports are unknown, so the check cannot pass.",
+        ),
+        Rule(
+            "DEC003",
+            "read-error",
+            "error",
+            "A file or folder could not be read: its imports are unknown.",
+        ),
+        Rule(
+            "DEC020",
+            "no-internal-edges",
+            "error",
+            "No first-party import was resolved although modules import first-party-looking names "
+            "(wrong source roots): the check would pass vacuously.",
+        ),
+        Rule(
+            "DEC101",
+            "private-crossing",
+            "error",
+            "An import or call reaches into another service's module or name that is not in its "
+            "interface.",
+        ),
+        Rule(
+            "DEC102",
+            "undeclared-dependency",
+            "error",
+            "A service depends on a service that is not in its depends_on.",
+        ),
+        Rule("DEC103", "service-cycle", "error", "Services depend on each other in a cycle."),
+        Rule(
+            "DEC104",
+            "unclaimed-module",
+            "warn",
+            "A first-party module belongs to no service and is not in the shared kernel.",
+        ),
+        Rule(
+            "DEC105", "layer-violation", "error", "A service imports a service of a higher layer."
+        ),
+        Rule(
+            "DEC106",
+            "indirect-dependency",
+            "warn",
+            "A service reaches an undeclared service through a chain of declared ones "
+            "(reported only with check.indirect = true).",
+        ),
+        Rule(
+            "DEC107",
+            "ambiguous-claim",
+            "error",
+            "Two services claim a module with equally specific patterns.",
+        ),
+        Rule(
+            "DEC108",
+            "pattern-matches-nothing",
+            "warn",
+            "A module pattern or interface entry in the contract matches no module.",
+        ),
+        Rule(
+            "DEC190",
+            "ignore-without-reason",
+            "error",
+            "An inline ignore has no reason (`-- why`) or names no code.",
+        ),
+        Rule("DEC191", "unused-ignore", "warn", "An inline ignore suppresses nothing."),
+        Rule(
+            "DEC192",
+            "stale-baseline-entry",
+            "warn",
+            "A baseline entry no longer occurs: shrink the baseline with --update-baseline.",
+        ),
+    )
+}
 
 # Codes whose violations may be recorded in a baseline (input errors and meta codes may not).
-BASELINE_CODES = frozenset({"DEC101", "DEC102", "DEC103", "DEC104", "DEC105", "DEC106",
-                            "DEC107", "DEC108"})
+BASELINE_CODES = frozenset(
+    {"DEC101", "DEC102", "DEC103", "DEC104", "DEC105", "DEC106", "DEC107", "DEC108"}
+)
 
 _SEV_OUT = {"error": "error", "warn": "warning", "warning": "warning", "info": "info"}
 
@@ -149,18 +200,28 @@ def parse_ignores(text: str) -> tuple[Ignore, ...]:
             if tok.type == tokenize.COMMENT and "decompose:" in tok.string:
                 comments.append((tok.start[0], tok.start[1], tok.string))
     except (tokenize.TokenError, SyntaxError):
-        comments = [(i, line.find("#"), line[line.find("#"):])
-                    for i, line in enumerate(text.splitlines(), start=1)
-                    if "decompose:" in line and "#" in line]
+        comments = [
+            (i, line.find("#"), line[line.find("#") :])
+            for i, line in enumerate(text.splitlines(), start=1)
+            if "decompose:" in line and "#" in line
+        ]
     out: list[Ignore] = []
     for line, col, comment in comments:
         m = _IGNORE_RE.match(comment)
         if m is None:
             continue
-        codes = tuple(sorted({c.strip().upper() for c in (m.group("codes") or "").split(",")
-                              if c.strip()}))
-        out.append(Ignore(line, col, codes, m.group("kind") == "ignore-file",
-                          (m.group("reason") or "").strip()))
+        codes = tuple(
+            sorted({c.strip().upper() for c in (m.group("codes") or "").split(",") if c.strip()})
+        )
+        out.append(
+            Ignore(
+                line,
+                col,
+                codes,
+                m.group("kind") == "ignore-file",
+                (m.group("reason") or "").strip(),
+            )
+        )
     return tuple(out)
 
 
@@ -200,30 +261,62 @@ def apply_ignores(
         for ig in ignores[path]:
             kind = "ignore-file" if ig.file_wide else "ignore"
             if not ig.codes:
-                meta.append(Finding(Diagnostic(
-                    path, ig.line, ig.column, "DEC190",
-                    f"`# decompose: {kind}` must name the codes it ignores, e.g. "
-                    f"`# decompose: {kind}[DEC101] -- reason`", "error"), path, f"{ig.line}"))
+                meta.append(
+                    Finding(
+                        Diagnostic(
+                            path,
+                            ig.line,
+                            ig.column,
+                            "DEC190",
+                            f"`# decompose: {kind}` must name the codes it ignores, e.g. "
+                            f"`# decompose: {kind}[DEC101] -- reason`",
+                            "error",
+                        ),
+                        path,
+                        f"{ig.line}",
+                    )
+                )
                 continue
             if not ig.reason:
-                meta.append(Finding(Diagnostic(
-                    path, ig.line, ig.column, "DEC190",
-                    f"ignore of {','.join(ig.codes)} without a reason: add `-- why` after it",
-                    "error"), path, ",".join(ig.codes)))
+                meta.append(
+                    Finding(
+                        Diagnostic(
+                            path,
+                            ig.line,
+                            ig.column,
+                            "DEC190",
+                            f"ignore of {','.join(ig.codes)} without a reason: "
+                            "add `-- why` after it",
+                            "error",
+                        ),
+                        path,
+                        ",".join(ig.codes),
+                    )
+                )
             for code in ig.codes:
                 if (path, ig.line, code) not in used:
                     known = code in RULES
-                    msg = (f"unused ignore: no {code} here" if known
-                           else f"unused ignore: unknown code {code}")
-                    meta.append(Finding(Diagnostic(path, ig.line, ig.column, "DEC191", msg,
-                                                   "warning"), path, code))
+                    msg = (
+                        f"unused ignore: no {code} here"
+                        if known
+                        else f"unused ignore: unknown code {code}"
+                    )
+                    meta.append(
+                        Finding(
+                            Diagnostic(path, ig.line, ig.column, "DEC191", msg, "warning"),
+                            path,
+                            code,
+                        )
+                    )
     return kept, meta, suppressed
 
 
 # ---------------------------------------------------------------------------- severities
 
-def resolve_severities(rules: Mapping[str, str], unclaimed: str = "warn",
-                       source: str = "") -> dict[str, str]:
+
+def resolve_severities(
+    rules: Mapping[str, str], unclaimed: str = "warn", source: str = ""
+) -> dict[str, str]:
     """The severity (``error``, ``warn``, ``off``) of every code.
 
     Args:
@@ -273,6 +366,7 @@ def parse_codes(values: Iterable[str]) -> set[str]:
 
 # ---------------------------------------------------------------------------- baseline
 
+
 def read_baseline(path: Path) -> Counter[tuple[str, str, str]]:
     """Read a baseline file.
 
@@ -289,13 +383,17 @@ def read_baseline(path: Path) -> Counter[tuple[str, str, str]]:
         raise UsageError(f"baseline not found: {path} (create it with --update-baseline)") from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"cannot read baseline {path}: {exc}") from exc
-    if not isinstance(doc, dict) or doc.get("schema") != BASELINE_SCHEMA or not isinstance(
-            doc.get("entries"), list):
+    if (
+        not isinstance(doc, dict)
+        or doc.get("schema") != BASELINE_SCHEMA
+        or not isinstance(doc.get("entries"), list)
+    ):
         raise UsageError(f"baseline {path}: not a {BASELINE_SCHEMA} file")
     out: Counter[tuple[str, str, str]] = Counter()
     for i, e in enumerate(doc["entries"]):
-        if not (isinstance(e, dict) and all(isinstance(e.get(k), str) for k in
-                                            ("code", "src", "dst"))):
+        if not (
+            isinstance(e, dict) and all(isinstance(e.get(k), str) for k in ("code", "src", "dst"))
+        ):
             raise UsageError(f"baseline {path}: entry {i} needs string code, src and dst")
         n = e.get("count", 1)
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
@@ -308,13 +406,16 @@ def baseline_text(entries: Mapping[tuple[str, str, str], int]) -> str:
     """The baseline file for ``entries`` (sorted, one entry per line, trailing newline)."""
     rows = [
         json.dumps({"code": c, "src": s, "dst": d, "count": n}, sort_keys=True)
-        for (c, s, d), n in sorted(entries.items()) if n > 0
+        for (c, s, d), n in sorted(entries.items())
+        if n > 0
     ]
     body = ",\n    ".join(rows)
     entries_text = f"[\n    {body}\n  ]" if rows else "[]"
-    return (f'{{\n  "schema": "{BASELINE_SCHEMA}",\n  "note": "Known violations of decompose '
-            f'check. This file may only shrink: fix one, then run --update-baseline.",\n'
-            f'  "entries": {entries_text}\n}}\n')
+    return (
+        f'{{\n  "schema": "{BASELINE_SCHEMA}",\n  "note": "Known violations of decompose '
+        f'check. This file may only shrink: fix one, then run --update-baseline.",\n'
+        f'  "entries": {entries_text}\n}}\n'
+    )
 
 
 def apply_baseline(
@@ -348,13 +449,15 @@ def shrink_baseline(
     old count. With no old baseline (``None``) every current boundary violation is recorded;
     afterwards it can only shrink."""
     now: Counter[tuple[str, str, str]] = Counter(
-        f.key for f in findings if f.diagnostic.code in BASELINE_CODES)
+        f.key for f in findings if f.diagnostic.code in BASELINE_CODES
+    )
     if old is None:
         return now
     return Counter({k: min(n, old[k]) for k, n in now.items() if old[k] > 0})
 
 
 # ---------------------------------------------------------------------------- formats
+
 
 def fingerprint(f: Finding) -> str:
     """A stable hex id of a finding's key (SARIF ``partialFingerprints``)."""
@@ -381,10 +484,15 @@ def format_json(findings: Sequence[Finding], summary: Mapping[str, Any]) -> str:
     doc = {
         "schema": "decompose.check/1",
         "diagnostics": [
-            {"path": f.diagnostic.path, "line": f.diagnostic.line,
-             "column": f.diagnostic.column + 1, "code": f.diagnostic.code,
-             "severity": f.diagnostic.severity, "message": f.diagnostic.message,
-             "key": {"code": f.key[0], "src": f.key[1], "dst": f.key[2]}}
+            {
+                "path": f.diagnostic.path,
+                "line": f.diagnostic.line,
+                "column": f.diagnostic.column + 1,
+                "code": f.diagnostic.code,
+                "severity": f.diagnostic.severity,
+                "message": f.diagnostic.message,
+                "key": {"code": f.key[0], "src": f.key[1], "dst": f.key[2]},
+            }
             for f in sorted(findings)
         ],
         "summary": dict(summary),
@@ -404,11 +512,15 @@ def format_sarif(findings: Sequence[Finding], version: str) -> str:
     codes = sorted(RULES)
     index = {c: i for i, c in enumerate(codes)}
     rules = [
-        {"id": c, "name": RULES[c].name,
-         "shortDescription": {"text": RULES[c].summary},
-         "help": {"text": f"See docs/rules/{c}.md in the decompose documentation."},
-         "defaultConfiguration": {"level": {"error": "error", "warn": "warning",
-                                            "off": "none"}[RULES[c].default]}}
+        {
+            "id": c,
+            "name": RULES[c].name,
+            "shortDescription": {"text": RULES[c].summary},
+            "help": {"text": f"See docs/rules/{c}.md in the decompose documentation."},
+            "defaultConfiguration": {
+                "level": {"error": "error", "warn": "warning", "off": "none"}[RULES[c].default]
+            },
+        }
         for c in codes
     ]
     results = []
@@ -418,10 +530,14 @@ def format_sarif(findings: Sequence[Finding], version: str) -> str:
             "ruleId": d.code,
             "level": _SARIF_LEVEL.get(d.severity, "warning"),
             "message": {"text": d.message},
-            "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": d.path},
-                "region": {"startLine": max(d.line, 1), "startColumn": d.column + 1},
-            }}],
+            "locations": [
+                {
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": d.path},
+                        "region": {"startLine": max(d.line, 1), "startColumn": d.column + 1},
+                    }
+                }
+            ],
             "partialFingerprints": {"decomposeKey/v1": fingerprint(f)},
         }
         if d.code in index:
@@ -430,10 +546,12 @@ def format_sarif(findings: Sequence[Finding], version: str) -> str:
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": "decompose", "version": version, "rules": rules}},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {"driver": {"name": "decompose", "version": version, "rules": rules}},
+                "results": results,
+            }
+        ],
     }
     return json.dumps(log, indent=2, sort_keys=True) + "\n"
 
@@ -449,13 +567,22 @@ def format_github(findings: Sequence[Finding]) -> str:
     """GitHub Actions workflow commands, one per finding, sorted
     (``::error file=p,line=l,col=c,title=CODE::message``)."""
     out = []
-    for f in sorted(findings, key=lambda f: (f.diagnostic.path, f.diagnostic.line,
-                                             f.diagnostic.column, f.diagnostic.code)):
+    for f in sorted(
+        findings,
+        key=lambda f: (
+            f.diagnostic.path,
+            f.diagnostic.line,
+            f.diagnostic.column,
+            f.diagnostic.code,
+        ),
+    ):
         d = f.diagnostic
         cmd = {"error": "error", "warning": "warning"}.get(d.severity, "notice")
-        out.append(f"::{cmd} file={_gh_escape(d.path, True)},line={max(d.line, 1)},"
-                   f"col={d.column + 1},title={_gh_escape(d.code, True)}::"
-                   f"{_gh_escape(d.code + ' ' + d.message)}\n")
+        out.append(
+            f"::{cmd} file={_gh_escape(d.path, True)},line={max(d.line, 1)},"
+            f"col={d.column + 1},title={_gh_escape(d.code, True)}::"
+            f"{_gh_escape(d.code + ' ' + d.message)}\n"
+        )
     return "".join(out)
 
 

@@ -15,30 +15,65 @@ from decompose.cli import _cache_options, _common, _load_config, _path_arg, info
 
 @main.command()
 @_path_arg
-@click.option("--boundaries", "boundaries", type=click.Path(path_type=Path, dir_okay=False),
-              default=None, help="Take services, kernel and layers from this file (e.g. the "
-                                 "boundaries.toml written by analyze) instead of the config.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]),
-              default="text", show_default=True, help="Output format on stdout.")
-@click.option("--baseline", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Report only violations not recorded in this baseline file "
-                   "(default: check.baseline).")
-@click.option("--update-baseline", is_flag=True,
-              help="Write the baseline: create it with today's violations, or shrink it to the "
-                   "ones that still occur. Never adds entries to an existing baseline.")
-@click.option("--strict", is_flag=True, default=None,
-              help="Warnings fail the check too (exit 1).")
-@click.option("--select", multiple=True, metavar="CODES",
-              help="Report only these codes or prefixes (comma separated). Input errors "
-                   "(DEC0xx) are always reported unless --ignore'd.")
-@click.option("--ignore", "ignore_codes", multiple=True, metavar="CODES",
-              help="Do not report these codes or prefixes (comma separated).")
+@click.option(
+    "--boundaries",
+    "boundaries",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Take services, kernel and layers from this file (e.g. the "
+    "boundaries.toml written by analyze) instead of the config.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "sarif", "github"]),
+    default="text",
+    show_default=True,
+    help="Output format on stdout.",
+)
+@click.option(
+    "--baseline",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Report only violations not recorded in this baseline file (default: check.baseline).",
+)
+@click.option(
+    "--update-baseline",
+    is_flag=True,
+    help="Write the baseline: create it with today's violations, or shrink it to the "
+    "ones that still occur. Never adds entries to an existing baseline.",
+)
+@click.option("--strict", is_flag=True, default=None, help="Warnings fail the check too (exit 1).")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Report only these codes or prefixes (comma separated). Input errors "
+    "(DEC0xx) are always reported unless --ignore'd.",
+)
+@click.option(
+    "--ignore",
+    "ignore_codes",
+    multiple=True,
+    metavar="CODES",
+    help="Do not report these codes or prefixes (comma separated).",
+)
 @_cache_options
 @_common
-def check(path: Path, boundaries: Path | None, fmt: str, baseline: Path | None,
-          update_baseline: bool, strict: bool | None, select: tuple[str, ...],
-          ignore_codes: tuple[str, ...], cache_dir: Path | None, no_cache: bool, jobs: int,
-          config_path: Path | None) -> None:
+def check(
+    path: Path,
+    boundaries: Path | None,
+    fmt: str,
+    baseline: Path | None,
+    update_baseline: bool,
+    strict: bool | None,
+    select: tuple[str, ...],
+    ignore_codes: tuple[str, ...],
+    cache_dir: Path | None,
+    no_cache: bool,
+    jobs: int,
+    config_path: Path | None,
+) -> None:
     """Check PATH against its declared service boundaries.
 
     Prints `path:line:col: CODE message` per violation, sorted. Exit 0 clean, 1 violations
@@ -82,7 +117,8 @@ def check(path: Path, boundaries: Path | None, fmt: str, baseline: Path | None,
         raise UsageError(
             "no boundaries declared: add [tool.decompose.services.NAME] tables to pyproject.toml "
             "(or a decompose.toml), pass --boundaries boundaries.toml, or run `decompose adopt` "
-            "on an analyze proposal")
+            "on an analyze proposal"
+        )
     severities = resolve_severities(config.check.rules, config.check.unclaimed, config.source)
     selected = parse_codes(select)
     ignored_codes = parse_codes(ignore_codes)
@@ -114,9 +150,17 @@ def check(path: Path, boundaries: Path | None, fmt: str, baseline: Path | None,
     if g.cached_result is not None and g.snapshot is not None and g.snapshot.result_key == rkey:
         findings = list(g.cached_result)
     else:
-        findings = evaluate(g.modules, config, severities, g.project.first_party,
-                            g.project.alias_roots, g.project.aliases, g.project.diagnostics,
-                            contract_rel, contract_text)
+        findings = evaluate(
+            g.modules,
+            config,
+            severities,
+            g.project.first_party,
+            g.project.alias_roots,
+            g.project.aliases,
+            g.project.diagnostics,
+            contract_rel,
+            contract_text,
+        )
         save_snapshot(g, rkey, findings)
     kept, meta, n_ignored = apply_ignores(findings, collect_ignores(g.modules))
     kept += [f for f in meta if severities.get(f.diagnostic.code, "error") != "off"]
@@ -141,8 +185,11 @@ def check(path: Path, boundaries: Path | None, fmt: str, baseline: Path | None,
                 raise OutputError(f"cannot write baseline {bl_path}: {exc.strerror}") from exc
             verb = "created" if old is None else "updated"
             removed = 0 if old is None else sum(old.values()) - sum(new.values())
-            print(f"decompose: {verb} baseline {bl_path}: {sum(new.values())} entries"
-                  + (f" ({removed} removed)" if removed else ""), file=sys.stderr)
+            print(
+                f"decompose: {verb} baseline {bl_path}: {sum(new.values())} entries"
+                + (f" ({removed} removed)" if removed else ""),
+                file=sys.stderr,
+            )
             bl = new
         else:
             bl = read_baseline(bl_path)
@@ -153,18 +200,27 @@ def check(path: Path, boundaries: Path | None, fmt: str, baseline: Path | None,
 
             rel = _rel(bl_path, root)
             for code, src, dst in stale:
-                d = Diagnostic(rel, 1, 0, "DEC192",
-                               f"baseline entry {code} {src} -> {dst or '-'} no longer occurs: run "
-                               "--update-baseline to shrink the baseline")
-                kept.append(Finding(with_severity(d, severities.get("DEC192", "warn")),
-                                    code, f"{src}|{dst}"))
+                d = Diagnostic(
+                    rel,
+                    1,
+                    0,
+                    "DEC192",
+                    f"baseline entry {code} {src} -> {dst or '-'} no longer occurs: run "
+                    "--update-baseline to shrink the baseline",
+                )
+                kept.append(
+                    Finding(
+                        with_severity(d, severities.get("DEC192", "warn")), code, f"{src}|{dst}"
+                    )
+                )
     elif update_baseline:
         raise UsageError("--update-baseline needs --baseline FILE (or check.baseline)")
 
     # select / ignore
     if selected:
-        kept = [f for f in kept if f.diagnostic.code in selected
-                or f.diagnostic.code.startswith("DEC0")]
+        kept = [
+            f for f in kept if f.diagnostic.code in selected or f.diagnostic.code.startswith("DEC0")
+        ]
     if ignored_codes:
         kept = [f for f in kept if f.diagnostic.code not in ignored_codes]
 
@@ -174,9 +230,21 @@ def check(path: Path, boundaries: Path | None, fmt: str, baseline: Path | None,
         from decompose.diagnostics import Finding
         from decompose.model import Diagnostic
 
-        kept = [Finding(Diagnostic(f"{prefix}/{f.diagnostic.path}", f.diagnostic.line,
-                                   f.diagnostic.column, f.diagnostic.code, f.diagnostic.message,
-                                   f.diagnostic.severity), f.src, f.dst) for f in kept]
+        kept = [
+            Finding(
+                Diagnostic(
+                    f"{prefix}/{f.diagnostic.path}",
+                    f.diagnostic.line,
+                    f.diagnostic.column,
+                    f.diagnostic.code,
+                    f.diagnostic.message,
+                    f.diagnostic.severity,
+                ),
+                f.src,
+                f.dst,
+            )
+            for f in kept
+        ]
     kept.sort()
     n_err = sum(1 for f in kept if f.diagnostic.severity == "error")
     n_warn = sum(1 for f in kept if f.diagnostic.severity == "warning")
@@ -184,9 +252,16 @@ def check(path: Path, boundaries: Path | None, fmt: str, baseline: Path | None,
     files = len(g.modules)
     skipped = sorted({m.path for m in g.modules.values() if m.status != "ok"})
     elapsed = time.perf_counter() - t0
-    summary = {"files": files, "skipped": len(skipped), "errors": n_err, "warnings": n_warn,
-               "ignored": n_ignored, "baselined": n_baselined, "passed": not failed,
-               "services": len(config.services)}
+    summary = {
+        "files": files,
+        "skipped": len(skipped),
+        "errors": n_err,
+        "warnings": n_warn,
+        "ignored": n_ignored,
+        "baselined": n_baselined,
+        "passed": not failed,
+        "services": len(config.services),
+    }
     if fmt == "json":
         click.echo(format_json(kept, summary), nl=False)
     elif fmt == "sarif":
@@ -204,10 +279,13 @@ def check(path: Path, boundaries: Path | None, fmt: str, baseline: Path | None,
         parts.append(f"{len(skipped)} file{'s' * (len(skipped) != 1)} not parsed")
     status = "failed" if failed else "passed"
     if fmt == "text" or _is_verbose():
-        info_err(f"decompose check {status}: {', '.join(parts)} "
-                 f"({files} files, {len(config.services)} services)")
-    verbose(f"check: {g.mode} ({g.parsed} files parsed), gather {t_gather:.3f} s, total "
-            f"{elapsed:.3f} s")
+        info_err(
+            f"decompose check {status}: {', '.join(parts)} "
+            f"({files} files, {len(config.services)} services)"
+        )
+    verbose(
+        f"check: {g.mode} ({g.parsed} files parsed), gather {t_gather:.3f} s, total {elapsed:.3f} s"
+    )
     if failed:
         sys.exit(1)
 
@@ -235,10 +313,19 @@ def info_err(msg: str) -> None:
 
 @main.command()
 @_path_arg
-@click.option("--from", "source", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="The proposal to adopt (default: PATH/decompose-out/boundaries.toml).")
-@click.option("--print", "print_only", is_flag=True,
-              help="Only print the [tool.decompose] block to paste; write nothing.")
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="The proposal to adopt (default: PATH/decompose-out/boundaries.toml).",
+)
+@click.option(
+    "--print",
+    "print_only",
+    is_flag=True,
+    help="Only print the [tool.decompose] block to paste; write nothing.",
+)
 @_common
 def adopt(path: Path, source: Path | None, print_only: bool) -> None:
     """Adopt a proposal (boundaries.toml) as PATH's boundary contract.
@@ -254,14 +341,14 @@ def adopt(path: Path, source: Path | None, print_only: bool) -> None:
         raise UsageError(f"not a folder: {path}")
     src = source or path / "decompose-out" / "boundaries.toml"
     if not src.is_file():
-        raise UsageError(f"proposal not found: {src} (run `decompose analyze {path}` first, or "
-                         "pass --from FILE)")
+        raise UsageError(
+            f"proposal not found: {src} (run `decompose analyze {path}` first, or pass --from FILE)"
+        )
     cfg = load_boundaries(src)  # validates; ConfigError -> exit 2
     if not cfg.services:
         raise UsageError(f"{src} declares no services")
     text = src.read_text(encoding="utf-8")
-    body = "\n".join(line for line in text.splitlines()
-                     if not line.startswith("# ")).strip() + "\n"
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("# ")).strip() + "\n"
     dt = path / "decompose.toml"
     pp = path / "pyproject.toml"
     has_tool = False
@@ -269,30 +356,35 @@ def adopt(path: Path, source: Path | None, print_only: bool) -> None:
         import tomllib
 
         try:
-            has_tool = "decompose" in tomllib.loads(pp.read_text(encoding="utf-8")).get(
-                "tool", {})
+            has_tool = "decompose" in tomllib.loads(pp.read_text(encoding="utf-8")).get("tool", {})
         except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
             has_tool = False
     if print_only or dt.exists() or has_tool:
         where = dt if dt.exists() else pp
         if not print_only:
-            info_err(f"decompose: {where} already holds decompose settings; it is not edited. "
-                     "Paste this block into it (replacing any existing services, kernel and "
-                     "layers), then run `decompose check`:")
+            info_err(
+                f"decompose: {where} already holds decompose settings; it is not edited. "
+                "Paste this block into it (replacing any existing services, kernel and "
+                "layers), then run `decompose check`:"
+            )
         if dt.exists():
             click.echo(body, nl=False)
         else:
             click.echo(_as_tool_block(body, "tool.decompose", header=not has_tool), nl=False)
         return
-    header = (f"# Service boundaries adopted from {src.as_posix()} by decompose {__version__}.\n"
-              "# This file is the project's boundary contract: `decompose check` enforces it.\n"
-              "# Edit it freely; decompose never rewrites it.\n\n")
+    header = (
+        f"# Service boundaries adopted from {src.as_posix()} by decompose {__version__}.\n"
+        "# This file is the project's boundary contract: `decompose check` enforces it.\n"
+        "# Edit it freely; decompose never rewrites it.\n\n"
+    )
     try:
         dt.write_text(header + body, encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot write {dt}: {exc.strerror}") from exc
-    info(f"wrote {dt} ({len(cfg.services)} services). Next: `decompose check {path}`; to adopt "
-         "gradually, `decompose check --baseline decompose-baseline.json --update-baseline`.")
+    info(
+        f"wrote {dt} ({len(cfg.services)} services). Next: `decompose check {path}`; to adopt "
+        "gradually, `decompose check --baseline decompose-baseline.json --update-baseline`."
+    )
 
 
 def _as_tool_block(body: str, prefix: str, header: bool) -> str:

@@ -18,6 +18,7 @@ def _fresh_cli_state() -> None:
     """--quiet/--verbose stick to the CLI's class-level state across in-process invocations."""
     _State.quiet = _State.verbose = _State.debug = False
 
+
 CONTRACT = """
 [tool.decompose]
 kernel = ["shop", "shop.util"]
