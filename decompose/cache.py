@@ -20,7 +20,7 @@ from decompose import __version__
 from decompose.model import FileFacts, SourceFile
 
 # Bump when FileFacts or the extractor's output changes.
-FORMAT = 5
+FORMAT = 6
 
 
 def default_cache_dir() -> Path:

@@ -178,7 +178,9 @@ def data_coupling(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
         Every item is ``{"name", "services": {service: [module, ...]}, "shared": bool,
         "evidence": ["path:line module: detail", ...]}``; tables add ``"writers"``,
         ``"readers"`` and ``"schema"`` (services), ORM models ``"model"``, ``"owner"`` and
-        ``"table_source"``. Items sorted by (not shared, name); only items seen in a service.
+        ``"table_source"``. ``"dynamic_sql": {"services": {service: n}, "evidence": [...]}``
+        counts SQL statements whose table name is built at run time (not checked for sharing).
+        Items sorted by (not shared, name); only items seen in a service.
     """
     of = plan.partition.as_dict()
     path_of = {m.name: m.path for m in graph.modules}
@@ -191,6 +193,8 @@ def data_coupling(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
     env: dict[str, dict[str, Any]] = defaultdict(item)
     queues: dict[str, dict[str, Any]] = defaultdict(item)
     caches: dict[str, dict[str, Any]] = defaultdict(item)
+    dynamic: dict[str, int] = defaultdict(int)
+    dynamic_ev: list[str] = []
     for m in sorted(graph.facts):
         svc = of.get(m)
         if svc is None or is_test_module(m):
@@ -202,6 +206,11 @@ def data_coupling(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
                 callee_at[r.line].append(r.target)
         for line, kind, value in f.data_refs:
             where = f"{path_of.get(m, m)}:{line}"
+            if kind == "sql_dynamic":
+                dynamic[svc] += 1
+                if len(dynamic_ev) < _MAX_EVIDENCE:
+                    dynamic_ev.append(f"{where} {m}: {value} with a table name built at run time")
+                continue
             if kind.startswith("sql_") or kind == "orm_table":
                 store, key = tables, value.lower()
                 mode = {
@@ -352,6 +361,11 @@ def data_coupling(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
         "shared_env": sum(1 for d in result["env"] if d["shared"]),
         "shared_queues": sum(1 for d in result["queues"] if d["shared"]),
         "shared_caches": sum(1 for d in result["caches"] if d["shared"]),
+        "dynamic_sql": sum(dynamic.values()),
+    }
+    result["dynamic_sql"] = {
+        "services": dict(sorted(dynamic.items())),
+        "evidence": dynamic_ev,
     }
     return result
 

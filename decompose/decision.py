@@ -560,6 +560,13 @@ def decide(
             "kernel before any split can slim an image"
         )
     summ = coupling.get("summary", {})
+    dyn_svcs = [s for s in coupling.get("dynamic_sql", {}).get("services", {}) if s != KERNEL]
+    if len(dyn_svcs) >= 2:
+        why.append(
+            f"{summ.get('dynamic_sql', 0)} SQL statements in {len(dyn_svcs)} services "
+            "name their tables at run time: check table ownership by hand before "
+            "trusting 'no shared tables'"
+        )
     if summ.get("shared_tables"):
         why.append(
             f"{summ['shared_tables']} tables are used by more than one service "
@@ -1020,6 +1027,16 @@ def decision_markdown(analysis: Analysis) -> str:
         "kernel is a library and does not count as a sharer."
     )
     w("")
+    dyn = dc.get("dynamic_sql", {})
+    if dyn.get("services"):
+        w(
+            f"{summ.get('dynamic_sql', 0)} SQL statements build their table name at run time "
+            "(f-strings, helpers), so table sharing could not be checked for them: "
+            + ", ".join(f"{_c(s)} {n}" for s, n in dyn["services"].items())
+            + (f" (e.g. {_md(dyn['evidence'][0])})" if dyn.get("evidence") else "")
+            + "."
+        )
+        w("")
     shared_tables = [t for t in dc.get("tables", []) if t["shared"]]
     if shared_tables:
         w("| table | services | writers | readers | schema | evidence |")

@@ -80,6 +80,7 @@ _SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|WITH|ALTER|DRO
 _SQL_TABLE = re.compile(
     r"\b(FROM|JOIN|INTO|UPDATE|TABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?|TRUNCATE)\s+"
     r"[`\"\[]?([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)[`\"\]]?", re.IGNORECASE)
+_SQL_OPEN_END = re.compile(r"\b(FROM|JOIN|INTO|UPDATE|TABLE|EXISTS)\s*[\"`]?$", re.IGNORECASE)
 _SQL_WORDS = frozenset({"select", "where", "values", "set", "the", "a", "an", "this", "that", "it",
                         "its", "your", "my", "our", "their", "lateral", "unnest", "only", "exists",
                         "if", "not", "json_each", "generate_series", "dual"})
@@ -98,7 +99,9 @@ _CACHE_CALLS = frozenset({"setex", "hset", "hget", "hgetall", "incr", "expire", 
 
 
 def _sql_tables(v: str) -> list[tuple[str, str]]:
-    """``(kind, table)`` pairs for a string that reads as one SQL statement: ``sql_read`` for
+    """``(kind, table)`` pairs for a string that reads as one SQL statement (``("sql_dynamic",
+    verb)`` when it ends where a table name should be, as the literal head of an f-string does):
+    ``sql_read`` for
     ``FROM``/``JOIN``, ``sql_write`` for ``INTO``/``UPDATE``/``DELETE FROM``/``TRUNCATE``,
     ``sql_ddl`` for ``CREATE``/``ALTER``/``DROP TABLE``. Prose that starts with "Update the..."
     is rejected by the stop-word list."""
@@ -109,6 +112,8 @@ def _sql_tables(v: str) -> list[tuple[str, str]]:
     if not (m.group(1).isupper() or v.lower() == v):
         return []  # "Select the best model" in prose: mixed case
     out: list[tuple[str, str]] = []
+    if _SQL_OPEN_END.search(v):
+        out.append(("sql_dynamic", verb))  # f"SELECT ... FROM {table}": name built at run time
     for t in _SQL_TABLE.finditer(v):
         kw = t.group(1).split()[0].upper()
         name = t.group(2)

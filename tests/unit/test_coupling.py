@@ -124,3 +124,15 @@ def test_in_process_counter_is_not_a_cache(make_project) -> None:
     graph, plan = plan_for(root, {"m.a": "a", "m.b": "b", "m": "a"})
     caches = data_coupling(graph, plan)["caches"]
     assert [(c["name"], list(c["services"])) for c in caches] == [("hits", ["b"])]
+
+
+def test_dynamic_sql_is_counted_not_guessed(make_project) -> None:
+    root = make_project({
+        "d/__init__.py": "",
+        "d/a.py": "def f(conn, t):\n    return conn.execute(f'SELECT id FROM {t}')\n",
+    })
+    graph, plan = plan_for(root, {"d": "svc"})
+    dc = data_coupling(graph, plan)
+    assert dc["tables"] == []
+    assert dc["dynamic_sql"]["services"] == {"svc": 1}
+    assert dc["summary"]["dynamic_sql"] == 1
