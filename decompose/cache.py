@@ -1,19 +1,34 @@
-"""Per-file fact cache, keyed by content hash, tool version and the parse settings.
+"""Per-file fact cache, keyed by content hash, tool version and everything that affects parsing.
 
 One pickle per entry under ``<cache dir>/facts-v<N>/<2 hex>/<key>.pickle``. Writes are atomic
 (temporary file + ``os.replace``), so two runs sharing a cache never see half an entry; an entry
 that fails to load (truncated by a killed run, corrupted, from another version) is ignored, deleted
 and rebuilt. The default location is outside the analyzed repository: ``$DECOMPOSE_CACHE_DIR``,
 else ``$XDG_CACHE_HOME/decompose``, else ``~/.cache/decompose``.
+
+The key (:func:`cache_key`) covers: the tool version and cache format; a fingerprint of the
+extractor's own source (so an edited parser in a development checkout never reads stale facts);
+the interpreter (implementation and ``major.minor``: ``ast.parse`` accepts a different grammar per
+version); the libcst release (it lowers syntax newer than the interpreter); the file's identity
+(relative path, module name, source root, kind, package flag); and its bytes (plus its stub's
+bytes for an extension module). Nothing else reaches :func:`decompose.parse.parse_file`.
+
+The cache folders are created private (mode 0700) because entries are pickles: loading a pickle
+that someone else wrote can run code, so never point ``--cache-dir`` at a folder other users
+can write to.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import os
 import pickle
 import shutil
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 from decompose import __version__
@@ -33,13 +48,54 @@ def default_cache_dir() -> Path:
     return base / "decompose"
 
 
-def cache_key(source: SourceFile, data: bytes, stub_data: bytes | None = None) -> str:
-    """Hex SHA-256 of the tool version, the cache format, the file's identity (path, module
-    name, kind) and its bytes (plus its stub's bytes for an extension module)."""
+# Modules whose code decides what parse_file returns.
+_EXTRACTOR_MODULES = ("parse.py", "lower.py", "model.py")
+
+
+@functools.lru_cache(maxsize=1)
+def environment_fingerprint() -> str:
+    """Hex SHA-256 of everything outside a file that changes its facts: tool version, cache
+    format, the extractor's source bytes, the interpreter's implementation and ``major.minor``,
+    and the installed libcst release. Computed once per process (about 0.1 ms; libcst is located,
+    not imported)."""
     h = hashlib.sha256()
-    ident = f"{__version__}\0{FORMAT}\0{source.relpath}\0{source.module}\0{source.kind}\0"
+    h.update(f"{__version__}\0{FORMAT}\0{sys.implementation.name}\0".encode())
+    h.update(f"{sys.version_info[0]}.{sys.version_info[1]}\0".encode())
+    here = Path(__file__).resolve().parent
+    for name in _EXTRACTOR_MODULES:
+        try:
+            h.update((here / name).read_bytes())
+        except OSError:
+            h.update(b"?")
+        h.update(b"\0")
+    try:
+        spec = importlib.util.find_spec("libcst")
+    except (ImportError, ValueError):
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec else []
+    for loc in locations[:1]:
+        try:
+            h.update(Path(loc, "_version.py").read_bytes())
+        except OSError:
+            h.update(loc.encode())
+    return h.hexdigest()
+
+
+def cache_key(source: SourceFile, data: bytes, stub_data: bytes | None = None) -> str:
+    """The cache key of one file.
+
+    Args:
+        source: the discovered file (its relpath, module, root, kind and package flag are keyed).
+        data: the file's bytes.
+        stub_data: for an extension module, its ``.pyi`` stub's bytes.
+
+    Returns:
+        Hex SHA-256 of :func:`environment_fingerprint`, the file's identity and its bytes.
+    """
+    h = hashlib.sha256()
+    ident = f"{environment_fingerprint()}\0{source.relpath}\0{source.module}\0{source.kind}\0"
     ident += f"{source.is_package}\0{source.root}\0"
-    h.update(ident.encode())
+    h.update(ident.encode("utf-8", "surrogatepass"))
     h.update(data)
     if stub_data is not None:
         h.update(b"\0stub\0")
@@ -77,25 +133,33 @@ class FactCache:
         except Exception:  # noqa: BLE001 - any unreadable entry is rebuilt
             self.repaired += 1
             self.misses += 1
-            try:
-                path.unlink()
-            except OSError:
-                pass
+            self._discard(path)
             return None
         if not isinstance(value, FileFacts):
             self.repaired += 1
             self.misses += 1
+            self._discard(path)
             return None
         self.hits += 1
         return value
 
+    @staticmethod
+    def _discard(path: Path) -> None:
+        try:
+            path.unlink()
+        except OSError:
+            pass
+
     def put(self, key: str, facts: FileFacts) -> None:
-        """Store atomically; I/O errors are ignored (the cache is an optimisation)."""
+        """Store atomically (temporary file in the same folder, then ``os.replace``); I/O errors
+        are ignored (the cache is an optimisation)."""
         if not self.enabled:
             return
         path = self._path(key)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.parent.is_dir():
+                for folder in (self.folder.parent, self.folder, path.parent):
+                    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
             try:
                 with os.fdopen(fd, "wb") as fh:
@@ -109,6 +173,26 @@ class FactCache:
                 raise
         except OSError:
             pass
+
+    def sweep(self, max_age: float = 3600.0) -> int:
+        """Delete temporary files left by runs killed mid-write (older than ``max_age`` seconds,
+        so a concurrent run's file in flight is never touched). Returns the number deleted."""
+        if not self.enabled or not self.folder.is_dir():
+            return 0
+        cutoff = time.time() - max_age
+        removed = 0
+        for dirpath, _, files in os.walk(self.folder):
+            for f in files:
+                if not f.startswith(".tmp-"):
+                    continue
+                p = os.path.join(dirpath, f)
+                try:
+                    if os.stat(p).st_mtime < cutoff:
+                        os.unlink(p)
+                        removed += 1
+                except OSError:
+                    pass
+        return removed
 
     def clear(self) -> int:
         """Delete every entry of every format version. Returns the number of bytes freed."""
