@@ -36,9 +36,9 @@ def _common(f: F) -> F:
     @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
     @functools.wraps(f)
     def wrapper(*args: Any, quiet: bool, verbose: bool, debug: bool, **kw: Any) -> Any:
-        _State.quiet = quiet or _State.quiet
-        _State.verbose = verbose or _State.verbose
-        _State.debug = debug or _State.debug
+        _State.quiet = quiet
+        _State.verbose = verbose
+        _State.debug = debug
         try:
             return f(*args, **kw)
         except DecomposeError as exc:
