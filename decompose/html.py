@@ -29,6 +29,9 @@ if TYPE_CHECKING:
     from decompose.pipeline import Analysis
 
 TEMPLATE = "report.html.j2"
+# The graph pane is wider than tall: stretch the (square) layout horizontally; distances only grow,
+# so discs stay apart.
+_STRETCH = 1.6
 
 
 def templates_dir() -> Traversable:
@@ -180,7 +183,9 @@ def report_data(analysis: Analysis) -> dict[str, Any]:
     pos = force_layout([s.name for s in core], weights, radius, width=box)
     if core:
         max_y = max(pos[s.name][1] + radius[s.name] for s in core)
-        mid_x = (min(pos[s.name][0] for s in core) + max(pos[s.name][0] for s in core)) / 2
+        mid_x = (
+            _STRETCH * (min(pos[s.name][0] for s in core) + max(pos[s.name][0] for s in core)) / 2
+        )
     else:
         max_y, mid_x = 0.0, 500.0
     kernel_x = mid_x
@@ -190,7 +195,7 @@ def report_data(analysis: Analysis) -> dict[str, Any]:
             x, y = kernel_x, max_y + 60 + radius[s.name]
             kernel_x += 2 * radius[s.name] + 30
         else:
-            x, y = pos[s.name]
+            x, y = pos[s.name][0] * _STRETCH, pos[s.name][1]
         tot = internal[s.name] + outgoing[s.name]
         services.append(
             {
