@@ -197,6 +197,23 @@ class _Resolver:
             self.bindings[name] = b
             self.stars[name] = stars
         self.cache: dict[str, Symbol | None] = {}
+        # Performance memos (pure functions of the facts, so behaviour-preserving):
+        # method id -> ids of its overrides reached by dispatch, one per subclass path;
+        # a top-level name -> (first module, index) where it appears below the top level.
+        self.dispatch: dict[str, list[str]] = {}
+        self._nested_tops: dict[str, tuple[str, int]] | None = None
+
+    def nested_top(self, top: str) -> tuple[str, int] | None:
+        """The first module (in sorted order) with ``top`` as a non-first part of its dotted name,
+        and the index of that part; built once in O(total parts)."""
+        if self._nested_tops is None:
+            index: dict[str, tuple[str, int]] = {}
+            for mod in self.facts:
+                parts = mod.split(".")
+                for i in range(1, len(parts)):
+                    index.setdefault(parts[i], (mod, i))
+            self._nested_tops = index
+        return self._nested_tops.get(top)
 
     def module(self, dotted: str) -> str | None:
         """Canonical first-party module for a dotted module name, or None."""
@@ -458,6 +475,8 @@ def build_graph(
                 sub = f"{base}.{imp.name}"
                 target = sub if res.module(sub) is not None else base
             canon = res.module(target)
+            if canon is None and target in nodes and nodes[target].kind == "namespace":
+                canon = target  # a namespace package: a node without a file, not "unresolved"
             kind = imp.kind
             if canon is None and res.is_first_party(target):
                 # A first-party name that is not a module: the longest existing prefix.
@@ -673,20 +692,26 @@ def _reference(
     if hint == "call" and "()" in r.target and sym.kind == "method" and (
         "<super>" not in r.target
     ):
-        cls_qual, _, meth = sym.qualname.rpartition(".")
-        todo = list(subclasses.get(f"{sym.module}:{cls_qual}", []))
-        seen: set[str] = set()
-        while todo:
-            sub = todo.pop()
-            if sub.id in seen:
-                continue
-            seen.add(sub.id)
-            # what `meth` means on an instance of the subclass (its MRO, which may put a
-            # mixin's method before the receiver class's own)
-            over = res.member(sub, meth, 0)
-            if over is not None and over is not _EXTERNAL and over.id != sym.id:
-                add_call(src, over.id, "dispatch", r.line)
-            todo.extend(subclasses.get(sub.id, []))
+        overrides = res.dispatch.get(sym.id)
+        if overrides is None:  # computed once per method, not once per call site
+            overrides = []
+            cls_qual, _, meth = sym.qualname.rpartition(".")
+            todo = list(subclasses.get(f"{sym.module}:{cls_qual}", []))
+            seen: set[str] = set()
+            while todo:
+                sub = todo.pop()
+                if sub.id in seen:
+                    continue
+                seen.add(sub.id)
+                # what `meth` means on an instance of the subclass (its MRO, which may put a
+                # mixin's method before the receiver class's own)
+                over = res.member(sub, meth, 0)
+                if over is not None and over is not _EXTERNAL and over.id != sym.id:
+                    overrides.append(over.id)
+                todo.extend(subclasses.get(sub.id, []))
+            res.dispatch[sym.id] = overrides
+        for over_id in overrides:
+            add_call(src, over_id, "dispatch", r.line)
 
 
 def importable(name: str) -> bool:
@@ -721,12 +746,11 @@ def _unresolved_hint(m: str, f: FileFacts, target: str, res: _Resolver) -> str:
         return (f"sibling module {pkg}.{target} exists (Python-2 implicit relative import?); "
                 f"if {folder}/ is put on sys.path, add source root {folder}")
     top = target.split(".")[0]
-    for mod in res.facts:
-        parts = mod.split(".")
-        if top in parts[1:]:
-            i = parts.index(top, 1)
-            folder = "/".join(parts[:i])
-            return f"unresolved, but folder {folder}/{top} exists - add source root {folder}?"
+    found = res.nested_top(top)
+    if found is not None:
+        mod, i = found
+        folder = "/".join(mod.split(".")[:i])
+        return f"unresolved, but folder {folder}/{top} exists - add source root {folder}?"
     return ""
 
 

@@ -90,3 +90,24 @@ def test_newer_syntax_with_fstring_in_implicit_concatenation(
     assert not [d for d in graph.diagnostics if d.code == "DEC001"]
     assert next(m for m in graph.modules if m.name == "app.user").status == "ok"
     assert ("app.user:<module>", "app.util:helper") in {(c.src, c.dst) for c in graph.calls}
+
+
+def test_import_of_a_namespace_folder_inside_a_package_is_an_edge(
+    make_project: Callable[[dict[str, str]], Path],
+) -> None:
+    # r2r 3.6.6: `from .api import *` in core/main/__init__.py where core/main/api/ has no
+    # __init__.py: the namespace package is a node of the graph, yet the import was reported as
+    # "no such first-party module" (DEC005) and had no edge.
+    root = make_project(
+        {
+            "core/__init__.py": "",
+            "core/main/__init__.py": "from .api import *\nfrom .app import App\n",
+            "core/main/app.py": "class App:\n    pass\n",
+            "core/main/api/v3/router.py": "from core.main.app import App\n",
+        }
+    )
+    graph = _graph(root)
+    kinds = {m.name: m.kind for m in graph.modules}
+    assert kinds["core.main.api"] == "namespace"
+    assert not [d for d in graph.diagnostics if d.code == "DEC005"]
+    assert ("core.main", "core.main.api") in {(e.src, e.dst) for e in graph.imports}
