@@ -61,6 +61,27 @@ _RESOLUTION_GRID = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 _TOKEN_WEIGHT = 1.0
 
 
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Switches of the pipeline that are not user settings; used by bench/evaluate.py to measure
+    what each step contributes (ablations). The defaults are the product.
+
+    Attributes:
+        reexport: discount imports of a re-exporting package in favour of the ``reexport`` edges
+            to the defining modules (step 1).
+        consensus_runs: runs per consensus round (1 = a single run, no consensus).
+        normalize: damp hubs with :func:`association_strength` before clustering.
+        resolution_rule: ``"fixed"`` (gamma = 1, the default) or ``"profile"`` (the stability
+            profile of :func:`choose_resolution`, the first rule; measured worse, kept for the
+            ablation table).
+    """
+
+    reexport: bool = True
+    consensus_runs: int = _CONSENSUS_RUNS
+    normalize: bool = True
+    resolution_rule: str = "fixed"
+
+
 def matches(module: str, pattern: str) -> bool:
     """fnmatch on dotted names; ``pkg.*`` also matches ``pkg`` itself."""
     if fnmatchcase(module, pattern):
@@ -99,6 +120,7 @@ def project(
     weights: Mapping[str, float],
     calls: bool = True,
     nodes: Iterable[str] | None = None,
+    reexport: bool = True,
 ) -> Projection:
     """Build the undirected projection (step 1 of the module docstring).
 
@@ -107,6 +129,7 @@ def project(
         weights: edge kind -> weight (see ``config.DEFAULT_WEIGHTS``).
         calls: also lift call-graph edges to module edges.
         nodes: restrict to these modules (default: every code module).
+        reexport: attribute imports through re-exporting packages to the defining modules.
 
     Returns:
         A Projection whose weights are floats >= 0 (zero-weight edges dropped).
@@ -128,7 +151,9 @@ def project(
 
     for e in graph.imports:
         w = weights.get(e.kind, 0.0) * (1.0 + math.log(max(e.weight, 1)))
-        if e.kind == "import" and any(d.startswith(e.dst + ".") for d in reexported.get(e.src, ())):
+        if e.kind == "reexport" and not reexport:
+            continue
+        if reexport and e.kind == "import" and any(d.startswith(e.dst + ".") for d in reexported.get(e.src, ())):
             w *= 0.25  # the package only hands the names on; the reexport edges carry them
         add(e.src, e.dst, w)
     if calls:
@@ -138,6 +163,33 @@ def project(
             add(a, b, weights.get(c.kind, 0.0) * (1.0 + math.log(max(c.count, 1))))
     edges = {k: round(v, 9) for k, v in sorted(acc.items()) if v > 0}
     return Projection(tuple(sorted(keep)), edges)
+
+
+def association_strength(edges: Mapping[tuple[str, str], float]) -> dict[tuple[str, str], float]:
+    """Hub damping: each weight divided by the product of its endpoints' strengths.
+
+    ``a(u, v) = w(u, v) / (s(u) * s(v))`` with ``s`` the weighted degree — the *association
+    strength* of van Eck & Waltman, "How to normalize co-occurrence data", JASIST 60 (2009) — then
+    rescaled so the mean edge weight is 1 (modularity is invariant to a global scale; the rescaling
+    only keeps token edges of weight 1 comparable). An edge to a module that everything uses says
+    little about where either end belongs; an edge between two modules that mostly talk to each
+    other says a lot.
+
+    Args:
+        edges: ``{(u, v): weight}`` with weights > 0.
+
+    Returns:
+        The damped edges, same keys, mean weight 1 (empty for no edges).
+    """
+    strength: dict[str, float] = defaultdict(float)
+    for (u, v), w in edges.items():
+        strength[u] += w
+        strength[v] += w
+    raw = {k: w / (strength[k[0]] * strength[k[1]]) for k, w in sorted(edges.items())}
+    if not raw:
+        return {}
+    mean = math.fsum(raw.values()) / len(raw)
+    return {k: round(w / mean, 12) for k, w in raw.items()}
 
 
 def detect_kernel(graph: ProgramGraph, candidates: Sequence[str], patterns: Iterable[str] = (),
@@ -425,13 +477,15 @@ def name_services(groups: Mapping[int, Sequence[str]], taken: Iterable[str] = ()
     return names
 
 
-def propose(graph: ProgramGraph, settings: AnalyzeSettings) -> tuple[Partition, dict[str, object]]:
+def propose(graph: ProgramGraph, settings: AnalyzeSettings, *, tuning: Tuning | None = None
+            ) -> tuple[Partition, dict[str, object]]:
     """Propose a partition of the graph's modules into services.
 
     Args:
         graph: the program graph.
         settings: analyze settings (seed, resolution or None for the rule, algorithm, target
             count, kernel patterns, weights, constraints).
+        tuning: pipeline switches for ablations (default: the product's pipeline).
 
     Returns:
         (partition, info) where info holds the resolution profile and counts, JSON-ready.
@@ -445,11 +499,15 @@ def propose(graph: ProgramGraph, settings: AnalyzeSettings) -> tuple[Partition, 
     kernel = detect_kernel(graph, core, (*settings.kernel,), settings.auto_kernel)
     kset = set(kernel)
     cluster_nodes = [m for m in core if m not in kset]
-    proj = project(graph, settings.weights, settings.calls, nodes=cluster_nodes)
-    full = project(graph, settings.weights, settings.calls, nodes=all_modules)
+    tuning = tuning or Tuning()
+    proj = project(graph, settings.weights, settings.calls, nodes=cluster_nodes,
+                   reexport=tuning.reexport)
+    full = project(graph, settings.weights, settings.calls, nodes=all_modules,
+                   reexport=tuning.reexport)
     adj_full = full.neighbours()
 
-    edges: dict[tuple[str, str], float] = dict(proj.edges)
+    edges: dict[tuple[str, str], float] = (
+        association_strength(proj.edges) if tuning.normalize else dict(proj.edges))
     nodes = list(proj.nodes)
     token_nodes: list[str] = []
     if settings.names:
@@ -471,10 +529,14 @@ def propose(graph: ProgramGraph, settings: AnalyzeSettings) -> tuple[Partition, 
     if settings.resolution is not None:
         gamma = settings.resolution
         info["resolution_rule"] = "given"
-    elif active:
+    elif active and tuning.resolution_rule == "profile":
         gamma, profile = choose_resolution(active, edges, settings.seed, settings.algorithm)
         info["resolution_rule"] = "stability profile (docs/quality.md)"
         info["resolution_profile"] = profile
+    elif active:
+        # The rule since 2026-11-29 (docs/quality.md §3): gamma = 1 on the hub-damped graph.
+        gamma = 1.0
+        info["resolution_rule"] = "fixed: 1.0 on the hub-damped graph (docs/quality.md)"
     else:
         gamma = 1.0
         info["resolution_rule"] = "default (empty graph)"
@@ -482,7 +544,8 @@ def propose(graph: ProgramGraph, settings: AnalyzeSettings) -> tuple[Partition, 
         gamma = _resolution_for_k(active, edges, settings.services, settings.seed,
                                   settings.algorithm, len(token_nodes))
         info["resolution_rule"] = f"bisection for {settings.services} services"
-    assign = communities(active, edges, gamma, settings.seed, settings.algorithm) if active else {}
+    assign = (communities(active, edges, gamma, settings.seed, settings.algorithm,
+                          tuning.consensus_runs) if active else {})
     for tn in token_nodes:
         assign.pop(tn, None)
     adj_proj = proj.neighbours()
