@@ -1,0 +1,768 @@
+"""``scaffold``: turn a set of boundaries into services that boot and behave like the monolith.
+
+Plan, then write. :func:`plan_scaffold` returns every file as data (:class:`ScaffoldResult`);
+:func:`add_openapi` imports each generated service app in a subprocess (the generated code is run,
+never the decompose process importing the analyzed code) to write its OpenAPI document; the CLI
+writes the files with :func:`decompose.outputs.write_files`.
+
+How behaviour is kept (details in docs/scaffold.md):
+
+- Each service package holds its own modules and the shared kernel, copied byte for byte, and a
+  client shim (:func:`decompose.scaffold_rewrite.make_shim`) at the import path of every other
+  module its code imports, so moved code runs unchanged while its calls become HTTP requests.
+- Module-level state has exactly one owner: everywhere else it is a proxy whose every use is a call
+  to the owner. Shared-kernel state that code outside the kernel writes (e.g. runtime settings)
+  gets an owner too: the service that writes it most (ties: the first name).
+- The gateway is the monolith's own composition root (its ``FastAPI`` app: middleware, exception
+  handlers, startup) run with forwarding routers: each route sends the request unchanged to the
+  service that owns it, and an exception raised there is raised again in the gateway, so the
+  monolith's handlers answer exactly as before.
+- The database stays shared (every service points at the same one): the honest first step of a
+  strangler-fig split; the report lists which service touches which tables to split later.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import keyword
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from decompose import __version__
+from decompose.errors import UsageError
+from decompose.model import GeneratedFile, Plan
+from decompose.scaffold_payload import check_function
+from decompose.scaffold_rewrite import (
+    Function,
+    ModuleInfo,
+    analyze_module,
+    imported_modules,
+    make_shim,
+    mutated_names,
+    proxy_state,
+)
+
+KERNEL = "kernel"
+GATEWAY = "__gateway__"
+CALL_KINDS = ("call", "ref", "decorates", "inherits", "dispatch", "inferred", "reads", "writes")
+RPC_PREFIX = "/_rpc"
+BASE_DEPENDENCIES = ("fastapi", "httpx", "pydantic", "uvicorn")
+# import name -> distribution name, for when the package is not installed here.
+KNOWN_DISTRIBUTIONS = {
+    "sklearn": "scikit-learn", "yaml": "PyYAML", "PIL": "Pillow", "cv2": "opencv-python",
+    "bs4": "beautifulsoup4", "dateutil": "python-dateutil", "dotenv": "python-dotenv",
+    "jwt": "PyJWT", "OpenSSL": "pyOpenSSL", "Crypto": "pycryptodome", "attr": "attrs",
+    "google.protobuf": "protobuf", "skimage": "scikit-image", "magic": "python-magic",
+    "serial": "pyserial", "usb": "pyusb", "zmq": "pyzmq", "jose": "python-jose",
+    "multipart": "python-multipart", "MySQLdb": "mysqlclient", "psycopg2": "psycopg2-binary",
+    "git": "GitPython", "lxml": "lxml", "docx": "python-docx", "pptx": "python-pptx",
+    "fitz": "PyMuPDF", "Levenshtein": "python-Levenshtein", "tensorflow": "tensorflow",
+    "torch": "torch", "transformers": "transformers", "xgboost": "xgboost",
+    "lightgbm": "lightgbm", "catboost": "catboost", "numpy": "numpy", "pandas": "pandas",
+    "scipy": "scipy", "joblib": "joblib", "fastapi": "fastapi", "pydantic": "pydantic",
+    "starlette": "starlette", "httpx": "httpx", "requests": "requests", "flask": "Flask",
+    "django": "Django", "sqlalchemy": "SQLAlchemy", "redis": "redis", "celery": "celery",
+    "uvicorn": "uvicorn", "click": "click", "jinja2": "Jinja2", "matplotlib": "matplotlib",
+}
+_ENV_CALLS = ("getenv", "get", "environ")
+_NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(slots=True)
+class ScaffoldResult:
+    """The planned scaffold.
+
+    Attributes:
+        files: every file to write, sorted by path.
+        report: the JSON scaffold report (also in ``files`` as ``scaffold-report.json``).
+        services: sanitised service names (gateway excluded).
+        service_dirs: ``{service: folder}`` of each service, ``gateway`` included.
+        openapi: ``{service: path of its openapi.json}`` still to be generated.
+        warnings: problems worth telling the user (modules skipped...).
+    """
+
+    files: list[GeneratedFile]
+    report: dict[str, Any]
+    services: list[str]
+    service_dirs: dict[str, str]
+    openapi: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------- names
+def safe_service_name(name: str, taken: Iterable[str] = ()) -> str:
+    """A service name usable as a folder, a Python string, an environment variable prefix and a
+    DNS label: lowercase ``[a-z0-9_]``, starting with a letter, unique among ``taken``."""
+    s = re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
+    s = re.sub(r"_+", "_", s)[:40].strip("_")
+    if not s or not s[0].isalpha():
+        s = "s_" + s if s else "service"
+    base, i, used = s, 2, set(taken)
+    while s in used:
+        s = f"{base}_{i}"
+        i += 1
+    return s
+
+
+def importable(module: str) -> bool:
+    """True when every part of the dotted name is an identifier that is not a keyword."""
+    return bool(module) and all(p.isidentifier() and not keyword.iskeyword(p) and p.isascii()
+                                for p in module.split("."))
+
+
+def _q(s: str) -> str:
+    return json.dumps(s, ensure_ascii=True)
+
+
+def _md(s: str) -> str:
+    """Escape text for a Markdown table cell / paragraph."""
+    out = str(s).replace("\\", "\\\\")
+    for ch in "`*_[]<>|#":
+        out = out.replace(ch, "\\" + ch)
+    return out.replace("\n", " ").replace("\r", " ")
+
+
+def _camel(*parts: str) -> str:
+    words = re.split(r"[^A-Za-z0-9]+", "_".join(parts))
+    return "".join(w[:1].upper() + w[1:] for w in words if w) or "X"
+
+
+def _mod_path(module: str, is_package: bool) -> str:
+    parts = module.split(".")
+    return "/".join(parts) + ("/__init__.py" if is_package else ".py")
+
+
+# ---------------------------------------------------------------------------- templates
+def templates_dir() -> Path:
+    """The ``templates/services`` folder: in the installed package, else beside the source."""
+    from importlib import resources
+
+    try:
+        packaged = resources.files("decompose") / "templates" / "services"
+        if packaged.is_dir():
+            return Path(str(packaged))
+    except (ModuleNotFoundError, NotADirectoryError):
+        pass
+    beside = Path(__file__).resolve().parent.parent / "templates" / "services"
+    if beside.is_dir():
+        return beside
+    raise UsageError(f"scaffold templates not found (looked in the package and in {beside})")
+
+
+def _env() -> Any:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    env.filters["q"] = _q
+    env.filters["md"] = _md
+    return env
+
+
+# ---------------------------------------------------------------------------- inputs
+@dataclass(slots=True)
+class _Module:
+    name: str
+    relpath: str
+    is_package: bool
+    source: str
+    info: ModuleInfo
+
+
+def _dist_map() -> dict[str, str]:
+    from importlib import metadata
+
+    try:
+        pd = metadata.packages_distributions()
+    except Exception:  # noqa: BLE001 - a broken environment must not stop the scaffold
+        pd = {}
+    out = {k: sorted(v)[0] for k, v in pd.items() if v}
+    out.update(KNOWN_DISTRIBUTIONS)
+    return out
+
+
+def distribution_of(import_name: str, dists: Mapping[str, str]) -> str | None:
+    """The distribution that provides top-level import ``import_name`` (None for stdlib)."""
+    top = import_name.split(".")[0]
+    if top in sys.stdlib_module_names or top in ("__future__",):
+        return None
+    return dists.get(import_name) or dists.get(top) or top
+
+
+def env_vars(source: str) -> set[str]:
+    """Environment variable names read with ``os.environ.get("X")``, ``os.getenv("X")`` or
+    ``os.environ["X"]`` in ``source``."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return set()
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        arg: ast.expr | None = None
+        if isinstance(node, ast.Call) and node.args and (
+                isinstance(node.func, ast.Attribute) and node.func.attr in ("getenv", "get")
+                and (node.func.attr == "getenv" or isinstance(node.func.value, ast.Attribute)
+                     and node.func.value.attr == "environ")):
+            arg = node.args[0]
+        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and (
+                node.value.attr == "environ"):
+            arg = node.slice
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and _NAME_OK.match(
+                arg.value):
+            out.add(arg.value)
+    return out
+
+
+# ---------------------------------------------------------------------------- plan
+def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in order
+    root: Path,
+    graph: Any,
+    plan: Plan,
+    *,
+    boundaries_source: str = "analyze proposal",
+    app: str | None = None,
+) -> ScaffoldResult:
+    """Plan every file of the scaffold.
+
+    Args:
+        root: the analyzed project's root folder (sources are read from it, never imported).
+        graph: its :class:`~decompose.graph.ProgramGraph`.
+        plan: the boundaries to scaffold (from ``analyze`` or from a boundaries file).
+        boundaries_source: where the boundaries came from (recorded in the outputs).
+        app: ``module:attribute`` of the monolith's ASGI application (default: detected, the
+            module-level object built by ``FastAPI(...)``).
+
+    Returns:
+        A :class:`ScaffoldResult` (OpenAPI documents still to be added by :func:`add_openapi`).
+
+    Raises:
+        UsageError: no service to scaffold, or ``app`` names an unknown module.
+    """
+    from decompose.partition import is_test_module
+
+    warnings: list[str] = []
+    of_raw = plan.partition.as_dict()
+    services_raw = sorted({s.name for s in plan.services if not s.kernel})
+    if not services_raw:
+        raise UsageError("no service to scaffold: the boundaries declare none")
+    names: dict[str, str] = {}
+    for s in services_raw:
+        names[s] = safe_service_name(s, names.values())
+    skipped: list[str] = []
+    modules: dict[str, _Module] = {}
+    for m in graph.modules:
+        if m.kind not in ("module", "package") or m.status != "ok":
+            continue
+        if not importable(m.name):
+            skipped.append(f"{m.name}: not an importable name")
+            continue
+        if is_test_module(m.name):
+            continue
+        try:
+            text = (root / m.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            skipped.append(f"{m.name}: cannot read {m.path}: {exc}")
+            continue
+        modules[m.name] = _Module(m.name, m.path, m.kind == "package", text, ModuleInfo())
+    mutated: set[str] = set()
+    for mod in modules.values():
+        mutated |= mutated_names(mod.source)
+    decorator_users: dict[str, set[str]] = defaultdict(set)
+    for c in graph.calls:
+        if c.kind == "decorates" and ":" in c.dst:
+            dmod, dq = c.dst.split(":", 1)
+            if c.src.split(":", 1)[0] != dmod and "." not in dq:
+                decorator_users[dmod].add(dq)
+    for mod in modules.values():
+        mod.info = analyze_module(mod.source, mutated, decorator_users.get(mod.name, ()))
+        if mod.info.error:
+            skipped.append(f"{mod.name}: does not parse: {mod.info.error}")
+    for bad in [k for k, v in modules.items() if v.info.error]:
+        del modules[bad]
+
+    owner: dict[str, str] = {}
+    for m in modules:
+        svc = of_raw.get(m)
+        owner[m] = KERNEL if svc is None or svc == KERNEL else names[svc]
+    unassigned = sorted(m for m in modules if m not in of_raw)
+    services = sorted(names.values())
+    own: dict[str, list[str]] = {s: sorted(m for m in modules if owner[m] == s) for s in services}
+    kernel_mods = sorted(m for m in modules if owner[m] == KERNEL)
+
+    # ---- shared-kernel state that code outside the kernel writes gets one owner
+    writers: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for c in graph.calls:
+        if c.kind != "writes" or ":" not in c.dst:
+            continue
+        dmod, dq = c.dst.split(":", 1)
+        smod = c.src.split(":", 1)[0]
+        if dmod in modules and owner.get(dmod) == KERNEL and owner.get(smod, KERNEL) != KERNEL:
+            var = dq.split(".")[0]
+            if modules[dmod].info.variables.get(var) == "state":
+                writers[(dmod, var)][owner[smod]] += 1
+    kernel_state: dict[tuple[str, str], str] = {}
+    for key, counts in sorted(writers.items()):
+        kernel_state[key] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
+    per_process = sorted(
+        f"{m}.{v}" for m in kernel_mods for v, k in modules[m].info.variables.items()
+        if k == "state" and (m, v) not in kernel_state)
+
+    # ---- composition root (the monolith's ASGI app)
+    root_mod, root_attr = "", ""
+    if app:
+        root_mod, _, root_attr = app.partition(":")
+        if root_mod not in modules or not root_attr.isidentifier():
+            raise UsageError(f"--app {app!r}: expected module:attribute of an analyzed module")
+    else:
+        for m in sorted(modules):
+            av = modules[m].info.app_vars
+            if av:
+                root_mod, root_attr = m, ("app" if "app" in av else av[0])
+                break
+
+    # ---- packages: real copies, then the closure of shims
+    shim_cache: dict[tuple[str, str], tuple[str, list[str], list[str], list[str]]] = {}
+    endpoints: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    state_served: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for (km, kv), so in kernel_state.items():
+        state_served[so].add((km, kv))
+    local_copies: dict[tuple[str, str], str] = {}
+    package_files: dict[str, dict[str, tuple[str, str]]] = {}  # unit -> {module: (kind, code)}
+
+    def shim(m: str, flavor: str) -> tuple[str, list[str], list[str], list[str]]:
+        key = (m, flavor)
+        if key not in shim_cache:
+            mod = modules[m]
+            shim_cache[key] = make_shim(mod.source, m, owner[m], mod.info, flavor)
+            _code, stubs, proxies, local = shim_cache[key]
+            for f in stubs:
+                endpoints[owner[m]].add((m, f))
+            for v in proxies:
+                state_served[owner[m]].add((m, v))
+            for f in local:
+                local_copies[(m, f)] = mod.info.functions[f].local_reason
+        return shim_cache[key]
+
+    def build(unit: str, real: list[str], flavor: str) -> dict[str, tuple[str, str]]:
+        files: dict[str, tuple[str, str]] = {}
+        todo: list[str] = []
+        for m in real:
+            src = modules[m].source
+            if owner[m] == KERNEL:
+                owned = {v: so for (km, v), so in kernel_state.items() if km == m and so != unit}
+                if owned:
+                    files[m] = ("kernel-proxy", proxy_state(src, m, owned))
+                    continue
+                files[m] = ("kernel", src)
+            else:
+                files[m] = ("copy", src)
+            todo.append(m)
+        # modules that define classes: objects of those classes may arrive from other services
+        for m in sorted(modules):
+            if m not in files and modules[m].info.classes and owner[m] not in (KERNEL, unit):
+                files[m] = ("shim", shim(m, flavor)[0])
+        todo = list(files)
+        while todo:
+            m = todo.pop()
+            code = files[m][1]
+            deps = imported_modules(code, m, modules[m].is_package)
+            parts = m.split(".")
+            deps.update(".".join(parts[:i]) for i in range(1, len(parts)))
+            for d in sorted(deps):
+                if d in files or d not in modules:
+                    continue
+                if owner[d] in (KERNEL, unit) and d in real:
+                    continue
+                if owner[d] == KERNEL:
+                    owned = {v: so for (km, v), so in kernel_state.items()
+                             if km == d and so != unit}
+                    files[d] = (("kernel-proxy", proxy_state(modules[d].source, d, owned))
+                                if owned else ("kernel", modules[d].source))
+                elif owner[d] == unit:
+                    files[d] = ("copy", modules[d].source)
+                else:
+                    files[d] = ("shim", shim(d, flavor)[0])
+                todo.append(d)
+        return dict(sorted(files.items()))
+
+    for s in services:
+        package_files[s] = build(s, own[s] + kernel_mods, "service")
+    gateway_real = kernel_mods + ([root_mod] if root_mod else [])
+    package_files[GATEWAY] = build(GATEWAY, gateway_real, "gateway")
+    if root_mod and owner[root_mod] != KERNEL:
+        package_files[GATEWAY][root_mod] = ("root", modules[root_mod].source)
+
+    # ---- routes, by owning service
+    routes: list[dict[str, Any]] = []
+    routers: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for m in sorted(modules):
+        info = modules[m].info
+        for fn in info.functions.values():
+            for method, path in fn.routes:
+                prefix = info.routers.get(fn.router, "")
+                routes.append({"method": method, "path": prefix + path, "module": m,
+                               "function": fn.name, "service": owner[m]})
+        if info.routers and owner[m] != KERNEL:
+            for var in sorted(info.routers):
+                if any(fn.router == var and fn.routes for fn in info.functions.values()):
+                    routers[owner[m]].append((m, var))
+    health = "/_service/health" if any(
+        r["path"] == "/health" and r["method"] in ("GET", "ANY") for r in routes) else "/health"
+    if any(r["path"].startswith(RPC_PREFIX) for r in routes):
+        warnings.append(f"the monolith has routes under {RPC_PREFIX}: they clash with the "
+                        "service interfaces")
+
+    # ---- report data
+    classes = frozenset(c for mod in modules.values() for c in mod.info.classes)
+    crossings: list[dict[str, Any]] = []
+    flags: list[dict[str, Any]] = []
+    flagged: set[tuple[str, str]] = set()
+    for c in plan.crossings:
+        src_svc = names.get(c.src_service)
+        dst_svc = names.get(c.dst_service)
+        if src_svc is None or dst_svc is None or ":" not in c.dst:
+            continue
+        dmod, dq = c.dst.split(":", 1)
+        if dmod not in modules:
+            continue
+        top = dq.split(".")[0]
+        info = modules[dmod].info
+        fn = info.functions.get(top)
+        if fn is not None and fn.routes:
+            how, detail = "route", "served by the owner; the gateway routes it"
+        elif fn is not None and fn.local_reason:
+            how, detail = "local copy", fn.local_reason
+        elif fn is not None:
+            how, detail = "network call", f"POST {RPC_PREFIX}/{dmod}/{top} on {dst_svc}"
+            if (dmod, top) not in flagged:
+                flagged.add((dmod, top))
+                params = tuple((p.name, p.kind, p.annotation) for p in fn.params
+                               if p.name not in ("self", "cls"))
+                for f in check_function(params, fn.returns, fn.is_generator, classes):
+                    flags.append({"function": f"{dmod}.{top}", "service": dst_svc,
+                                  "where": f.where, "category": f.category,
+                                  "evidence": f.evidence, "suggestion": f.suggestion})
+        elif top in info.classes:
+            how, detail = "class copied", "the class is copied into the caller's shim: define " \
+                                          "it once in a shared contract package"
+        elif info.variables.get(top) == "state":
+            how, detail = "state proxy", f"every use is a call to {dst_svc} ({RPC_PREFIX}/_state)"
+        else:
+            how, detail = "constant copied", "an immutable value, copied into the shim"
+        crossings.append({
+            "from_service": src_svc, "to_service": dst_svc, "src": c.src, "dst": c.dst,
+            "kind": c.kind, "location": f"{c.location.path}:{c.location.line}",
+            "becomes": how, "detail": detail,
+        })
+    for (m, f), reason in sorted(local_copies.items()):
+        fn = modules[m].info.functions[f]
+        if fn.is_generator:
+            flags.append({"function": f"{m}.{f}", "service": owner[m], "where": "return",
+                          "category": "generator", "evidence": "body",
+                          "suggestion": "copied and run locally: " + reason})
+
+    dists = _dist_map()
+    first_party = sorted({m.split(".")[0] for m in modules})
+    ext_by_module: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for e in graph.external:
+        ext_by_module[e.src].append((e.dst, e.kind))
+
+    def deps_of(files: Mapping[str, tuple[str, str]]) -> tuple[list[str], list[str]]:
+        req: set[str] = set(BASE_DEPENDENCIES)
+        opt: set[str] = set()
+        for m, (kind, code) in files.items():
+            if kind == "shim":
+                found = [(d, "import") for d in imported_modules(code, m, modules[m].is_package)
+                         if d.split(".")[0] not in first_party and "." not in d]
+            else:
+                found = ext_by_module.get(m, [])
+            for dst, ekind in found:
+                dist = distribution_of(dst, dists)
+                if dist is None or dst.split(".")[0] in first_party:
+                    continue
+                (opt if ekind in ("optional", "fallback", "guarded") else req).add(dist)
+        return sorted(req, key=str.lower), sorted(opt - req, key=str.lower)
+
+    env_names: set[str] = set()
+    for m in modules:
+        env_names |= env_vars(modules[m].source)
+    app_env = sorted(env_names)
+
+    # ---- render
+    env = _env()
+    files: list[GeneratedFile] = []
+    service_dirs: dict[str, str] = {s: f"services/{s}" for s in services}
+    service_dirs[GATEWAY] = "gateway"
+    runtime = env.get_template("runtime.py.j2").render(
+        version=__version__, first_party=repr(tuple(first_party)))
+    common = {"version": __version__, "boundaries": boundaries_source,
+              "project": root.name or "app", "health_path": health}
+    deps_report: dict[str, dict[str, list[str]]] = {}
+    interfaces: dict[str, list[dict[str, Any]]] = {}
+    for unit in [*services, GATEWAY]:
+        base = service_dirs[unit]
+        for m, (_kind, code) in package_files[unit].items():
+            files.append(GeneratedFile(f"{base}/src/{_mod_path(m, modules[m].is_package)}",
+                                       code.encode("utf-8")))
+        files.append(GeneratedFile(f"{base}/src/decompose_service/__init__.py",
+                                   b'"""Generated by decompose scaffold."""\n'))
+        files.append(GeneratedFile(f"{base}/src/decompose_service/runtime.py",
+                                   runtime.encode("utf-8")))
+        req, opt = deps_of(package_files[unit])
+        name = "gateway" if unit == GATEWAY else unit
+        deps_report[unit] = {"dependencies": req, "optional": opt}
+        copied = sorted(m for m, (k, _) in package_files[unit].items() if k != "shim")
+        shimmed = sorted(m for m, (k, _) in package_files[unit].items() if k == "shim")
+        urls = sorted({owner[m] for m in shimmed} | {so for (km, _v), so in kernel_state.items()
+                                                    if so != unit})
+        ctx = dict(common, service=name, dependencies=req, optional=opt, copied=copied,
+                   shimmed=shimmed, depends_on=urls, app_env=app_env,
+                   python=f"{sys.version_info.major}.{sys.version_info.minor}",
+                   routes=[r for r in routes if r["service"] == unit],
+                   own=own.get(unit, []), kernel=kernel_mods)
+        if unit == GATEWAY:
+            gw_routers = [(m, v) for s in services for m, v in routers.get(s, [])]
+            app_py = env.get_template("gateway_app.py.j2").render(
+                ctx, root_module=root_mod, root_attr=root_attr, routers=gw_routers,
+                title=f"{common['project']} gateway")
+            files.append(GeneratedFile(f"{base}/src/decompose_service/app.py", app_py.encode()))
+            files.append(GeneratedFile(f"{base}/README.md", env.get_template(
+                "gateway_README.md.j2").render(ctx, root_module=root_mod, root_attr=root_attr,
+                                               all_routes=routes).encode()))
+        else:
+            eps = _endpoints(modules, sorted(endpoints.get(unit, ())))
+            interfaces[unit] = eps
+            state = sorted(state_served.get(unit, ()))
+            files.append(GeneratedFile(
+                f"{base}/src/decompose_service/interface.py",
+                env.get_template("interface.py.j2").render(ctx, endpoints=eps, state=state)
+                .encode()))
+            files.append(GeneratedFile(
+                f"{base}/src/decompose_service/app.py",
+                env.get_template("service_app.py.j2").render(
+                    ctx, routers=routers.get(unit, []),
+                    title=f"{common['project']}: {unit} service").encode()))
+            files.append(GeneratedFile(
+                f"{base}/src/decompose_service/openapi.py",
+                env.get_template("openapi.py.j2").render(ctx).encode()))
+            files.append(GeneratedFile(f"{base}/README.md", env.get_template(
+                "service_README.md.j2").render(ctx, endpoints=eps, state=state).encode()))
+        files.append(GeneratedFile(f"{base}/pyproject.toml",
+                                   env.get_template("pyproject.toml.j2").render(ctx).encode()))
+        files.append(GeneratedFile(f"{base}/Dockerfile",
+                                   env.get_template("Dockerfile.j2").render(ctx).encode()))
+
+    compose_services = [{"name": s, "host": s.replace("_", "-") + "-service", "dir": f"services/{s}"}
+                        for s in services]
+    files.append(GeneratedFile("docker-compose.yaml", env.get_template(
+        "docker-compose.yaml.j2").render(common, services=compose_services, app_env=app_env)
+        .encode()))
+    report: dict[str, Any] = {
+        "schema": "decompose.scaffold/1",
+        "tool": {"name": "decompose", "version": __version__},
+        "boundaries": boundaries_source,
+        "services": {
+            s: {"modules": own[s], "routes": [f"{r['method']} {r['path']}" for r in routes
+                                              if r["service"] == s],
+                "endpoints": [e["path"] for e in interfaces.get(s, [])],
+                "state": [f"{m}.{v}" for m, v in sorted(state_served.get(s, ()))],
+                "shims": sorted(m for m, (k, _) in package_files[s].items() if k == "shim"),
+                "dependencies": deps_report[s]["dependencies"],
+                "optional_dependencies": deps_report[s]["optional"]}
+            for s in services},
+        "gateway": {"composition_root": f"{root_mod}:{root_attr}" if root_mod else "",
+                    "routes": [{k: r[k] for k in ("method", "path", "service")} for r in routes
+                               if r["service"] != KERNEL],
+                    "dependencies": deps_report[GATEWAY]["dependencies"]},
+        "service_names": dict(sorted(names.items())),
+        "kernel": kernel_mods,
+        "unassigned_copied_as_kernel": unassigned,
+        "kernel_state_owners": {f"{m}.{v}": so for (m, v), so in sorted(kernel_state.items())},
+        "per_process_state": per_process,
+        "crossings": crossings,
+        "network_calls": sum(1 for c in crossings if c["becomes"] == "network call"),
+        "local_copies": [{"function": f"{m}.{f}", "owner": owner[m], "reason": r}
+                         for (m, f), r in sorted(local_copies.items())],
+        "payload_flags": flags,
+        "database": "shared: every service uses the monolith's database settings unchanged "
+                    "(a shared database is the honest first step of a strangler-fig split; "
+                    "give each service its own tables next)",
+        "environment": app_env,
+        "health_path": health,
+        "skipped_modules": skipped,
+        "warnings": warnings,
+    }
+    files.append(GeneratedFile("scaffold-report.json",
+                               (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()))
+    files.append(GeneratedFile("scaffold-report.md", env.get_template("report.md.j2").render(
+        common, r=report, services=services).encode()))
+    files.sort(key=lambda f: f.path)
+    openapi = {s: f"services/{s}/openapi.json" for s in services}
+    return ScaffoldResult(files, report, services, service_dirs, openapi, warnings + skipped)
+
+
+_JSON_TYPES = {"str": "str", "int": "int", "float": "float", "bool": "bool", "dict": "dict",
+               "Dict": "dict", "Mapping": "dict"}
+
+
+def _field_type(annotation: str) -> tuple[str, str]:
+    """``(pydantic type, note)`` for a parameter or return annotation.
+
+    JSON-native annotations (str, int, float, bool, dict and their Optional forms) become typed
+    fields that also accept None (Python does not enforce annotations, and neither may the
+    interface); anything else is ``Any`` and travels through the scaffold codec.
+    """
+    ann = annotation.strip().strip("'\"")
+    if not ann:
+        return "Any", "no annotation: any JSON value (scaffold codec)"
+    opt = re.fullmatch(r"(?:typing\.)?Optional\[(.+)\]", ann)
+    inner = opt.group(1) if opt else ann
+    if not opt and "|" in ann:
+        parts = [p.strip() for p in ann.split("|")]
+        rest = [p for p in parts if p != "None"]
+        inner = rest[0] if len(rest) == 1 else ann
+    head = re.split(r"\[", inner, maxsplit=1)[0].strip().split(".")[-1]
+    if head in _JSON_TYPES and (head == inner or inner.startswith(("dict[", "Dict[",
+                                                                   "Mapping["))):
+        return f"{_JSON_TYPES[head]} | None", f"from annotation `{ann}`"
+    return "Any", f"annotation `{ann}` is not JSON: sent with the scaffold codec"
+
+
+def _endpoints(modules: Mapping[str, _Module], pairs: list[tuple[str, str]]
+               ) -> list[dict[str, Any]]:
+    from pydantic import BaseModel
+
+    reserved = set(dir(BaseModel))
+    out: list[dict[str, Any]] = []
+    used: set[str] = set()
+    for m, name in pairs:
+        fn: Function = modules[m].info.functions[name]
+        base = _camel(m.split(".")[-1], name)
+        cls = base
+        i = 2
+        while cls in used:
+            cls = f"{base}{i}"
+            i += 1
+        used.add(cls)
+        fields = []
+        for p in fn.params:
+            if p.kind == "vararg":
+                typ, note, default = "Any", "positional arguments (*args)", " = None"
+            elif p.kind == "varkw":
+                typ, note, default = "Any", "keyword arguments (**kwargs)", " = None"
+            else:
+                typ, note = _field_type(p.annotation)
+                default = " = None" if p.default or typ != "Any" else ""
+                if p.default:
+                    note += f"; default `{p.default}` applied by the service"
+            fname = p.name
+            alias = ""
+            if fname.startswith("_") or fname in reserved or fname.startswith("model_"):
+                fname, alias = f"p_{p.name.lstrip('_')}", p.name
+            fields.append({"field": fname, "type": typ, "default": default, "alias": alias,
+                           "note": note.replace("\n", " ")})
+        rtype, rnote = _field_type(fn.returns)
+        out.append({
+            "module": m, "name": name, "path": f"/{m}/{name}", "full_path": f"{RPC_PREFIX}/{m}/{name}",
+            "req": f"{cls}Request", "resp": f"{cls}Response", "func": f"rpc_{cls}",
+            "fields": fields, "result_type": rtype, "result_note": rnote,
+            "is_async": fn.is_async,
+        })
+    return out
+
+
+# ---------------------------------------------------------------------------- OpenAPI
+def add_openapi(result: ScaffoldResult, python: str = sys.executable, timeout: float = 120.0
+                ) -> list[str]:
+    """Generate each service's ``openapi.json`` by importing its generated app in a subprocess.
+
+    The plan is written to a temporary folder first; each service's ``decompose_service.openapi``
+    runs there with only that service's ``src`` on ``sys.path`` (in parallel). A service whose app
+    cannot be imported here (a missing third-party package, say) gets no document and a warning.
+
+    Returns:
+        Warnings (one per service without a document). ``result.files`` gains the documents.
+    """
+    from decompose.outputs import write_files
+
+    warnings: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="decompose-scaffold-") as tmp:
+        write_files(Path(tmp), result.files)
+        procs: dict[str, subprocess.Popen[bytes]] = {}
+        for s in result.services:
+            src = Path(tmp) / result.service_dirs[s] / "src"
+            env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0",
+                       DECOMPOSE_SERVICE=s)
+            env.pop("PYTHONSTARTUP", None)
+            procs[s] = subprocess.Popen(
+                [python, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                 "import runpy; runpy.run_module('decompose_service.openapi', run_name='__main__')",
+                 str(src)],
+                cwd=str(src), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for s, p in procs.items():
+            try:
+                out, err = p.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.communicate()
+                warnings.append(f"{s}: OpenAPI generation timed out")
+                continue
+            if p.returncode != 0:
+                last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
+                warnings.append(f"{s}: could not import the generated app to write its OpenAPI "
+                                f"document ({last[0]}); run `python -m decompose_service.openapi`"
+                                " where its dependencies are installed")
+                continue
+            try:
+                doc = json.loads(out)
+            except ValueError:
+                warnings.append(f"{s}: the OpenAPI generator printed no JSON")
+                continue
+            result.files.append(GeneratedFile(
+                result.openapi[s], (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()))
+    result.files.sort(key=lambda f: f.path)
+    return warnings
+
+
+# ---------------------------------------------------------------------------- boundaries
+def plan_from_boundaries(graph: Any, path: Path, settings: Any) -> Plan:
+    """Build a :class:`~decompose.model.Plan` from a boundaries file: a ``boundaries.toml`` /
+    ``decompose.toml`` (``[services.X] modules = [...]``, ``kernel = [...]``), a
+    ``proposal.json``, or a truth file (``{"services": {name: [modules]}, "shared_kernel": [...]}``).
+
+    Raises:
+        UsageError: unreadable file or no service in it. ConfigError: invalid TOML.
+    """
+    from decompose.boundary import build_plan
+    from decompose.interchange import expand, load_partition
+    from decompose.model import Partition
+
+    if not path.is_file():
+        raise UsageError(f"boundaries file not found: {path}")
+    try:
+        raw = load_partition(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read boundaries {path}: {exc}") from exc
+    mods = [m.name for m in graph.modules]
+    assign = expand(raw, mods)
+    assign = {m: s for m, s in assign.items() if m in set(mods)}
+    if not any(s != KERNEL for s in assign.values()):
+        raise UsageError(f"{path}: no service declares any analyzed module")
+    part = Partition(tuple(sorted(assign.items())), "declared", 0, 1.0,
+                     tuple(sorted(m for m, s in assign.items() if s == KERNEL)))
+    return build_plan(graph, part, settings)
