@@ -70,10 +70,25 @@ class Analysis:
                 and m.kind != "namespace"]
 
 
-def _parse_chunk(args: tuple[str, list[tuple[SourceFile, SourceFile | None]]]) -> list[FileFacts]:
-    root, items = args
+_Task = tuple[SourceFile, SourceFile | None, str, str]  # file, stub, cache key, sha256 of bytes
+
+
+def _parse_and_store(root: Path, cache: FactCache, task: _Task) -> FileFacts:
+    """Parse one file and cache its facts, unless the file changed since its bytes were hashed
+    (the facts would then not match the key: they are used for this run but not stored)."""
+    sf, stub, key, sha = task
+    facts = parse_file(sf, root, stub)
+    if facts.sha256 == sha:
+        cache.put(key, facts)
+    return facts
+
+
+def _parse_chunk(args: tuple[str, FactCache, list[_Task]]) -> list[FileFacts]:
+    """Worker entry point: parse and cache a chunk (the worker writes its own cache entries, so
+    pickling for the cache happens in parallel too)."""
+    root, cache, tasks = args
     r = Path(root)
-    return [parse_file(sf, r, stub) for sf, stub in items]
+    return [_parse_and_store(r, cache, t) for t in tasks]
 
 
 def collect_facts(
@@ -84,6 +99,12 @@ def collect_facts(
 ) -> FactsResult:
     """Parse every file of ``project``, reusing cached facts.
 
+    Every file's bytes are read and hashed here (SHA-256, see :func:`decompose.cache.cache_key`);
+    cache misses are parsed in a pool of ``jobs`` processes (in this process when there are fewer
+    than 64 of them, or ``jobs == 1``), each worker storing its own entries. The result does not
+    depend on ``jobs``, on the order of ``project.files`` or on ``PYTHONHASHSEED``. If the pool
+    breaks (a worker killed), the remaining files are parsed in this process.
+
     Args:
         project: from :func:`decompose.discover.discover`.
         cache: the fact cache (possibly disabled).
@@ -91,11 +112,14 @@ def collect_facts(
         progress: ``callback(stage, done, total)``.
 
     Returns:
-        FactsResult with facts sorted by module name. Never raises for a bad file.
+        FactsResult with facts sorted by module name. Never raises for a bad file: a file that
+        cannot be read, decoded or parsed yields facts with a located diagnostic.
     """
+    import hashlib
+
     stubs = {s.module: s for s in project.stubs}
     facts: dict[str, FileFacts] = {}
-    todo: list[tuple[SourceFile, SourceFile | None, str]] = []
+    todo: list[_Task] = []
     for sf in project.files:
         stub = stubs.get(sf.module)
         try:
@@ -109,37 +133,40 @@ def collect_facts(
         if hit is not None and hit.source == sf:
             facts[sf.module] = hit
         else:
-            todo.append((sf, stub, key))
+            todo.append((sf, stub, key, hashlib.sha256(data).hexdigest()))
     total = len(project.files)
     done = total - len(todo)
     if progress:
         progress("parse", done, total)
     workers = jobs if jobs > 0 else (os.cpu_count() or 1)
     if workers > 1 and len(todo) >= _PARALLEL_MIN:
+        from concurrent.futures.process import BrokenProcessPool
+
+        # Biggest files first, dealt round-robin: chunks of similar cost, no straggler at the end.
+        todo.sort(key=lambda t: (-t[0].size, t[0].module))
         n_chunks = min(len(todo), workers * 8)
-        chunks: list[list[tuple[SourceFile, SourceFile | None, str]]] = [
-            todo[i::n_chunks] for i in range(n_chunks)
-        ]
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = pool.map(
-                _parse_chunk,
-                [(str(project.root), [(sf, st) for sf, st, _ in ch]) for ch in chunks],
-            )
-            for ch, res in zip(chunks, results, strict=True):
-                for (sf, _, key), f in zip(ch, res, strict=True):
-                    facts[sf.module] = f
-                    cache.put(key, f)
-                done += len(ch)
-                if progress:
-                    progress("parse", done, total)
-    else:
-        for sf, stub, key in todo:
-            f = parse_file(sf, project.root, stub)
-            facts[sf.module] = f
-            cache.put(key, f)
-            done += 1
-            if progress and (done % 25 == 0 or done == total):
-                progress("parse", done, total)
+        chunks = [todo[i::n_chunks] for i in range(n_chunks)]
+        try:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                results = pool.map(_parse_chunk,
+                                   [(str(project.root), cache, ch) for ch in chunks])
+                for ch, res in zip(chunks, results, strict=True):
+                    for (sf, _, _, _), f in zip(ch, res, strict=True):
+                        facts[sf.module] = f
+                    done += len(ch)
+                    if progress:
+                        progress("parse", done, total)
+        except BrokenProcessPool:
+            todo = [t for t in todo if t[0].module not in facts]
+        else:
+            todo = []
+    for task in todo:
+        facts[task[0].module] = _parse_and_store(project.root, cache, task)
+        done += 1
+        if progress and (done % 25 == 0 or done == total):
+            progress("parse", done, total)
+    if cache.misses:
+        cache.sweep()
     ordered = [facts[m] for m in sorted(facts)]
     return FactsResult(project, ordered, cache.hits, cache.misses, cache.repaired)
 
