@@ -38,19 +38,24 @@ def test_key_depends_on_every_input_that_reaches_the_parser() -> None:
     assert base == cache_key(SF, b"import os\n")
     variants = {
         "bytes": cache_key(SF, b"import sys\n"),
-        "relpath": cache_key(SourceFile("src/app/api.py", "app.api", ".", "module"), b"import os\n"),
+        "relpath": cache_key(
+            SourceFile("src/app/api.py", "app.api", ".", "module"), b"import os\n"
+        ),
         "module": cache_key(SourceFile("app/api.py", "api", ".", "module"), b"import os\n"),
         "root": cache_key(SourceFile("app/api.py", "app.api", "app", "module"), b"import os\n"),
         "kind": cache_key(SourceFile("app/api.py", "app.api", ".", "stub"), b"import os\n"),
-        "package": cache_key(SourceFile("app/api.py", "app.api", ".", "module", True),
-                             b"import os\n"),
+        "package": cache_key(
+            SourceFile("app/api.py", "app.api", ".", "module", True), b"import os\n"
+        ),
         "stub": cache_key(SF, b"import os\n", b"def f() -> int: ...\n"),
     }
     assert base not in variants.values()
     assert len(set(variants.values())) == len(variants)
     # The size recorded at discovery is not an input of the parser: same key.
-    assert cache_key(SourceFile("app/api.py", "app.api", ".", "module", False, 999),
-                     b"import os\n") == base
+    assert (
+        cache_key(SourceFile("app/api.py", "app.api", ".", "module", False, 999), b"import os\n")
+        == base
+    )
 
 
 def test_key_does_not_confuse_a_stub_with_file_bytes() -> None:
@@ -72,8 +77,9 @@ def test_fingerprint_covers_version_format_interpreter_and_extractor(
     seen.add(environment_fingerprint())
     monkeypatch.undo()
 
-    fake_sys = types.SimpleNamespace(implementation=types.SimpleNamespace(name="cpython"),
-                                     version_info=(3, 99, 0))
+    fake_sys = types.SimpleNamespace(
+        implementation=types.SimpleNamespace(name="cpython"), version_info=(3, 99, 0)
+    )
     monkeypatch.setattr(cache_mod, "sys", fake_sys)
     environment_fingerprint.cache_clear()
     seen.add(environment_fingerprint())
@@ -191,8 +197,9 @@ def test_clear_removes_every_format_and_reports_bytes(tmp_path: Path) -> None:
     assert FactCache(tmp_path / "missing").clear() == 0
 
 
-def test_default_location_is_outside_the_project(monkeypatch: pytest.MonkeyPatch,
-                                                 tmp_path: Path) -> None:
+def test_default_location_is_outside_the_project(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv("DECOMPOSE_CACHE_DIR", str(tmp_path / "env"))
     assert default_cache_dir() == tmp_path / "env"
     monkeypatch.delenv("DECOMPOSE_CACHE_DIR")
