@@ -37,6 +37,9 @@ def write_files(out_dir: Path, files: Iterable[GeneratedFile]) -> list[Path]:
         OutputError: a path is unsafe, or an I/O error occurred (with the path and reason).
     """
     written: list[Path] = []
+    umask = os.umask(0)
+    os.umask(umask)
+    mode = 0o666 & ~umask
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -49,6 +52,7 @@ def write_files(out_dir: Path, files: Iterable[GeneratedFile]) -> list[Path]:
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             with os.fdopen(fd, "wb") as fh:
                 fh.write(f.content)
+            os.chmod(tmp, mode)  # mkstemp creates 0600; outputs are ordinary files
             os.replace(tmp, target)
         except OSError as exc:
             raise OutputError(f"cannot write {target}: {exc.strerror}") from exc
