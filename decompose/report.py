@@ -151,18 +151,12 @@ def boundaries_toml(analysis: Analysis) -> str:
 
 
 def mermaid(plan: Plan) -> str:
-    """A Mermaid flowchart of the service view (one node per service, crossing counts)."""
-    ids = {s.name: f"s{i}" for i, s in enumerate(plan.services)}
-    lines = ["flowchart LR"]
-    for s in plan.services:
-        label = f"{s.name} ({len(s.modules)})"
-        label = label.replace('"', "'")
-        shape = f'[("{label}")]' if s.kernel else f'["{label}"]'
-        lines.append(f"  {ids[s.name]}{shape}")
-    for (a, b), d in service_dependencies(plan).items():
-        if a in ids and b in ids:
-            lines.append(f'  {ids[a]} -->|"{d["imports"]} imports, {d["calls"]} calls"| {ids[b]}')
-    return "\n".join(lines) + "\n"
+    """A Mermaid flowchart of the service view (one node per service, crossing counts on the
+    edges, import cycles between services highlighted, the shared kernel drawn apart), from the
+    same view the ``graph`` command renders."""
+    from decompose.render import services_view, to_mermaid
+
+    return to_mermaid(services_view(plan))
 
 
 def _md(s: str) -> str:
