@@ -9,9 +9,9 @@ and god modules.
 - **Explanation** of a module: its weighted pull towards each service over the projection, the
   runner-up and the margin ``(own - runner_up) / (own + runner_up)``; a margin under
   ``contested_margin`` flags the module as contested.
-- **God module**: a module with at least 6 functions/classes whose members are used by at least
-  two services, each taking at least 20% of the uses; the suggested split assigns each member to
-  the service that uses it most.
+- **God module**: a module with at least 6 functions/classes tied (called from, or calling into)
+  to at least two services, each taking at least 20% of the ties; the suggested split moves each
+  member next to the service it calls most, or to its main callers (see :func:`god_modules`).
 """
 
 from __future__ import annotations
@@ -29,8 +29,12 @@ from decompose.partition import project
 KERNEL = "kernel"
 
 
-def build_plan(graph: ProgramGraph, partition: Partition, settings: AnalyzeSettings,
-               info: Mapping[str, object] | None = None) -> Plan:
+def build_plan(
+    graph: ProgramGraph,
+    partition: Partition,
+    settings: AnalyzeSettings,
+    info: Mapping[str, object] | None = None,
+) -> Plan:
     """Derive services, crossings, explanations and metrics.
 
     Args:
@@ -54,24 +58,26 @@ def build_plan(graph: ProgramGraph, partition: Partition, settings: AnalyzeSetti
         a, b = of.get(e.src), of.get(e.dst)
         if a is None or b is None or a == b or b == KERNEL or e.kind == "parent_init":
             continue
-        crossings.append(Crossing(a, b, e.src, e.dst, e.kind,
-                                  Location(path_of.get(e.src, e.src), e.line, 0)))
+        crossings.append(
+            Crossing(a, b, e.src, e.dst, e.kind, Location(path_of.get(e.src, e.src), e.line, 0))
+        )
     for c in graph.calls:
         a, b = svc(c.src), svc(c.dst)
         if a is None or b is None or a == b or b == KERNEL:
             continue
         src_mod = c.src.split(":", 1)[0]
-        crossings.append(Crossing(a, b, c.src, c.dst, c.kind,
-                                  Location(path_of.get(src_mod, src_mod), c.line, 0)))
+        crossings.append(
+            Crossing(a, b, c.src, c.dst, c.kind, Location(path_of.get(src_mod, src_mod), c.line, 0))
+        )
         interface[b].add(c.dst)
     services: list[Service] = []
     for name, mods in partition.services().items():
-        services.append(Service(name, mods, tuple(sorted(interface.get(name, ()))),
-                                kernel=(name == KERNEL)))
+        services.append(
+            Service(name, mods, tuple(sorted(interface.get(name, ()))), kernel=(name == KERNEL))
+        )
 
     # ---- explanations
-    proj = project(graph, settings.weights, settings.calls,
-                   nodes=[m.name for m in graph.modules])
+    proj = project(graph, settings.weights, settings.calls, nodes=[m.name for m in graph.modules])
     adj = proj.neighbours()
     explanations: list[Explanation] = []
     for m in sorted(of):
@@ -94,11 +100,17 @@ def build_plan(graph: ProgramGraph, partition: Partition, settings: AnalyzeSetti
         else:
             margin = 1.0 if not runner else -1.0
         contested = own != KERNEL and bool(runner) and margin < settings.contested_margin
-        explanations.append(Explanation(
-            m, own, tuple((s, round(w, 4)) for s, w in ranked[:6]), runner, round(margin, 4),
-            contested, tuple((n, round(w, 4)) for n, w in sorted(tops, key=lambda t: (-t[1], t[0]))
-                             [:5]),
-        ))
+        explanations.append(
+            Explanation(
+                m,
+                own,
+                tuple((s, round(w, 4)) for s, w in ranked[:6]),
+                runner,
+                round(margin, 4),
+                contested,
+                tuple((n, round(w, 4)) for n, w in sorted(tops, key=lambda t: (-t[1], t[0]))[:5]),
+            )
+        )
 
     # ---- metrics (kernel excluded: it is a library, not a service)
     nodes = [m for m in proj.nodes if of.get(m) not in (None, KERNEL)]
@@ -106,9 +118,14 @@ def build_plan(graph: ProgramGraph, partition: Partition, settings: AnalyzeSetti
     pairs: dict[tuple[str, str], int] = defaultdict(int)
     for c in graph.calls:
         pairs[(c.src, c.dst)] += c.count
-    metrics = all_metrics(nodes, dict(proj.edges), part, call_pairs=dict(pairs),
-                          partition_of=lambda n: part.get(n.split(":", 1)[0]),
-                          resolution=partition.resolution)
+    metrics = all_metrics(
+        nodes,
+        dict(proj.edges),
+        part,
+        call_pairs=dict(pairs),
+        partition_of=lambda n: part.get(n.split(":", 1)[0]),
+        resolution=partition.resolution,
+    )
     metrics["services"] = float(sum(1 for s in services if not s.kernel))
     metrics["kernel_modules"] = float(len(partition.kernel))
     metrics["crossings"] = float(len(crossings))
@@ -126,26 +143,65 @@ def build_plan(graph: ProgramGraph, partition: Partition, settings: AnalyzeSetti
         "weights": dict(sorted(settings.weights.items())),
         "contested_margin": settings.contested_margin,
     }
-    return Plan(partition, tuple(services), tuple(sorted(set(crossings))), tuple(explanations),
-                metrics, settings_json, extras)
+    return Plan(
+        partition,
+        tuple(services),
+        tuple(sorted(set(crossings))),
+        tuple(explanations),
+        metrics,
+        settings_json,
+        extras,
+    )
 
 
 def god_modules(graph: ProgramGraph, of: Mapping[str, str]) -> list[dict[str, object]]:
-    """Modules whose members are used by several services (rule in the module docstring)."""
-    uses: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(
-        lambda: defaultdict(float)))
+    """Modules whose top-level members belong to different services.
+
+    Each member's *affinity* to a service S sums, over the function-level call graph, the calls
+    into the member from modules of S and the calls from the member to modules of S (each
+    caller–callee pair weighted ``1 + ln(count)``, as Mono2Micro's ICP); calls within the module
+    and to or from the shared kernel are ignored. A module is a god module when at least 6 of its
+    members have an affinity and at least two services each take 20% or more of the module's
+    total affinity. The suggested split moves each member next to the service it calls most (its
+    implementation lives there); a member that calls no other service goes to the service that
+    calls it most (ties by name).
+
+    Returns:
+        Sorted ``[{"module", "service", "users", "affinity", "suggested_split"}]``: ``users`` are
+        the incoming calls per service, ``affinity`` both directions, ``suggested_split`` maps a
+        service to the member names it should take.
+    """
+    affinity: dict[str, dict[str, dict[str, float]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(float))
+    )
+    incoming: dict[str, dict[str, dict[str, float]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(float))
+    )
+    outgoing: dict[str, dict[str, dict[str, float]]] = defaultdict(
+        lambda: defaultdict(lambda: defaultdict(float))
+    )
+    users: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for c in graph.calls:
         src_mod, dst_mod = c.src.split(":", 1)[0], c.dst.split(":", 1)[0]
         if src_mod == dst_mod:
             continue
-        s = of.get(src_mod)
-        if s is None:
-            continue
-        member = c.dst.split(":", 1)[1].split(".")[0]
-        uses[dst_mod][member][s] += 1.0 + math.log(max(c.count, 1))
+        w = 1.0 + math.log(max(c.count, 1))
+        s_src, s_dst = of.get(src_mod), of.get(dst_mod)
+        if s_src is not None and s_src != KERNEL:
+            member = c.dst.split(":", 1)[1].split(".")[0]
+            affinity[dst_mod][member][s_src] += w
+            incoming[dst_mod][member][s_src] += w
+            users[dst_mod][s_src] += w
+        if s_dst is not None and s_dst != KERNEL:
+            member = c.src.split(":", 1)[1].split(".")[0]
+            if member and member != "<module>":
+                affinity[src_mod][member][s_dst] += w
+                outgoing[src_mod][member][s_dst] += w
     out: list[dict[str, object]] = []
-    for mod in sorted(uses):
-        members = uses[mod]
+    for mod in sorted(affinity):
+        if of.get(mod) == KERNEL:
+            continue
+        members = affinity[mod]
         if len(members) < 6:
             continue
         per_service: dict[str, float] = defaultdict(float)
@@ -157,13 +213,19 @@ def god_modules(graph: ProgramGraph, of: Mapping[str, str]) -> list[dict[str, ob
         if len(big) < 2:
             continue
         split: dict[str, list[str]] = defaultdict(list)
-        for member, svc_w in sorted(members.items()):
-            best = max(sorted(svc_w), key=lambda s: svc_w[s])
+        for member in sorted(members):
+            # A member moves next to the code it calls (its implementation); one that calls
+            # nothing outside goes to its main callers.
+            ties = outgoing[mod].get(member) or incoming[mod][member]
+            best = max(sorted(ties), key=lambda s: ties[s])
             split[best].append(member)
-        out.append({
-            "module": mod,
-            "service": of.get(mod, ""),
-            "users": {s: round(per_service[s], 3) for s in sorted(per_service)},
-            "suggested_split": {s: sorted(v) for s, v in sorted(split.items())},
-        })
+        out.append(
+            {
+                "module": mod,
+                "service": of.get(mod, ""),
+                "users": {s: round(w, 3) for s, w in sorted(users[mod].items())},
+                "affinity": {s: round(per_service[s], 3) for s in sorted(per_service)},
+                "suggested_split": {s: sorted(v) for s, v in sorted(split.items())},
+            }
+        )
     return out

@@ -5,6 +5,7 @@ a proposal against a reference partition.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,9 @@ def graph_from_json(doc: Any, source: str = "") -> ProgramGraph:
         except (KeyError, TypeError, ValueError) as exc:
             raise UsageError(f"{source}: imports[{i}] needs 'src' and 'dst'") from exc
         names.update((src, dst))
-        imports.append(ModuleEdge(src, dst, str(e.get("kind", "import")), int(e.get("line", 0)),
-                                  max(w, 1)))
+        imports.append(
+            ModuleEdge(src, dst, str(e.get("kind", "import")), int(e.get("line", 0)), max(w, 1))
+        )
     calls: list[CallEdge] = []
     for i, c in enumerate(doc.get("calls", [])):
         try:
@@ -58,8 +60,15 @@ def graph_from_json(doc: Any, source: str = "") -> ProgramGraph:
         if ":" not in dst:
             dst += ":<module>"
         names.update((src.split(":", 1)[0], dst.split(":", 1)[0]))
-        calls.append(CallEdge(src, dst, str(c.get("kind", "call")), int(c.get("line", 0)),
-                              max(int(c.get("count", 1)), 1)))
+        calls.append(
+            CallEdge(
+                src,
+                dst,
+                str(c.get("kind", "call")),
+                int(c.get("line", 0)),
+                max(int(c.get("count", 1)), 1),
+            )
+        )
     modules = tuple(sorted(ModuleNode(n, n, kinds.get(n, "module"), "ok") for n in names))
     return ProgramGraph(modules, tuple(sorted(imports)), (), tuple(sorted(calls)), (), 0, 0, {})
 
@@ -82,28 +91,63 @@ def partition_graph_file(path: Path, settings: AnalyzeSettings) -> dict[str, Any
         "algorithm": part.algorithm,
         "seed": part.seed,
         "resolution": part.resolution,
-        "services": {s.name: {"modules": list(s.modules), "kernel": s.kernel}
-                     for s in plan.services},
+        "services": {
+            s.name: {"modules": list(s.modules), "kernel": s.kernel} for s in plan.services
+        },
         "kernel": list(part.kernel),
         "metrics": plan.metrics,
         "extras": {k: v for k, v in plan.extras.items() if k != "god_modules"},
     }
 
 
+def package_structure(modules: Iterable[tuple[str, bool]]) -> dict[str, str]:
+    """Today's package structure as a partition: each module grouped under its first package
+    component below the top-level package.
+
+    ``pkg.orders.models`` -> ``pkg.orders``; the package ``pkg.orders`` itself -> ``pkg.orders``; a
+    plain module directly under the top level (``pkg.config``) and the top-level package ``pkg`` ->
+    ``pkg``; a top-level single-file module ``script`` -> ``script``.
+
+    Args:
+        modules: ``(dotted name, is_package)`` pairs.
+
+    Returns:
+        ``{module: package label}``.
+    """
+    items = list(modules)
+    packages = {m for m, is_pkg in items if is_pkg}
+    out: dict[str, str] = {}
+    for m, _ in items:
+        parts = m.split(".")
+        if len(parts) >= 2 and ".".join(parts[:2]) in packages:
+            out[m] = ".".join(parts[:2])
+        else:
+            out[m] = parts[0]
+    return out
+
+
 def load_partition(path: Path) -> dict[str, str]:
-    """``{module: service}`` from a proposal.json, a truth file, a boundaries/decompose/pyproject
-    TOML (module patterns expanded against... nothing: exact names only; patterns ``pkg.*`` are
-    kept as prefixes and matched by :func:`expand`), or a project folder (package structure)."""
+    """``{module: service}`` from a file or a project folder.
+
+    Accepts a ``proposal.json`` (``services: {name: {modules: [...]}}``), a truth file
+    (``services: {name: [modules]}``, optional ``shared_kernel``), a ``boundaries.toml`` /
+    ``decompose.toml`` (module patterns, expanded by :func:`expand` when a graph is given), or a
+    project folder, read as its package structure (:func:`package_structure`).
+
+    Raises:
+        UsageError: unreadable file or unknown shape.
+    """
     if path.is_dir():
         from decompose.discover import discover
 
         project = discover(path)
-        out: dict[str, str] = {}
-        for f in project.files:
-            parts = f.module.split(".")
-            out[f.module] = ".".join(parts[:2]) if len(parts) > 1 else parts[0]
-        return out
-    text = path.read_text(encoding="utf-8")
+        return package_structure(
+            (f.module, f.is_package) for f in project.files if f.kind != "notebook"
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from exc
     if path.suffix == ".toml":
         from decompose.config import load_boundaries
 
@@ -129,7 +173,7 @@ def load_partition(path: Path) -> dict[str, str]:
             raise UsageError(f"{path}: services.{name} must list modules")
         for m in mods:
             res[str(m)] = str(name)
-    for m in doc.get("shared_kernel", []) or []:
+    for m in doc.get("shared_kernel", doc.get("kernel", [])) or []:
         res[str(m)] = "kernel"
     return res
 
@@ -150,34 +194,66 @@ def expand(partition: dict[str, str], modules: list[str]) -> dict[str, str]:
 
 
 def score_files(proposal: Path, reference: Path, graph_file: Path | None) -> dict[str, Any]:
-    """MoJoFM both ways, sizes and (with a graph) the structural metrics of the proposal."""
+    """Score a proposal against a reference partition.
+
+    MoJoFM(proposal -> reference) and the reverse direction (Wen & Tzerpos 2004, exact, see
+    :mod:`decompose.metrics`) on the modules both name; the shared kernel counts as one more
+    service (a proposal cannot improve its score by putting modules aside). With a graph, the
+    structural metrics (Q, SM, ICP, IFN, NED, cohesion, coupling) of the proposal and, under
+    ``reference_metrics``, of the reference on the same projection, so today's package structure
+    can be compared with what the dependencies say.
+
+    Raises:
+        UsageError: unreadable input, or no module in common.
+    """
     from decompose.metrics import all_metrics, mojofm
 
     a = load_partition(proposal)
     b = load_partition(reference)
     graph = None
     if graph_file is not None:
-        graph = graph_from_json(json.loads(graph_file.read_text(encoding="utf-8")),
-                                str(graph_file))
+        try:
+            gdoc = json.loads(graph_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"cannot read graph {graph_file}: {exc}") from exc
+        graph = graph_from_json(gdoc, str(graph_file))
         names = [m.name for m in graph.modules]
         a, b = expand(a, names), expand(b, names)
-    a = {k: v for k, v in a.items() if v != "kernel"}
-    b = {k: v for k, v in b.items() if v != "kernel"}
     common = sorted(set(a) & set(b))
     if not common:
         raise UsageError("the proposal and the reference share no module name")
+    a = {m: a[m] for m in common}
+    b = {m: b[m] for m in common}
     doc: dict[str, Any] = {
         "common_modules": len(common),
+        "proposal_only": len(set(load_partition(proposal)) - set(common))
+        if graph is None
+        else None,
         "proposal_services": len(set(a.values())),
         "reference_services": len(set(b.values())),
         "mojofm": round(mojofm(a, b), 3),
         "mojofm_reverse": round(mojofm(b, a), 3),
     }
+    doc = {k: v for k, v in doc.items() if v is not None}
     if graph is not None:
         from decompose.config import DEFAULT_WEIGHTS
         from decompose.partition import project
 
         proj = project(graph, DEFAULT_WEIGHTS, True)
         nodes = [n for n in proj.nodes if n in a]
-        doc.update(all_metrics(nodes, dict(proj.edges), {n: a[n] for n in nodes}))
+        pairs: dict[tuple[str, str], int] = {}
+        for c in graph.calls:
+            pairs[(c.src, c.dst)] = pairs.get((c.src, c.dst), 0) + c.count
+
+        def metrics(part: dict[str, str]) -> dict[str, float]:
+            return all_metrics(
+                nodes,
+                dict(proj.edges),
+                {n: part[n] for n in nodes},
+                call_pairs=pairs,
+                partition_of=lambda x: part.get(x.split(":", 1)[0]),
+            )
+
+        doc.update(metrics(a))
+        doc["reference_metrics"] = metrics(b)
     return doc

@@ -56,7 +56,7 @@ GENERIC_TOKENS = frozenset(
     """.split()
 )
 _TEST_RE = re.compile(r"(^|\.)(tests?|testing|conftest)(\.|$)|(^|\.)test_[^.]*$|_tests?$")
-_CONSENSUS_RUNS = 8
+_CONSENSUS_RUNS = 32
 _RESOLUTION_GRID = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 _TOKEN_WEIGHT = 1.0
 
@@ -134,9 +134,11 @@ def project(
     Returns:
         A Projection whose weights are floats >= 0 (zero-weight edges dropped).
     """
-    keep = set(nodes) if nodes is not None else {
-        m.name for m in graph.modules if m.kind != "namespace"
-    }
+    keep = (
+        set(nodes)
+        if nodes is not None
+        else {m.name for m in graph.modules if m.kind != "namespace"}
+    )
     acc: dict[tuple[str, str], float] = defaultdict(float)
     reexported: dict[str, set[str]] = defaultdict(set)
     for e in graph.imports:
@@ -153,7 +155,11 @@ def project(
         w = weights.get(e.kind, 0.0) * (1.0 + math.log(max(e.weight, 1)))
         if e.kind == "reexport" and not reexport:
             continue
-        if reexport and e.kind == "import" and any(d.startswith(e.dst + ".") for d in reexported.get(e.src, ())):
+        if (
+            reexport
+            and e.kind == "import"
+            and any(d.startswith(e.dst + ".") for d in reexported.get(e.src, ()))
+        ):
             w *= 0.25  # the package only hands the names on; the reexport edges carry them
         add(e.src, e.dst, w)
     if calls:
@@ -192,8 +198,9 @@ def association_strength(edges: Mapping[tuple[str, str], float]) -> dict[tuple[s
     return {k: round(w / mean, 12) for k, w in raw.items()}
 
 
-def detect_kernel(graph: ProgramGraph, candidates: Sequence[str], patterns: Iterable[str] = (),
-                  auto: bool = True) -> tuple[str, ...]:
+def detect_kernel(
+    graph: ProgramGraph, candidates: Sequence[str], patterns: Iterable[str] = (), auto: bool = True
+) -> tuple[str, ...]:
     """Modules taken out of clustering as the shared kernel.
 
     Rule (fixed in advance, docs/quality.md): a module is omnipresent when its number of distinct
@@ -217,23 +224,27 @@ def detect_kernel(graph: ProgramGraph, candidates: Sequence[str], patterns: Iter
 
 def domain_tokens(module: str) -> set[str]:
     """Domain tokens of a dotted module name: every component after the top-level package that
-    is not a generic layer word (``shopapi.routers.orders`` -> ``{"orders"}``)."""
+    is not a generic layer word, singularised (``shopapi.routers.orders`` -> ``{"order"}``), so
+    ``models/user.py`` and ``routers/users.py`` share one token."""
     parts = module.split(".")[1:]
     out: set[str] = set()
     for p in parts:
         p = p.lower().strip("_")
         if not p or p in GENERIC_TOKENS or p.isdigit():
             continue
+        if p.endswith("s") and len(p) > 3 and not p.endswith("ss"):
+            p = p[:-1]
+        if p in GENERIC_TOKENS:
+            continue
         out.add(p)
-        if p.endswith("s") and len(p) > 3:
-            out.add(p[:-1])
-        else:
-            out.add(p + "s")
     return out
 
 
 def _igraph_membership(
-    nodes: Sequence[str], edges: Mapping[tuple[str, str], float], resolution: float, seed: int,
+    nodes: Sequence[str],
+    edges: Mapping[tuple[str, str], float],
+    resolution: float,
+    seed: int,
     algorithm: str,
 ) -> list[int]:
     import igraph as ig
@@ -297,8 +308,10 @@ def communities(
     result: dict[str, int] = {}
     for rnd in range(4):
         parts = [
-            _canonical(_igraph_membership(nodes, cur, resolution, seed * 1000 + rnd * 97 + r,
-                                          algorithm), nodes)
+            _canonical(
+                _igraph_membership(nodes, cur, resolution, seed * 1000 + rnd * 97 + r, algorithm),
+                nodes,
+            )
             for r in range(runs)
         ]
         result = parts[0]
@@ -337,23 +350,27 @@ def choose_resolution(
     for gamma in _RESOLUTION_GRID:
         runs = []
         for r in range(4):
-            m = _canonical(_igraph_membership(list(nodes), edges, gamma, seed * 7919 + r,
-                                              algorithm), list(nodes))
+            m = _canonical(
+                _igraph_membership(list(nodes), edges, gamma, seed * 7919 + r, algorithm),
+                list(nodes),
+            )
             runs.append({n: str(c) for n, c in m.items()})
         sizes: dict[str, int] = defaultdict(int)
         for c in runs[0].values():
             sizes[c] += 1
         k = sum(1 for s in sizes.values() if s >= 2)
-        profile.append({"resolution": gamma, "stability": round(stability(runs), 3),
-                        "communities": float(k)})
+        profile.append(
+            {"resolution": gamma, "stability": round(stability(runs), 3), "communities": float(k)}
+        )
     best = max(p["stability"] for p in profile)
     ok = [p for p in profile if p["stability"] >= best - 2.0]
     chosen = min(ok, key=lambda p: (abs(p["communities"] - target), p["resolution"]))
     return chosen["resolution"], profile
 
 
-def _merge_small(assign: dict[str, int], adj: Mapping[str, Mapping[str, float]],
-                 min_size: int) -> dict[str, int]:
+def _merge_small(
+    assign: dict[str, int], adj: Mapping[str, Mapping[str, float]], min_size: int
+) -> dict[str, int]:
     """Merge communities smaller than ``min_size`` into the neighbour community they are most
     connected to (communities without any connection are left for the attach step)."""
     changed = True
@@ -381,8 +398,9 @@ def _merge_small(assign: dict[str, int], adj: Mapping[str, Mapping[str, float]],
     return assign
 
 
-def _attach(assign: dict[str, int], pending: Sequence[str], adj: Mapping[str, Mapping[str, float]]
-            ) -> dict[str, int]:
+def _attach(
+    assign: dict[str, int], pending: Sequence[str], adj: Mapping[str, Mapping[str, float]]
+) -> dict[str, int]:
     """Give each pending module the community it is most connected to, iterating so chains of
     pending modules settle; leftovers go to the community of the nearest module by name."""
     left = list(pending)
@@ -454,8 +472,10 @@ def name_services(groups: Mapping[int, Sequence[str]], taken: Iterable[str] = ()
         counts = tokens_of[gid]
         ranked = sorted(
             counts,
-            key=lambda t: (-(counts[t] / (1 + total[t] - counts[t])) * (0.5 if t in GENERIC_TOKENS
-                                                                      else 1.0), t),
+            key=lambda t: (
+                -(counts[t] / (1 + total[t] - counts[t])) * (0.5 if t in GENERIC_TOKENS else 1.0),
+                t,
+            ),
         )
         name = ""
         for t in ranked:
@@ -477,8 +497,9 @@ def name_services(groups: Mapping[int, Sequence[str]], taken: Iterable[str] = ()
     return names
 
 
-def propose(graph: ProgramGraph, settings: AnalyzeSettings, *, tuning: Tuning | None = None
-            ) -> tuple[Partition, dict[str, object]]:
+def propose(
+    graph: ProgramGraph, settings: AnalyzeSettings, *, tuning: Tuning | None = None
+) -> tuple[Partition, dict[str, object]]:
     """Propose a partition of the graph's modules into services.
 
     Args:
@@ -500,14 +521,17 @@ def propose(graph: ProgramGraph, settings: AnalyzeSettings, *, tuning: Tuning | 
     kset = set(kernel)
     cluster_nodes = [m for m in core if m not in kset]
     tuning = tuning or Tuning()
-    proj = project(graph, settings.weights, settings.calls, nodes=cluster_nodes,
-                   reexport=tuning.reexport)
-    full = project(graph, settings.weights, settings.calls, nodes=all_modules,
-                   reexport=tuning.reexport)
+    proj = project(
+        graph, settings.weights, settings.calls, nodes=cluster_nodes, reexport=tuning.reexport
+    )
+    full = project(
+        graph, settings.weights, settings.calls, nodes=all_modules, reexport=tuning.reexport
+    )
     adj_full = full.neighbours()
 
     edges: dict[tuple[str, str], float] = (
-        association_strength(proj.edges) if tuning.normalize else dict(proj.edges))
+        association_strength(proj.edges) if tuning.normalize else dict(proj.edges)
+    )
     nodes = list(proj.nodes)
     token_nodes: list[str] = []
     if settings.names:
@@ -541,11 +565,15 @@ def propose(graph: ProgramGraph, settings: AnalyzeSettings, *, tuning: Tuning | 
         gamma = 1.0
         info["resolution_rule"] = "default (empty graph)"
     if settings.services is not None and active:
-        gamma = _resolution_for_k(active, edges, settings.services, settings.seed,
-                                  settings.algorithm, len(token_nodes))
+        gamma = _resolution_for_k(
+            active, edges, settings.services, settings.seed, settings.algorithm, len(token_nodes)
+        )
         info["resolution_rule"] = f"bisection for {settings.services} services"
-    assign = (communities(active, edges, gamma, settings.seed, settings.algorithm,
-                          tuning.consensus_runs) if active else {})
+    assign = (
+        communities(active, edges, gamma, settings.seed, settings.algorithm, tuning.consensus_runs)
+        if active
+        else {}
+    )
     for tn in token_nodes:
         assign.pop(tn, None)
     adj_proj = proj.neighbours()
@@ -595,8 +623,9 @@ def _pins(modules: Iterable[str], pin: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-def _apply_constraints(assign: dict[str, int], settings: AnalyzeSettings,
-                       adj: Mapping[str, Mapping[str, float]]) -> dict[str, int]:
+def _apply_constraints(
+    assign: dict[str, int], settings: AnalyzeSettings, adj: Mapping[str, Mapping[str, float]]
+) -> dict[str, int]:
     """``together`` groups move to their majority community; ``apart`` groups that share one are
     separated (the smaller group moves to its next-best community, or a new one);
     ``max_service_size`` splits oversized communities along their weakest internal ties."""
@@ -632,8 +661,9 @@ def _apply_constraints(assign: dict[str, int], settings: AnalyzeSettings,
     return assign
 
 
-def _split_large(assign: dict[str, int], adj: Mapping[str, Mapping[str, float]], limit: int,
-                 seed: int) -> dict[str, int]:
+def _split_large(
+    assign: dict[str, int], adj: Mapping[str, Mapping[str, float]], limit: int, seed: int
+) -> dict[str, int]:
     next_id = max(assign.values(), default=-1) + 1
     for _ in range(50):
         members: dict[int, list[str]] = defaultdict(list)
@@ -644,7 +674,9 @@ def _split_large(assign: dict[str, int], adj: Mapping[str, Mapping[str, float]],
             break
         c = big[0]
         mods = sorted(members[c])
-        sub = {(u, v): w for u in mods for v, w in adj.get(u, {}).items() if v in set(mods) and u < v}
+        sub = {
+            (u, v): w for u in mods for v, w in adj.get(u, {}).items() if v in set(mods) and u < v
+        }
         split = communities(mods, sub, 2.0, seed) if sub else {}
         if len(set(split.values())) < 2:
             half = len(mods) // 2
@@ -656,8 +688,14 @@ def _split_large(assign: dict[str, int], adj: Mapping[str, Mapping[str, float]],
     return assign
 
 
-def _resolution_for_k(nodes: Sequence[str], edges: Mapping[tuple[str, str], float], k: int,
-                      seed: int, algorithm: str, token_count: int) -> float:
+def _resolution_for_k(
+    nodes: Sequence[str],
+    edges: Mapping[tuple[str, str], float],
+    k: int,
+    seed: int,
+    algorithm: str,
+    token_count: int,
+) -> float:
     """Bisection on log(gamma) for about ``k`` communities of real modules."""
     lo, hi = math.log(0.02), math.log(50.0)
     best = 1.0
@@ -680,8 +718,9 @@ def _resolution_for_k(nodes: Sequence[str], edges: Mapping[tuple[str, str], floa
     return round(best, 6)
 
 
-def _merge_to_k(assign: dict[str, int], adj: Mapping[str, Mapping[str, float]], k: int
-                ) -> dict[str, int]:
+def _merge_to_k(
+    assign: dict[str, int], adj: Mapping[str, Mapping[str, float]], k: int
+) -> dict[str, int]:
     """Merge the smallest community into its strongest neighbour until at most ``k`` remain."""
     while len(set(assign.values())) > k:
         members: dict[int, list[str]] = defaultdict(list)

@@ -1,0 +1,207 @@
+"""decompose.partition: projection, hub damping, kernel, tokens, consensus, constraints."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from decompose.config import DEFAULT_WEIGHTS, AnalyzeSettings
+from decompose.graph import ProgramGraph
+from decompose.metrics import mojofm, stability
+from decompose.model import CallEdge, ModuleEdge, ModuleNode
+from decompose.partition import (
+    Tuning,
+    association_strength,
+    communities,
+    detect_kernel,
+    domain_tokens,
+    project,
+    propose,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def graph(
+    edges: list[tuple[str, str, str]],
+    calls: list[tuple[str, str, int]] = (),
+    extra: tuple[str, ...] = (),
+) -> ProgramGraph:
+    names = sorted(
+        {n for e in edges for n in e[:2]}
+        | set(extra)
+        | {c[i].split(":")[0] for c in calls for i in (0, 1)}
+    )
+    mods = tuple(ModuleNode(n, n, "module", "ok") for n in names)
+    imps = tuple(sorted(ModuleEdge(a, b, k, 1, 1) for a, b, k in edges))
+    cs = tuple(sorted(CallEdge(a, b, "call", 1, n) for a, b, n in calls))
+    return ProgramGraph(mods, imps, (), cs, (), 0, 0, {})
+
+
+def cliques(k: int, size: int, bridges: int = 1) -> tuple[ProgramGraph, dict[str, str]]:
+    """k dense groups of opaque nodes joined by a few bridge edges; truth = the groups."""
+    edges = []
+    truth = {}
+    for g in range(k):
+        mods = [f"x{g}{i}" for i in range(size)]
+        truth.update({m: f"g{g}" for m in mods})
+        edges += [(a, b, "import") for a, b in itertools.combinations(mods, 2)]
+    for g in range(k):
+        for b in range(bridges):
+            edges.append((f"x{g}{b}", f"x{(g + 1) % k}{b + 1}", "import"))
+    return graph(edges), truth
+
+
+def test_projection_sums_both_directions_and_lifts_calls() -> None:
+    g = graph([("a", "b", "import"), ("b", "a", "import")], calls=[("a:f", "b:g", 1)])
+    proj = project(g, DEFAULT_WEIGHTS, calls=True)
+    assert proj.edges[("a", "b")] == pytest.approx(3.0)  # 1 + 1 (imports) + 1 (call)
+    assert project(g, DEFAULT_WEIGHTS, calls=False).edges[("a", "b")] == pytest.approx(2.0)
+
+
+def test_import_through_a_reexporting_package_goes_to_the_defining_module() -> None:
+    # a imports pkg (whose __init__ re-exports pkg.impl's names): the reexport edge carries it.
+    g = graph(
+        [("a", "pkg", "import"), ("a", "pkg.impl", "reexport"), ("pkg", "pkg.impl", "import")]
+    )
+    on = project(g, DEFAULT_WEIGHTS)
+    off = project(g, DEFAULT_WEIGHTS, reexport=False)
+    assert on.edges[("a", "pkg.impl")] > on.edges[("a", "pkg")]
+    assert ("a", "pkg.impl") not in off.edges
+    assert off.edges[("a", "pkg")] > on.edges[("a", "pkg")]
+
+
+def test_association_strength_damps_hub_edges() -> None:
+    # hub h touches everyone; a-b is a private pair. Raw weights are equal, damped ones are not.
+    edges = {
+        ("a", "b"): 1.0,
+        ("a", "h"): 1.0,
+        ("b", "h"): 1.0,
+        ("c", "h"): 1.0,
+        ("d", "h"): 1.0,
+        ("e", "h"): 1.0,
+    }
+    damped = association_strength(edges)
+    assert damped[("a", "b")] > damped[("c", "h")] > damped[("a", "h")]
+    assert sum(damped.values()) / len(damped) == pytest.approx(1.0)
+    assert association_strength({}) == {}
+
+
+def test_omnipresent_module_is_kernel() -> None:
+    mods = [f"m{i:02d}" for i in range(20)]
+    edges = [(m, "util", "import") for m in mods[:10]] + [("m00", "m01", "import")]
+    g = graph(edges)
+    kernel = detect_kernel(g, [*mods, "util"])
+    assert kernel == ("util",)
+    assert detect_kernel(g, [*mods, "util"], auto=False) == ()
+    assert detect_kernel(g, [*mods, "util"], patterns=["m0*"], auto=False)[0] == "m00"
+
+
+def test_domain_tokens_skip_layer_words() -> None:
+    assert domain_tokens("shop.routers.orders") == {"order"}
+    assert domain_tokens("shop.models.__init__") == set()
+    assert domain_tokens("shop.services.user") == domain_tokens("shop.models.users")
+    assert domain_tokens("shop.address") == {"address"}
+
+
+def test_consensus_recovers_planted_groups_whatever_the_seed() -> None:
+    g, truth = cliques(5, 6)
+    proj = project(g, DEFAULT_WEIGHTS)
+    parts = []
+    for seed in range(4):
+        c = communities(list(proj.nodes), association_strength(proj.edges), 1.0, seed)
+        parts.append({n: str(v) for n, v in c.items()})
+    assert stability(parts) == 100.0
+    assert mojofm(parts[0], truth) == 100.0
+
+
+def test_propose_assigns_every_module_once_and_is_deterministic() -> None:
+    g, truth = cliques(4, 5)
+    settings = AnalyzeSettings(names=False)
+    p1, info = propose(g, settings)
+    p2, _ = propose(g, settings)
+    assert p1 == p2
+    assert sorted(p1.as_dict()) == sorted(m.name for m in g.modules)
+    assert mojofm({m: s for m, s in p1.assignment}, truth) == 100.0
+    assert info["resolution"] == 1.0
+
+
+def test_ablation_switches_change_the_pipeline() -> None:
+    g, _ = cliques(4, 5)
+    settings = AnalyzeSettings(names=False)
+    a, info = propose(g, settings, tuning=Tuning(resolution_rule="profile"))
+    assert "resolution_profile" in info
+    b, _ = propose(g, settings, tuning=Tuning(consensus_runs=1, normalize=False))
+    assert len(a.services()) >= 2 and len(b.services()) >= 2
+
+
+def test_names_tie_vertical_slices_in_a_layered_codebase() -> None:
+    # Each layer's modules import that layer's `users` module (auth helpers, base models) and
+    # the services call across domains, so imports alone glue the layers; the domain tokens pull
+    # each domain's modules together.
+    domains = ["orders", "users", "billing", "catalog"]
+    layers = ["routers", "services", "models"]
+    edges = []
+    for d in domains:
+        edges += [
+            (f"shop.routers.{d}", f"shop.services.{d}", "import"),
+            (f"shop.services.{d}", f"shop.models.{d}", "import"),
+        ]
+    for layer in layers:
+        for d in domains:
+            if d != "users":
+                edges.append((f"shop.{layer}.{d}", f"shop.{layer}.users", "import"))
+    edges += [
+        ("shop.services.orders", "shop.services.billing", "import"),
+        ("shop.services.orders", "shop.services.catalog", "import"),
+    ]
+    g = graph(edges)
+    truth = {f"shop.{layer}.{d}": d for d in domains for layer in layers}
+    on, _ = propose(g, AnalyzeSettings(names=True))
+    off, _ = propose(g, AnalyzeSettings(names=False))
+    score_on = mojofm({m: on.as_dict()[m] for m in truth}, truth)
+    score_off = mojofm({m: off.as_dict()[m] for m in truth}, truth)
+    assert score_on == 100.0
+    assert score_on > score_off
+
+
+def test_constraints_pin_together_apart_and_max_size() -> None:
+    g, _ = cliques(3, 6)
+    base = AnalyzeSettings(names=False)
+    pinned, _ = propose(g, replace(base, pin={"x00": "payments"}))
+    assert pinned.as_dict()["x00"] == "payments"
+    together, _ = propose(g, replace(base, together=(("x00", "x20"),)))
+    assert together.as_dict()["x00"] == together.as_dict()["x20"]
+    apart, _ = propose(g, replace(base, apart=(("x00", "x01"),)))
+    assert apart.as_dict()["x00"] != apart.as_dict()["x01"]
+    small, _ = propose(g, replace(base, max_service_size=4))
+    assert max(len(m) for m in small.services().values()) <= 4
+    k2, _ = propose(g, replace(base, services=2))
+    assert len(k2.services()) == 2
+
+
+def test_layered_sample_names_on_gives_vertical_services() -> None:
+    import json
+
+    from decompose.config import Config
+    from decompose.pipeline import load_graph, make_cache
+
+    folder = ROOT / "samples" / "layered"
+    cfg = Config()
+    _, g, _ = load_graph(folder, cfg, make_cache(cfg, None, True))
+    truth = {
+        m: s
+        for s, mods in json.loads((folder / "truth.json").read_text())["services"].items()
+        for m in mods
+    }
+    part, _ = propose(g, AnalyzeSettings())
+    of = part.as_dict()
+    assert mojofm({m: of[m] for m in truth}, truth) >= 80.0
+    # vertical: at least 5 of the 7 domains have their router and model in the same service
+    same = sum(
+        of[f"shopapi.routers.{d}"] == of[f"shopapi.models.{d}"] for d in {s for s in truth.values()}
+    )
+    assert same >= 5
