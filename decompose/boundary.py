@@ -162,7 +162,8 @@ def god_modules(graph: ProgramGraph, of: Mapping[str, str]) -> list[dict[str, ob
     caller–callee pair weighted ``1 + ln(count)``, as Mono2Micro's ICP); calls within the module
     and to or from the shared kernel are ignored. A module is a god module when at least 6 of its
     members have an affinity and at least two services each take 20% or more of the module's
-    total affinity. The suggested split moves each member next to the service it calls most (its
+    total affinity, and the suggested split sends its members to at least two services. The
+    suggested split moves each member next to the service it calls most (its
     implementation lives there); a member that calls no other service goes to the service that
     calls it most (ties by name).
 
@@ -219,6 +220,8 @@ def god_modules(graph: ProgramGraph, of: Mapping[str, str]) -> list[dict[str, ob
             ties = outgoing[mod].get(member) or incoming[mod][member]
             best = max(sorted(ties), key=lambda s: ties[s])
             split[best].append(member)
+        if len(split) < 2:
+            continue  # every member belongs to one service: move the module, do not split it
         out.append(
             {
                 "module": mod,

@@ -257,3 +257,22 @@ def score_files(proposal: Path, reference: Path, graph_file: Path | None) -> dic
         doc.update(metrics(a))
         doc["reference_metrics"] = metrics(b)
     return doc
+
+
+def format_score(doc: dict[str, Any]) -> str:
+    """The text form of :func:`score_files`: one ``name value`` line per number, the proposal's
+    metrics next to the reference's when both are present."""
+    ref = doc.get("reference_metrics") or {}
+    lines = []
+    if ref:
+        lines.append(f"{'':28} {'proposal':>10} {'reference':>10}")
+    for k in sorted(doc):
+        v = doc[k]
+        if k == "reference_metrics":
+            continue
+        text = f"{v:.4g}" if isinstance(v, float) else str(v)
+        line = f"{k:28} {text:>10}"
+        if k in ref:
+            line += f" {ref[k]:>10.4g}"
+        lines.append(line)
+    return "\n".join(lines) + "\n"
