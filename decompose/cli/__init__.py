@@ -296,15 +296,13 @@ def score(proposal: Path, reference: Path, graph_file: Path | None, fmt: str) ->
     ({"services": {name: [modules]}}), or a project folder (its package structure as the
     reference: modules grouped by their first two name components).
     """
-    from decompose.interchange import score_files
+    from decompose.interchange import format_score, score_files
 
     doc = score_files(proposal, reference, graph_file)
     if fmt == "json":
         click.echo(json.dumps(doc, indent=2, sort_keys=True))
     else:
-        for k in sorted(doc):
-            v = doc[k]
-            click.echo(f"{k:28} {v:.4g}" if isinstance(v, float) else f"{k:28} {v}")
+        click.echo(format_score(doc), nl=False)
 
 
 @main.group()
