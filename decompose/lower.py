@@ -8,7 +8,8 @@ equivalents that keep the names, calls and line numbers the extractor needs:
 
 - ``type X[T] = expr`` becomes ``X = expr``;
 - ``def f[T](...)`` / ``class C[T]`` lose their type parameters;
-- f-strings and t-strings become a tuple of their embedded expressions;
+- f-strings and t-strings become a tuple of their embedded expressions (format specs
+  included), each kept on its own line;
 - ``except A, B:`` gets parentheses.
 
 The result is only ever parsed, never executed. libcst is imported lazily: it costs ~0.2 s.
@@ -39,6 +40,8 @@ def lower_source(text: str) -> str | None:
     except Exception:
         return None
 
+    empty = cst.Module(body=[])
+
     class _Lower(cst.CSTTransformer):
         def leave_TypeAlias(self, original: Any, updated: Any) -> Any:
             return cst.Assign(
@@ -55,19 +58,39 @@ def lower_source(text: str) -> str | None:
                 return updated.with_changes(type_parameters=None)
             return updated
 
-        def _strings(self, updated: Any) -> Any:
-            exprs = [
-                part.expression
-                for part in updated.parts
-                if hasattr(part, "expression")
-            ]
-            if not exprs:
-                return cst.SimpleString('""')
-            return cst.Tuple(
-                elements=[cst.Element(value=e) for e in exprs],
-                lpar=[cst.LeftParen()],
-                rpar=[cst.RightParen()],
-            )
+        def _items(self, original: Any, updated: Any, base: int) -> list[tuple[Any, int]]:
+            """(expression, newlines before it) for an f-/t-string's embedded expressions
+            (format specs included), ``base`` newlines after the start of the outer string."""
+            code = empty.code_for_node
+            out: list[tuple[Any, int]] = []
+            before = base
+            for orig_part, part in zip(original.parts, updated.parts, strict=False):
+                todo = [part]
+                while todo:
+                    p = todo.pop(0)
+                    if hasattr(p, "expression"):
+                        out.append((p.expression, before))
+                        todo.extend(getattr(p, "format_spec", None) or ())
+                before += code(orig_part).count("\n")
+            return out
+
+        def _tuple(self, items: list[tuple[Any, int]], total: int) -> Any:
+            # A tuple of the expressions, each on the line where it stood, spanning as many
+            # lines as the string did (so every later line keeps its number).
+            pieces = ["("]
+            line = 0
+            for e, before in items:
+                pieces.append("\n" * max(before - line, 0))
+                line = max(before, line)
+                text = empty.code_for_node(e)
+                pieces.append(text + ", ")
+                line += text.count("\n")
+            pieces.append("\n" * max(total - line, 0) + ")")
+            return cst.parse_expression("".join(pieces))
+
+        def _strings(self, updated: Any, original: Any) -> Any:
+            items = self._items(original, updated, 0)
+            return self._tuple(items, empty.code_for_node(original).count("\n"))
 
         def visit_ConcatenatedString(self, node: Any) -> bool:
             return False  # lowered as a whole below: a tuple cannot be a concatenation's part
@@ -80,16 +103,28 @@ def lower_source(text: str) -> str | None:
             parts = _parts(original, cst)
             if not any(isinstance(n, fstrings) for n in parts):
                 return updated
-            exprs = [p.expression.visit(self) for n in parts if isinstance(n, fstrings)
-                     for p in n.parts if hasattr(p, "expression")]
-            return self._strings(cst.FormattedString(
-                parts=[cst.FormattedStringExpression(expression=e) for e in exprs]))
+            code = empty.code_for_node
+            whole = code(original)
+            items: list[tuple[Any, int]] = []
+            for n in parts:
+                if not isinstance(n, fstrings):
+                    continue
+                base = 0
+                at = whole.find(code(n))  # parts appear in order and are unique enough
+                if at >= 0:
+                    base = whole.count("\n", 0, at)
+                # the embedded expressions, themselves lowered, with their own lines
+                visited = n.with_changes(parts=[
+                    q.with_changes(expression=q.expression.visit(self))
+                    if hasattr(q, "expression") else q for q in n.parts])
+                items.extend(self._items(n, visited, base))
+            return self._tuple(items, whole.count("\n"))
 
         def leave_FormattedString(self, original: Any, updated: Any) -> Any:
-            return self._strings(updated)
+            return self._strings(updated, original)
 
         def leave_TemplatedString(self, original: Any, updated: Any) -> Any:
-            return self._strings(updated)
+            return self._strings(updated, original)
 
         def leave_ExceptHandler(self, original: Any, updated: Any) -> Any:
             t = updated.type

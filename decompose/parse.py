@@ -867,6 +867,8 @@ class _Extractor:
         decorators, _ = self.decorators(node, scope)
         bases: list[str] = []
         for b in node.bases:
+            while isinstance(b, ast.Subscript):  # Generic[T], Base[Model]
+                b = b.value
             target, _, _ = self.resolve(b, scope)
             if target:
                 bases.append(target)
