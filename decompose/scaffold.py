@@ -320,7 +320,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         kernel_state[key] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
     per_process = sorted(
         f"{m}.{v}" for m in kernel_mods for v, k in modules[m].info.variables.items()
-        if k == "state" and (m, v) not in kernel_state)
+        if k == "state" and (m, v) not in kernel_state and v in mutated)
 
     # ---- composition root (the monolith's ASGI app)
     root_mod, root_attr = "", ""
@@ -453,7 +453,8 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                 flagged.add((dmod, top))
                 params = tuple((p.name, p.kind, p.annotation) for p in fn.params
                                if p.name not in ("self", "cls"))
-                for f in check_function(params, fn.returns, fn.is_generator, classes):
+                for f in check_function(params, fn.returns, fn.is_generator, classes,
+                                        fn.return_calls):
                     flags.append({"function": f"{dmod}.{top}", "service": dst_svc,
                                   "where": f.where, "category": f.category,
                                   "evidence": f.evidence, "suggestion": f.suggestion})
@@ -477,7 +478,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                           "suggestion": "copied and run locally: " + reason})
 
     dists = _dist_map()
-    first_party = sorted({m.split(".")[0] for m in modules})
+    first_party = sorted({m.split(".")[0] for m in modules} | {"decompose_service"})
     ext_by_module: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for e in graph.external:
         ext_by_module[e.src].append((e.dst, e.kind))
@@ -509,7 +510,8 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
     service_dirs: dict[str, str] = {s: f"services/{s}" for s in services}
     service_dirs[GATEWAY] = "gateway"
     runtime = env.get_template("runtime.py.j2").render(
-        version=__version__, first_party=repr(tuple(first_party)))
+        version=__version__,
+        first_party=repr(tuple(x for x in first_party if x != "decompose_service")))
     common = {"version": __version__, "boundaries": boundaries_source,
               "project": root.name or "app", "health_path": health}
     deps_report: dict[str, dict[str, list[str]]] = {}

@@ -102,8 +102,28 @@ def classify(annotation: str, name: str, first_party_classes: frozenset[str] = f
     return None
 
 
+_RETURN_CALL_RULES: tuple[tuple[str, str], ...] = (
+    (r"^(pd|pandas)\.(DataFrame|Series|concat|read_\w+)$|\.to_frame$", "dataframe"),
+    (r"^(np|numpy)\.", "array"),
+    (r"^(joblib|pickle|torch|cloudpickle|dill)\.loads?$|\.load_model$", "model"),
+    (r"^open$|^(io|gzip|bz2|lzma)\.open$", "file"),
+)
+
+
+def classify_returned_call(call: str, first_party_classes: frozenset[str] = frozenset()
+                           ) -> str | None:
+    """Category of a value built by ``return <call>(...)`` (``call`` is the callee's text)."""
+    for pattern, cat in _RETURN_CALL_RULES:
+        if re.search(pattern, call):
+            return cat
+    if call.split(".")[-1] in first_party_classes:
+        return "object"
+    return None
+
+
 def check_function(params: tuple[tuple[str, str, str], ...], returns: str, is_generator: bool,
-                   first_party_classes: frozenset[str] = frozenset()) -> list[PayloadFlag]:
+                   first_party_classes: frozenset[str] = frozenset(),
+                   return_calls: tuple[str, ...] = ()) -> list[PayloadFlag]:
     """Flags for a function that becomes a network call.
 
     Args:
@@ -111,6 +131,7 @@ def check_function(params: tuple[tuple[str, str, str], ...], returns: str, is_ge
         returns: the return annotation text.
         is_generator: the body yields.
         first_party_classes: class names defined in the analyzed project.
+        return_calls: callee texts of ``return f(...)`` statements (used without annotation).
     """
     out: list[PayloadFlag] = []
     for name, kind, ann in params:
@@ -125,4 +146,10 @@ def check_function(params: tuple[tuple[str, str, str], ...], returns: str, is_ge
         c = classify(returns, "", first_party_classes)
         if c:
             out.append(PayloadFlag("return", c[0], c[1]))
+        elif not returns:
+            for call in return_calls:
+                cat = classify_returned_call(call, first_party_classes)
+                if cat:
+                    out.append(PayloadFlag("return", cat, f"body: returns `{call}(...)`"))
+                    break
     return out

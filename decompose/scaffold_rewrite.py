@@ -78,6 +78,7 @@ class Function:
     router: str = ""
     is_generator: bool = False
     rebinds_globals: tuple[str, ...] = ()
+    return_calls: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,9 +338,12 @@ def analyze_module(source: str, mutated: set[str] | frozenset[str] = frozenset()
             reason = "used as a decorator by other modules"
         rebinds = sorted({n for node in _own_nodes(fn) if isinstance(node, ast.Global)
                           for n in node.names})
+        returned = sorted({ast.unparse(node.value.func) for node in _own_nodes(fn)
+                           if isinstance(node, ast.Return) and isinstance(node.value, ast.Call)})
         functions[fn.name] = Function(
             fn.name, isinstance(fn, ast.AsyncFunctionDef), params,
-            _ann_text(source, fn.returns), reason, tuple(routes), router, gen, tuple(rebinds))
+            _ann_text(source, fn.returns), reason, tuple(routes), router, gen, tuple(rebinds),
+            tuple(returned))
     return ModuleInfo(functions, tuple(classes), variables, routers, tuple(app_vars))
 
 
