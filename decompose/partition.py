@@ -15,12 +15,13 @@ behind each choice and the rule that fixes every parameter in advance):
 3. **Semantic tokens** (default, off with ``names = false`` for name-blind evaluation): modules
    sharing a domain token in their dotted names (``routers/users.py`` and ``models/users.py`` share
    ``users``) are tied through one virtual node per token, the way a human groups them.
-4. **Leiden** (Traag, Waltman & van Eck, Sci. Rep. 2019) with the modularity objective through
-   igraph, or Louvain (Blondel et al. 2008); run from several seeds derived from ``seed`` and
-   combined by **consensus clustering** (Lancichinetti & Fortunato, Sci. Rep. 2012) so the
-   proposal does not change with the seed.
-5. **Resolution** chosen by a fixed rule when not given: the most stable value of a small
-   resolution profile (see :func:`choose_resolution`).
+4. **Hub damping**: every weight divided by the product of its endpoints' strengths
+   (:func:`association_strength`), so edges into modules everybody uses count little.
+5. **Leiden** (Traag, Waltman & van Eck, Sci. Rep. 2019) with the modularity objective through
+   igraph, or Louvain (Blondel et al. 2008), at resolution 1 (the fixed rule; the stability
+   profile of :func:`choose_resolution` is kept as an option); run from 32 seeds derived from
+   ``seed`` and combined by **consensus clustering** (Lancichinetti & Fortunato, Sci. Rep. 2012)
+   so the proposal does not change with the seed.
 6. Tiny communities merged into their strongest neighbour; tests, notebooks, namespace packages
    and isolated modules attached to the service they depend on most; config constraints (pin,
    together, apart, size bounds, target count) applied last.
