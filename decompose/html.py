@@ -273,6 +273,9 @@ def report_data(analysis: Analysis) -> dict[str, Any]:
         "metrics": metrics,
         "diagnostics": diagnostics,
         "roles": roles if roles else None,
+        "decision": _decision(plan.extras.get("decision")),
+        "coupling": _coupling(plan.extras.get("data_coupling")),
+        "footprints": _footprints(plan.extras.get("footprints")),
     }
 
 
@@ -287,7 +290,7 @@ def _roles(raw: object) -> Any:
     out: dict[str, Any] = {}
     for scope, keys in (
         ("modules", ("primary", "roles")),
-        ("services", ("summary", "primary", "roles")),
+        ("services", ("summary", "primary", "roles", "strong_primary", "strong_roles")),
     ):
         table = raw.get(scope)
         if isinstance(table, dict):
@@ -296,6 +299,200 @@ def _roles(raw: object) -> Any:
                 for name, v in table.items()
             }
     return out
+
+
+def _d(x: object) -> dict[str, Any]:
+    return x if isinstance(x, dict) else {}
+
+
+def _l(x: object, cap: int | None = None) -> list[Any]:
+    out = list(x) if isinstance(x, list | tuple) else []
+    return out if cap is None else out[:cap]
+
+
+def _criteria_rows(raw: object) -> list[list[Any]]:
+    """``{key: {"score", "evidence"}}`` as rows ``[score, [evidence]]`` in
+    :data:`decompose.decision.CRITERIA` order (a missing criterion gives ``[None, []]``)."""
+    from decompose.decision import CRITERIA
+
+    table = _d(raw)
+    return [
+        [_d(table.get(k)).get("score"), [str(e) for e in _l(_d(table.get(k)).get("evidence"))]]
+        for k, _ in CRITERIA
+    ]
+
+
+def _decision(raw: object) -> dict[str, Any] | None:
+    """The decision (``extras["decision"]``, see :func:`decompose.decision.decide`) for the page:
+    criteria as ordered rows, per service its scores, total and facts, the steps with their
+    crossing groups capped (50 inbound, 20 outbound; ``*_total`` keeps the full count). None when
+    there is no decision."""
+    from decompose.decision import CRITERIA
+
+    dec = _d(raw)
+    if not dec.get("verdict"):
+        return None
+    services = {}
+    for name, p in _d(dec.get("services")).items():
+        p = _d(p)
+        f = _d(p.get("facts"))
+        services[str(name)] = {
+            "total": p.get("total"),
+            "candidate": bool(p.get("candidate")),
+            "job": bool(p.get("job")),
+            "why_not": str(p.get("why_not") or ""),
+            "notes": [str(n) for n in _l(p.get("notes"))],
+            "criteria": _criteria_rows(p.get("criteria")),
+            "image": str(f.get("image") or ""),
+            "primary_role": str(f.get("primary_role") or ""),
+            "inbound": f.get("inbound_crossings"),
+            "outbound": f.get("outbound_crossings"),
+            "shared": {str(k): [str(v) for v in _l(vs)] for k, vs in _d(f.get("shared")).items()},
+        }
+    steps = []
+    for st in _l(dec.get("steps")):
+        st = _d(st)
+        inbound, outbound = _l(st.get("inbound")), _l(st.get("outbound"))
+        steps.append(
+            {
+                "step": st.get("step"),
+                "service": str(st.get("service") or ""),
+                "action": str(st.get("action") or ""),
+                "why": [str(w) for w in _l(st.get("why"))],
+                "inbound": inbound[:50],
+                "inbound_total": len(inbound),
+                "outbound": outbound[:20],
+                "outbound_total": len(outbound),
+                "data": {str(k): [str(v) for v in _l(vs)] for k, vs in _d(st.get("data")).items()},
+                "check_rules": str(st.get("check_rules") or ""),
+            }
+        )
+    return {
+        "verdict": str(dec["verdict"]),
+        "headline": str(dec.get("headline") or dec["verdict"]),
+        "why": [str(w) for w in _l(dec.get("why"))],
+        "titles": [title for _, title in CRITERIA],
+        "criteria": _criteria_rows(dec.get("criteria")),
+        "services": services,
+        "candidates": [str(c) for c in _l(dec.get("candidates"))],
+        "steps": steps,
+        "stay": {str(k): str(v) for k, v in _d(dec.get("stay")).items()},
+        "what_if": dec.get("what_if") if isinstance(dec.get("what_if"), dict) else None,
+    }
+
+
+COUPLING_KINDS = (
+    ("tables", "table"),
+    ("orm_models", "ORM model"),
+    ("files", "file"),
+    ("env", "env key"),
+    ("queues", "queue"),
+    ("caches", "cache"),
+)
+
+
+def _coupling(raw: object) -> dict[str, Any] | None:
+    """The data coupling (``extras["data_coupling"]``, see
+    :func:`decompose.coupling.data_coupling`) for the page: only the *shared* items (used by two
+    or more services), as ``{"kind", "name", "services": {service: [module]}, "writers",
+    "readers", "model", "owner", "evidence", "evidence_total"}`` (modules capped at 20 per
+    service, evidence at 8); ``counts`` gives ``[shared, all]`` per kind; the heaviest 100
+    service pairs. None when there is no finding."""
+    dc = _d(raw)
+    if not any(k in dc for k, _ in COUPLING_KINDS):
+        return None
+    items: list[dict[str, Any]] = []
+    counts: dict[str, list[int]] = {}
+    for key, kind in COUPLING_KINDS:
+        all_items = [_d(i) for i in _l(dc.get(key))]
+        shared = [i for i in all_items if i.get("shared")]
+        counts[kind] = [len(shared), len(all_items)]
+        for i in shared:
+            ev = [str(e) for e in _l(i.get("evidence"))]
+            items.append(
+                {
+                    "kind": kind,
+                    "name": str(i.get("name", "")),
+                    "services": {
+                        str(s): [str(m) for m in _l(ms, 20)]
+                        for s, ms in _d(i.get("services")).items()
+                    },
+                    "writers": [str(x) for x in _l(i.get("writers"))],
+                    "readers": [str(x) for x in _l(i.get("readers"))],
+                    "model": str(i.get("model") or ""),
+                    "owner": str(i.get("owner") or ""),
+                    "evidence": ev[:8],
+                    "evidence_total": len(ev),
+                }
+            )
+    pairs = sorted(
+        (_d(p) for p in _l(dc.get("pairs"))),
+        key=lambda p: (-float(p.get("weight") or 0), str(p.get("a")), str(p.get("b"))),
+    )
+    dyn = _d(dc.get("dynamic_sql"))
+    return {
+        "items": items,
+        "counts": counts,
+        "pairs": [
+            {
+                "a": str(p.get("a")),
+                "b": str(p.get("b")),
+                "weight": _num(float(p.get("weight") or 0)),
+                "items": [str(x) for x in _l(p.get("items"))],
+            }
+            for p in pairs[:100]
+        ],
+        "pairs_total": len(pairs),
+        "dynamic_sql": {
+            "services": {str(k): v for k, v in _d(dyn.get("services")).items()},
+            "evidence": [str(e) for e in _l(dyn.get("evidence"), 10)],
+        },
+    }
+
+
+def _footprints(raw: object) -> dict[str, Any] | None:
+    """The footprints (``extras["footprints"]``, see :func:`decompose.footprint.footprints`) per
+    service: image class (own and with the kernel), GPU and large runtimes, CUDA evidence,
+    pickle loads and distributions as rows ``[distribution, heavy, optional, guessed, note,
+    evidence, number of modules]``. None when there is no finding."""
+    fp = _d(raw)
+    if not isinstance(fp.get("services"), dict):
+        return None
+    services = {}
+    for name, f in _d(fp.get("services")).items():
+        f = _d(f)
+        services[str(name)] = {
+            "image": str(f.get("image") or ""),
+            "image_own": str(f.get("image_own") or ""),
+            **{
+                k: [str(x) for x in _l(f.get(k), 10)]
+                for k in (
+                    "gpu_runtimes",
+                    "optional_gpu",
+                    "large",
+                    "via_kernel",
+                    "cuda_evidence",
+                    "loads_pickles",
+                )
+            },
+            "distributions": [
+                [
+                    str(d.get("distribution", "")),
+                    str(d.get("heavy") or ""),
+                    bool(d.get("optional")),
+                    d.get("source") == "guessed",
+                    str(d.get("note") or ""),
+                    str(d.get("evidence") or ""),
+                    len(_l(d.get("modules"))),
+                ]
+                for d in map(_d, _l(f.get("distributions")))
+            ],
+        }
+    return {
+        "services": services,
+        "gpu_services": [str(s) for s in _l(fp.get("gpu_services"))],
+        "mapping": str(fp.get("mapping") or ""),
+    }
 
 
 def report_html(analysis: Analysis) -> str:

@@ -16,6 +16,7 @@ import pytest
 
 from decompose import html
 from decompose.config import load_config
+from decompose.decision import CRITERIA
 from decompose.model import Plan
 from decompose.pipeline import Analysis, analyze
 from tests.conftest import REPO, SAMPLES
@@ -70,6 +71,44 @@ def rename_service(plan: Plan, old: str, new: str) -> Plan:
             for e in plan.explanations
         ),
     )
+
+
+def hostile_extras(extras: Any, old: str, new: str) -> Any:
+    """``extras`` with the service ``old`` called ``new`` and hostile text in the verdict, an
+    evidence line, a distribution, a shared table and an added extraction step."""
+    text = json.dumps(extras).replace(json.dumps(old), json.dumps(new))
+    ex = json.loads(text)
+    dec = ex["decision"]
+    dec["headline"] = f"Extract `{new}` {new}"
+    dec["why"].append(new)
+    dec["criteria"]["team_autonomy"]["evidence"].append(new)
+    dec["steps"].append(
+        {
+            "step": 1,
+            "service": new,
+            "action": "extract",
+            "why": [new],
+            "inbound": [{"member": new, "from": [new], "count": 1, "example": new}],
+            "outbound": [],
+            "data": {"tables": [new]},
+            "check_rules": new,
+        }
+    )
+    ex["footprints"]["services"][new]["distributions"].append(
+        {
+            "distribution": new,
+            "heavy": "gpu",
+            "optional": False,
+            "source": "guessed",
+            "note": new,
+            "evidence": new,
+            "modules": [new],
+        }
+    )
+    table = next(t for t in ex["data_coupling"]["tables"] if t["shared"])
+    table["name"] = new
+    table["evidence"].append(new)
+    return ex
 
 
 # ---------------------------------------------------------------- no browser needed
@@ -145,6 +184,46 @@ def test_roles_are_embedded_trimmed(predictly: Analysis) -> None:
     assert row[8] == "business"
 
 
+def test_decision_coupling_and_footprints_are_embedded(predictly: Analysis) -> None:
+    from decompose.decision import CRITERIA
+
+    ex = predictly.plan.extras
+    dec, fps, dc = ex["decision"], ex["footprints"], ex["data_coupling"]
+    data = html.report_data(predictly)
+    d = data["decision"]
+    assert (d["verdict"], d["headline"], d["why"]) == (dec["verdict"], dec["headline"], dec["why"])
+    assert d["titles"] == [t for _, t in CRITERIA]
+    assert d["criteria"] == [
+        [dec["criteria"][k]["score"], dec["criteria"][k]["evidence"]] for k, _ in CRITERIA
+    ]
+    for s, p in dec["services"].items():
+        assert d["services"][s]["criteria"] == [
+            [p["criteria"][k]["score"], p["criteria"][k]["evidence"]] for k, _ in CRITERIA
+        ]
+        assert d["services"][s]["total"] == p["total"]
+    assert [st["step"] for st in d["steps"]] == [st["step"] for st in dec["steps"]]
+    for s, f in fps["services"].items():
+        mine = data["footprints"]["services"][s]
+        assert mine["image"] == f["image"]
+        assert [r[0] for r in mine["distributions"]] == [
+            x["distribution"] for x in f["distributions"]
+        ]
+    # only the shared items, with the services that use them
+    shared = {(i["name"], tuple(sorted(i["services"]))) for i in dc["tables"] if i["shared"]}
+    assert shared, "predictly shares tables between services"
+    assert {
+        (i["name"], tuple(sorted(i["services"])))
+        for i in data["coupling"]["items"]
+        if i["kind"] == "table"
+    } == shared
+    assert data["coupling"]["counts"]["table"] == [len(shared), len(dc["tables"])]
+    # without the extras the page still renders, without those sections
+    bare = dataclasses.replace(predictly, plan=dataclasses.replace(predictly.plan, extras={}))
+    data = html.report_data(bare)
+    assert data["decision"] is data["coupling"] is data["footprints"] is None
+    assert "decision-section" in html.report_html(bare)
+
+
 def test_report_is_byte_identical_whatever_the_hash_seed(tmp_path: Path) -> None:
     code = (
         "import hashlib,sys; from pathlib import Path; from decompose.config import "
@@ -199,6 +278,12 @@ def browser() -> Iterator[Any]:
         b.close()
 
 
+def self_scores(page: Any, rows: str, cell: int) -> list[int]:
+    """The scores shown in column ``cell`` of the ``rows`` (text such as "+2", "−1", "0")."""
+    texts = page.eval_on_selector_all(rows, f"rows => rows.map(r => r.cells[{cell}].textContent)")
+    return [int(t.replace("−", "-").replace("+", "")) for t in texts]
+
+
 class Page:
     """A page on a report file that records console errors, page errors and requests."""
 
@@ -241,8 +326,38 @@ def test_report_in_chromium(browser: Any, report: Path, predictly: Analysis) -> 
     )
     assert listed == list(svc.modules)
     assert page.text_content("#panel h3") == svc.name
+    # ... with its roles, footprint and criteria scores
+    ex = plan.extras
+    assert page.text_content("#panel .roles") == ex["roles"]["services"][svc.name]["summary"]
+    fp = ex["footprints"]["services"][svc.name]
+    assert page.text_content("#footprint .chip") == "image " + fp["image"]
+    dists = page.eval_on_selector_all(
+        "#footprint li.dist > span:first-child", "els => els.map(e => e.textContent)"
+    )
+    assert [d.rstrip("?") for d in dists] == [d["distribution"] for d in fp["distributions"]]
+    per = ex["decision"]["services"][svc.name]["criteria"]
+    assert self_scores(page, "#service-criteria tr", 1) == [per[k]["score"] for k, _ in CRITERIA]
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "report-predictly.png"))
+    # the verdict, the eight criteria with their evidence, the plan and the data coupling
+    dec = ex["decision"]
+    assert page.text_content("#verdict-headline") == dec["headline"].replace("`", "")
+    assert page.eval_on_selector_all("#verdict-why li", "els => els.map(e => e.textContent)") == [
+        w.replace("`", "") for w in dec["why"]
+    ]
+    rows = page.eval_on_selector_all(
+        "#criteria tbody tr",
+        "rows => rows.map(r => [r.cells[0].textContent,"
+        " [...r.cells[2].querySelectorAll('li')].map(li => li.textContent)])",
+    )
+    assert rows == [[t, dec["criteria"][k]["evidence"]] for k, t in CRITERIA]
+    assert self_scores(page, "#criteria tbody tr", 1) == [
+        dec["criteria"][k]["score"] for k, _ in CRITERIA
+    ]
+    assert page.locator("#steps > li.step").count() == len(dec["steps"])
+    assert page.locator("#service-scores tbody tr").count() == len(dec["services"])
+    shared = [i for k in ("tables", "env", "files") for i in ex["data_coupling"][k] if i["shared"]]
+    assert page.locator("#coupling tr.shared-item").count() == len(shared)
     # clicking a crossing lists its import and call locations
     data = json.loads(page.text_content("#report-data") or "{}")
     k = max(range(len(data["edges"])), key=lambda i: data["edges"][i]["imports"])
@@ -284,7 +399,9 @@ def test_report_in_chromium(browser: Any, report: Path, predictly: Analysis) -> 
 def test_hostile_names_stay_text_in_chromium(
     browser: Any, predictly: Analysis, tmp_path: Path
 ) -> None:
-    evil = dataclasses.replace(predictly, plan=rename_service(predictly.plan, "billing", EVIL))
+    plan = rename_service(predictly.plan, "billing", EVIL)
+    plan = dataclasses.replace(plan, extras=hostile_extras(plan.extras, "billing", EVIL))
+    evil = dataclasses.replace(predictly, plan=plan)
     path = tmp_path / "report.html"
     path.write_text(html.report_html(evil), encoding="utf-8")
     p = Page(browser, path)
@@ -294,6 +411,13 @@ def test_hostile_names_stay_text_in_chromium(
     assert EVIL in names
     p.page.locator("g.node").nth(names.index(EVIL)).click()
     assert p.page.text_content("#panel h3") == EVIL
+    # the decision's sentences, an extract step, the footprint and shared data: all text
+    assert EVIL in (p.page.text_content("#verdict-headline") or "")
+    assert EVIL in (p.page.text_content("#banner-headline") or "")
+    assert EVIL in (p.page.text_content("#footprint") or "")
+    assert p.page.text_content("#steps li[data-action='extract'] h4 button") == EVIL
+    assert p.page.text_content("#steps li[data-action='extract'] pre") == EVIL
+    assert EVIL in (p.page.text_content("#coupling") or "")
     assert p.page.evaluate("window.__pwned") is None
     assert p.page.locator("#panel img, #summary img, img").count() == 0
     assert p.errors == [] and p.requests == [p.url]
