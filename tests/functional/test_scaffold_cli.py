@@ -1,0 +1,265 @@
+"""`decompose scaffold` through the CLI: plan then write, --dry-run, --force, determinism, ruff,
+OpenAPI documents and hostile names."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from decompose.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE = REPO / "samples" / "predictly"
+
+SHOP = {
+    "shop/__init__.py": "",
+    "shop/app.py": """
+        from fastapi import FastAPI
+
+        from shop.api import router
+
+
+        def create_app():
+            app = FastAPI()
+            app.include_router(router)
+            return app
+
+
+        app = create_app()
+    """,
+    "shop/api.py": """
+        from fastapi import APIRouter
+
+        from shop.billing import charge
+        from shop.stock import reserve
+
+        router = APIRouter(prefix="/orders")
+
+
+        @router.post("/{sku}")
+        def order(sku: str, qty: int = 1):
+            reserve(sku, qty)
+            return {"sku": sku, "total": charge(sku, qty)}
+    """,
+    "shop/stock.py": """
+        import pandas as pd
+
+        LEVELS = {}
+
+
+        def reserve(sku: str, qty: int) -> dict:
+            LEVELS[sku] = LEVELS.get(sku, 10) - qty
+            return {"left": LEVELS[sku]}
+
+
+        def table() -> pd.DataFrame:
+            return pd.DataFrame({"sku": list(LEVELS)})
+    """,
+    "shop/billing.py": """
+        from shop.stock import LEVELS, table
+
+
+        def charge(sku: str, qty: int) -> float:
+            return 2.5 * qty + len(table()) + LEVELS.get(sku, 0) * 0
+    """,
+    "boundaries.toml": """
+        kernel = ["shop"]
+
+        [services.front]
+        modules = ["shop.app", "shop.api"]
+
+        [services.stock]
+        modules = ["shop.stock"]
+
+        [services.billing]
+        modules = ["shop.billing"]
+    """,
+}
+
+
+def _scaffold(runner: CliRunner, project: Path, out: Path, *extra: str) -> object:
+    return runner.invoke(main, ["scaffold", str(project), "--boundaries",
+                                str(project / "boundaries.toml"), "--out", str(out), "--no-cache",
+                                *extra])
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file()}
+
+
+def test_dry_run_lists_files_and_writes_nothing(make_project, runner: CliRunner,
+                                                tmp_path: Path) -> None:
+    project = make_project(SHOP)
+    out = tmp_path / "out"
+    res = _scaffold(runner, project, out, "--dry-run")
+    assert res.exit_code == 0, res.output
+    assert not out.exists()
+    listed = {line.split()[2] for line in res.output.splitlines() if line.startswith("would")}
+    for rel in ("services/stock/src/shop/stock.py", "services/front/src/shop/stock.py",
+                "services/stock/src/decompose_service/interface.py", "gateway/src/shop/app.py",
+                "docker-compose.yaml", "scaffold-report.md", "scaffold-report.json",
+                "services/billing/openapi.json", "services/stock/Dockerfile",
+                "services/stock/pyproject.toml", "services/stock/README.md"):
+        assert str(out / rel) in listed, rel
+
+
+def test_existing_output_needs_force(make_project, runner: CliRunner, tmp_path: Path) -> None:
+    project = make_project(SHOP)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    res = _scaffold(runner, project, out, "--no-openapi")
+    assert res.exit_code == 2 and "--force" in res.output
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    res = _scaffold(runner, project, out, "--no-openapi", "--force")
+    assert res.exit_code == 0, res.output
+    assert (out / "keep.txt").read_text() == "mine"
+    assert (out / "services" / "stock" / "src" / "shop" / "stock.py").is_file()
+
+
+def test_bad_boundaries_file_is_a_usage_error(make_project, runner: CliRunner,
+                                              tmp_path: Path) -> None:
+    project = make_project(SHOP)
+    res = runner.invoke(main, ["scaffold", str(project), "--boundaries", str(tmp_path / "no.toml"),
+                               "--out", str(tmp_path / "o"), "--no-cache"])
+    assert res.exit_code == 2 and "not found" in res.output
+
+
+def test_small_project_scaffold_is_complete_and_clean(make_project, runner: CliRunner,
+                                                      tmp_path: Path) -> None:
+    project = make_project(SHOP)
+    out = tmp_path / "out"
+    res = _scaffold(runner, project, out)
+    assert res.exit_code == 0, res.output
+    # own modules copied byte for byte, other modules as shims at the same import path
+    assert (out / "services/stock/src/shop/stock.py").read_bytes() == (
+        project / "shop/stock.py").read_bytes()
+    shim = (out / "services/billing/src/shop/stock.py").read_text()
+    assert 'call("stock", "shop.stock", "reserve", locals())' in shim
+    assert 'LEVELS = _decompose_rt.Remote("stock", "shop.stock", "LEVELS")' in shim
+    # OpenAPI: the interface endpoints with models derived from the annotations
+    doc = json.loads((out / "services/stock/openapi.json").read_text())
+    assert "/_rpc/shop.stock/reserve" in doc["paths"]
+    props = doc["components"]["schemas"]["StockReserveRequest"]["properties"]
+    assert {"anyOf": [{"type": "string"}, {"type": "null"}]}.items() <= props["sku"].items()
+    front = json.loads((out / "services/front/openapi.json").read_text())
+    assert "/orders/{sku}" in front["paths"]
+    # dependencies from the import graph, plus what the app needs
+    stock_deps = (out / "services/stock/pyproject.toml").read_text()
+    assert '"pandas"' in stock_deps and '"fastapi"' in stock_deps
+    # report: every call crossing, and the payload flag for the DataFrame
+    report = json.loads((out / "scaffold-report.json").read_text())
+    calls = {(c["src"], c["dst"]): c["becomes"] for c in report["crossings"]}
+    assert calls[("shop.api:order", "shop.stock:reserve")] == "network call"
+    assert calls[("shop.billing:charge", "shop.stock:table")] == "network call"
+    assert any(f["function"] == "shop.stock.table" and f["category"] == "dataframe"
+               for f in report["payload_flags"])
+    assert report["gateway"]["composition_root"] == "shop.app:app"
+    md = (out / "scaffold-report.md").read_text()
+    assert "strangler-fig" in md and "network call" in md
+    # generated code parses; what we wrote passes ruff's defaults, derived files pyflakes
+    for p in out.rglob("*.py"):
+        ast.parse(p.read_text(), str(p))
+    generated = [str(p) for p in out.rglob("decompose_service/*.py")]
+    ruff = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache"]
+    res_gen = subprocess.run([*ruff, *generated], capture_output=True, text=True)
+    assert res_gen.returncode == 0, res_gen.stdout
+    res_all = subprocess.run([*ruff, "--select", "E9,F", str(out)], capture_output=True,
+                             text=True)
+    assert res_all.returncode == 0, res_all.stdout
+
+
+def test_predictly_scaffold_is_deterministic_and_ruff_clean(tmp_path: Path) -> None:
+    outs = []
+    for seed in ("0", "12345"):
+        out = tmp_path / f"out{seed}"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        res = subprocess.run([sys.executable, "-m", "decompose", "scaffold", str(SAMPLE),
+                              "--boundaries", str(SAMPLE / "truth.json"), "--out", str(out),
+                              "--no-cache", "--no-openapi"], env=env, capture_output=True,
+                             text=True, timeout=300)
+        assert res.returncode == 0, res.stderr
+        outs.append(out)
+    a, b = _tree(outs[0]), _tree(outs[1])
+    assert a.keys() == b.keys() and a == b
+    generated = [str(p) for p in outs[0].rglob("decompose_service/*.py")]
+    ruff = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache"]
+    assert subprocess.run([*ruff, *generated], capture_output=True).returncode == 0
+    assert subprocess.run([*ruff, "--select", "E9,F", str(outs[0])],
+                          capture_output=True).returncode == 0
+    report = json.loads((outs[0] / "scaffold-report.json").read_text())
+    assert report["kernel_state_owners"] == {"predictly.config.settings": "gateway"}
+    state = {s: set(d["state"]) for s, d in report["services"].items()}
+    assert "predictly.registry.versions.ACTIVE_MODELS" in state["registry"]
+    assert "predictly.monitoring.metrics.COUNTERS" not in state["registry"]
+
+
+HOSTILE = {
+    "pkg/__init__.py": "",
+    "pkg/core.py": '''
+        STATE = {}
+
+
+        def put(key, value):
+            """Doc with \\"\\"\\" quotes and {{ jinja }} and ` backticks |."""
+            STATE[key] = value
+            return len(STATE)
+    ''',
+    "pkg/front.py": '''
+        from pkg.core import put
+
+
+        def handle(x):
+            return put("../../etc/passwd", x)
+    ''',
+    "pkg/not-a-name.py": "import os\n",
+    "boundaries.toml": '''
+        [services."../../escape"]
+        modules = ["pkg.core"]
+
+        [services."x\\"; import os; os.system('echo pwned') #"]
+        modules = ["pkg.front", "pkg"]
+
+        [services."{{ 7*7 }}"]
+        modules = ["pkg.not-a-name"]
+    ''',
+}
+
+
+def test_hostile_names_cannot_escape_or_inject(make_project, runner: CliRunner,
+                                               tmp_path: Path) -> None:
+    project = make_project(HOSTILE)
+    out = tmp_path / "out"
+    res = runner.invoke(main, ["scaffold", str(project), "--boundaries",
+                               str(project / "boundaries.toml"), "--out", str(out), "--no-cache",
+                               "--no-openapi"])
+    assert res.exit_code == 0, res.output
+    root = out.resolve()
+    for p in out.rglob("*"):
+        assert p.resolve().is_relative_to(root)
+    assert not (tmp_path / "escape").exists()
+    services = sorted(p.name for p in (out / "services").iterdir())
+    assert all(s.isidentifier() and s.isascii() for s in services)
+    assert "escape" in services and "s_7_7" in services  # the template was not evaluated
+    for p in out.rglob("*.py"):
+        tree = ast.parse(p.read_text(), str(p))
+        if "decompose_service" in p.parts:
+            # names from the analyzed code end up as sanitised literals, never as code
+            assert not any(isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "system"
+                           for n in ast.walk(tree))
+            if p.name != "runtime.py":
+                assert not any(isinstance(n, (ast.Import, ast.ImportFrom)) and any(
+                    a.name == "os" for a in n.names) for n in ast.walk(tree))
+    report = json.loads((out / "scaffold-report.json").read_text())
+    assert any("not-a-name" in s for s in report["skipped_modules"])
+    assert "{{ 7*7 }}" in report["service_names"]
+    ruff = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache"]
+    generated = [str(p) for p in out.rglob("decompose_service/*.py")]
+    assert subprocess.run([*ruff, *generated], capture_output=True).returncode == 0

@@ -1,0 +1,274 @@
+"""Unit tests for the scaffold: names, module analysis, shims, payload checks and the runtime
+codec (rendered from its template and imported)."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import sys
+import textwrap
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from decompose.scaffold import (
+    _field_type,
+    distribution_of,
+    env_vars,
+    importable,
+    safe_service_name,
+    templates_dir,
+)
+from decompose.scaffold_payload import check_function, classify
+from decompose.scaffold_rewrite import (
+    analyze_module,
+    imported_modules,
+    make_shim,
+    mutated_names,
+    proxy_state,
+    used_names,
+)
+
+STORE = textwrap.dedent('''
+    """Store."""
+    from typing import TYPE_CHECKING
+
+    import pandas as pd
+    from fastapi import APIRouter, Request
+
+    from pkg.spec import SPEC
+    from pkg.util import helper
+
+    if TYPE_CHECKING:
+        from pkg.meta import Meta
+
+    try:
+        import joblib
+    except ImportError:
+        joblib = None
+
+    LIMIT = 10
+    NAMES = ("a", "b")
+    PLANS = {"free": 1}
+    _CACHE = {}
+    HANDLERS = {"x": helper}
+    router = APIRouter(prefix="/items")
+
+
+    class Box:
+        def __init__(self, df: pd.DataFrame):
+            self.df = df
+
+
+    def load(name, spec=SPEC, *, fresh=False) -> "Meta":
+        """Load it."""
+        if name in _CACHE:
+            return _CACHE[name]
+        return joblib.load(name)
+
+
+    def deco(tag):
+        def wrap(fn):
+            return fn
+        return wrap
+
+
+    def who(request: Request):
+        return request.state.user
+
+
+    def rows(n):
+        yield from range(n)
+
+
+    @router.get("/{name}")
+    def get_item(name: str):
+        return load(name)
+
+
+    _CACHE["warm"] = 1
+''')
+
+
+def test_safe_service_name_is_a_plain_unique_identifier() -> None:
+    assert safe_service_name("Data Science") == "data_science"
+    assert safe_service_name("../../etc") == "etc"
+    assert safe_service_name('x"; import os #') == "x_import_os"
+    assert safe_service_name("9lives") == "s_9lives"
+    assert safe_service_name("") == "service"
+    assert safe_service_name("data", ["data"]) == "data_2"
+    for hostile in ("../x", "a/b", "ü", "$(rm -rf /)", "x" * 200):
+        name = safe_service_name(hostile)
+        assert name.isidentifier() and name.isascii() and len(name) <= 43
+
+
+def test_importable_rejects_keywords_and_punctuation() -> None:
+    assert importable("pkg.mod")
+    assert not importable("pkg.class")
+    assert not importable("pkg.not-valid")
+    assert not importable("")
+
+
+def test_analyze_module_classifies_the_top_level() -> None:
+    info = analyze_module(STORE, mutated_names(STORE))
+    assert info.variables["LIMIT"] == "value"
+    assert info.variables["NAMES"] == "value"
+    assert info.variables["PLANS"] == "value"  # a literal that nothing mutates: a constant
+    assert info.variables["_CACHE"] == "state"  # mutated at module level
+    assert info.variables["HANDLERS"] == "reference"
+    assert info.variables["router"] == "router" and info.routers == {"router": "/items"}
+    assert info.functions["get_item"].routes == (("GET", "/{name}"),)
+    assert info.functions["load"].local_reason == ""
+    assert "returns a function" in info.functions["deco"].local_reason
+    assert "Request" in info.functions["who"].local_reason
+    assert "generator" in info.functions["rows"].local_reason
+    assert info.functions["load"].return_calls == ("joblib.load",)
+    assert [p.kind for p in info.functions["load"].params] == ["normal", "normal", "kwonly"]
+
+
+def test_shim_keeps_names_and_signatures_and_calls_the_owner() -> None:
+    info = analyze_module(STORE, mutated_names(STORE))
+    code, stubs, proxies, local = make_shim(STORE, "pkg.store", "data", info, "service")
+    tree = ast.parse(code)
+    assert stubs == ["load"]
+    assert proxies == ["_CACHE"]
+    assert sorted(local) == ["deco", "rows", "who"]
+    fns = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    assert "get_item" not in fns  # routes are served by the owner, through the gateway
+    assert ast.unparse(fns["load"].args) == "name, spec=SPEC, *, fresh=False"
+    assert 'call("data", "pkg.store", "load", locals())' in code
+    assert '_CACHE = _decompose_rt.Remote("data", "pkg.store", "_CACHE")' in code
+    assert "class Box" in code and "LIMIT = 10" in code
+    assert "_CACHE[\"warm\"]" not in code  # module-level side effects stay with the owner
+    # imports nothing uses any more are pruned, the ones still used are kept
+    assert "import joblib" not in code and "TYPE_CHECKING" in code and "import pandas" in code
+    assert "from pkg.util import helper" in code  # HANDLERS refers to it
+
+
+def test_gateway_shim_forwards_routes() -> None:
+    info = analyze_module(STORE, mutated_names(STORE))
+    code, *_ = make_shim(STORE, "pkg.store", "data", info, "gateway")
+    tree = ast.parse(code)
+    fn = next(n for n in tree.body if isinstance(n, ast.AsyncFunctionDef) and n.name == "get_item")
+    assert ast.unparse(fn.decorator_list[0]) == "router.get('/{name}')"
+    assert 'forward("data", request)' in code
+
+
+def test_shim_code_is_pyflakes_clean(tmp_path: Path) -> None:
+    import subprocess
+
+    info = analyze_module(STORE, mutated_names(STORE))
+    for flavor in ("service", "gateway"):
+        code, *_ = make_shim(STORE, "pkg.store", "data", info, flavor)
+        f = tmp_path / f"{flavor}.py"
+        f.write_text(code)
+        res = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select",
+                              "E9,F", str(f)], capture_output=True, text=True)
+        assert res.returncode == 0, res.stdout
+
+
+def test_proxy_state_replaces_only_the_owned_binding() -> None:
+    src = "import os\n\nclass S:\n    pass\n\nsettings = S()\nother = S()\n"
+    out = proxy_state(src, "pkg.config", {"settings": "admin"})
+    assert 'settings = _decompose_rt.Remote("admin", "pkg.config", "settings")' in out
+    assert "other = S()" in out and "class S:" in out
+    assert proxy_state(src, "pkg.config", {}) == src
+
+
+def test_imported_modules_resolves_relative_and_function_level_imports() -> None:
+    code = "from . import a\nfrom ..b import c\ndef f():\n    import x.y\n"
+    assert imported_modules(code, "pkg.sub.mod", False) >= {"pkg.sub", "pkg.sub.a", "pkg.b",
+                                                             "pkg.b.c", "x", "x.y"}
+
+
+def test_used_names_reads_string_annotations_and_all() -> None:
+    assert used_names("def f(x: 'Meta') -> None: ...\n__all__ = ['g']\n") >= {"Meta", "g"}
+
+
+def test_payload_classification() -> None:
+    assert classify("pd.DataFrame", "x") == ("dataframe", "annotation `pd.DataFrame`")
+    assert classify("", "estimator")[0] == "model"  # type: ignore[index]
+    assert classify("Callable[[int], int]", "f")[0] == "callback"  # type: ignore[index]
+    assert classify("Meta", "m", frozenset({"Meta"}))[0] == "object"  # type: ignore[index]
+    assert classify("dict", "payload") is None
+    flags = check_function((("rows", "normal", "list"),), "", True)
+    assert [f.category for f in flags] == ["generator"]
+    flags = check_function((), "", False, return_calls=("joblib.load",))
+    assert flags[0].category == "model" and "name/version" in flags[0].suggestion
+
+
+def test_field_types_follow_json_native_annotations() -> None:
+    assert _field_type("str") == ("str | None", "from annotation `str`")
+    assert _field_type("Optional[int]")[0] == "int | None"
+    assert _field_type("dict[str, Any]")[0] == "dict | None"
+    assert _field_type("pd.DataFrame")[0] == "Any"
+    assert _field_type("")[0] == "Any"
+
+
+def test_distribution_names_and_env_vars() -> None:
+    dists = {"sklearn": "scikit-learn"}
+    assert distribution_of("sklearn.linear_model", dists) == "scikit-learn"
+    assert distribution_of("json", dists) is None
+    assert env_vars("import os\nos.environ.get('A_B')\nos.getenv('C')\nos.environ['D']\n"
+                    "os.environ.get('bad name')\n") == {"A_B", "C", "D"}
+
+
+# ---------------------------------------------------------------------------- runtime codec
+@pytest.fixture(scope="module")
+def rt() -> ModuleType:
+    import jinja2
+
+    src = jinja2.Template((templates_dir() / "runtime.py.j2").read_text()).render(
+        version="test", first_party=repr(("tests",)))
+    spec = importlib.util.spec_from_loader("scaffold_runtime_under_test", loader=None)
+    assert spec is not None
+    mod = importlib.util.module_from_spec(spec)
+    exec(compile(src, "runtime.py", "exec"), mod.__dict__)  # noqa: S102 - our own template
+    sys.modules["scaffold_runtime_under_test"] = mod
+    return mod
+
+
+def test_codec_round_trips_exactly(rt: ModuleType) -> None:
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": [0.1 + 0.2, 1e-300, 3.0], "b": ["x", "y", "z"], "c": [1, 2, 3]})
+    value = {"f": frame, "arr": np.arange(6, dtype="int32").reshape(2, 3), "t": (1, 2),
+             "k": {1: "one"}, "s": {3}, "n": np.float64(0.5), "nan": float("nan")}
+    wire = rt.encode(value)
+    import json
+
+    back = rt.decode(json.loads(json.dumps(wire)))
+    pd.testing.assert_frame_equal(back["f"], frame)
+    assert back["arr"].dtype == np.int32 and back["arr"].shape == (2, 3)
+    assert back["t"] == (1, 2) and back["k"] == {1: "one"} and back["s"] == {3}
+    assert type(back["n"]) is np.float64 and back["nan"] != back["nan"]
+
+
+def test_codec_rebuilds_exceptions_and_refuses_pickle_by_default(
+        rt: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    exc = rt.decode_exception(rt.encode_exception(KeyError("k")))
+    assert isinstance(exc, KeyError) and exc.args == ("k",)
+    monkeypatch.delenv("DECOMPOSE_RPC_PICKLE", raising=False)
+
+    class Opaque:
+        __slots__ = ()
+
+    with pytest.raises(rt.PayloadError, match="DECOMPOSE_RPC_PICKLE"):
+        rt.encode(Opaque())
+    with pytest.raises(rt.PayloadError):
+        rt.decode({"__t": "pickle", "b64": ""})
+
+
+def test_state_op_serves_only_listed_objects(rt: ModuleType) -> None:
+    allowed = frozenset({("scaffold_runtime_under_test", "RPC_PREFIX")})
+    ok = rt.state_op(allowed, {"ref": ["s", "scaffold_runtime_under_test", "RPC_PREFIX", []],
+                               "op": "len", "args": [], "kwargs": {}})
+    assert ok == len(rt.RPC_PREFIX)
+    with pytest.raises(PermissionError):
+        rt.state_op(allowed, {"ref": ["s", "os", "environ", []], "op": "list", "args": [],
+                              "kwargs": {}})
+    with pytest.raises(PermissionError):
+        rt.state_op(allowed, {"ref": ["s", "scaffold_runtime_under_test", "RPC_PREFIX", []],
+                              "op": "getattr", "args": ["__class__"], "kwargs": {}})
