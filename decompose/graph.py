@@ -201,6 +201,12 @@ class _Resolver:
         # method id -> ids of its overrides reached by dispatch, one per subclass path;
         # a top-level name -> (first module, index) where it appears below the top level.
         self.dispatch: dict[str, list[str]] = {}
+        # dotted -> (symbol, depth): resolve() at any depth <= that depth gives this symbol
+        # (recorded when no lookup below it hit _MAX_DEPTH); depth_cuts counts those hits.
+        self.clean: dict[str, tuple[Symbol | None, int]] = {}
+        self.depth_cuts = 0
+        self._members: dict[tuple[str, str, bool], tuple[Symbol | None, int, frozenset[str]]] = {}
+        self._ancestors: dict[str, frozenset[str]] = {}
         self._nested_tops: dict[str, tuple[str, int]] | None = None
 
     def nested_top(self, top: str) -> tuple[str, int] | None:
@@ -237,10 +243,18 @@ class _Resolver:
         """Resolve a dotted reference; ``_EXTERNAL`` for stdlib/third-party, None when it looks
         first-party but names nothing."""
         if depth > _MAX_DEPTH:
+            self.depth_cuts += 1
             return None
+        clean = self.clean.get(dotted)
+        if clean is not None and depth <= clean[1]:
+            return clean[0]
         if depth == 0 and dotted in self.cache:
             return self.cache[dotted]
+        cuts = self.depth_cuts
         result = self._resolve(dotted, depth)
+        if self.depth_cuts == cuts and (clean is None or clean[1] < depth):
+            # No lookup below hit the depth limit, so starting shallower gives the same answer.
+            self.clean[dotted] = (result, depth)
         if depth == 0:
             self.cache[dotted] = result
         return result
@@ -324,6 +338,7 @@ class _Resolver:
     def in_module(self, module: str, name: str, depth: int, seen: frozenset[str] = frozenset()
                   ) -> Symbol | None:
         if depth > _MAX_DEPTH or module in seen:
+            self.depth_cuts += depth > _MAX_DEPTH
             return None
         d = self.defs.get(module, {}).get(name)
         if d is not None:
@@ -348,13 +363,56 @@ class _Resolver:
                 return found
         return None
 
+    def ancestors(self, cls: Symbol) -> frozenset[str]:
+        """Ids of ``cls`` and every class reachable through its bases (resolved as
+        :meth:`member` resolves them): every class a member lookup on ``cls`` can visit."""
+        found = self._ancestors.get(cls.id)
+        if found is None:
+            out = {cls.id}
+            stack = [cls]
+            while stack:
+                c = stack.pop()
+                for base in c.definition.bases if c.definition is not None else ():
+                    b = self.resolve(base, 0)
+                    if b is not None and b is not _EXTERNAL and b.kind == "class" and (
+                        b.id not in out
+                    ):
+                        out.add(b.id)
+                        stack.append(b)
+            found = self._ancestors[cls.id] = frozenset(out)
+        return found
+
     def member(self, cls: Symbol, name: str, depth: int,
                seen: frozenset[str] = frozenset(), own: bool = True) -> Symbol | None:
         """Look ``name`` up on class ``cls`` (unless ``own`` is False, as for ``super()``) and
-        then its bases, depth-first left to right."""
+        then its bases, depth-first left to right.
+
+        Memoized per ``(class, name, own)``: a lookup that hit neither the depth limit nor a
+        class in ``seen`` is the same from any shallower depth and any ``seen`` disjoint from
+        the class's ancestors (dispatch asks it once per subclass of a receiver class)."""
         if cls is _EXTERNAL:
             return _EXTERNAL
         if depth > _MAX_DEPTH or cls.id in seen:
+            self.depth_cuts += depth > _MAX_DEPTH
+            return None
+        key = (cls.id, name, own)
+        memo = self._members.get(key)
+        if memo is not None and depth <= memo[1] and (not seen or seen.isdisjoint(memo[2])):
+            return memo[0]
+        cuts = self.depth_cuts
+        result = self._member(cls, name, depth, seen, own)
+        if self.depth_cuts == cuts and (memo is None or memo[1] < depth):
+            anc = self.ancestors(cls)
+            if self.depth_cuts == cuts and (not seen or seen.isdisjoint(anc)):
+                self._members[key] = (result, depth, anc)
+        return result
+
+    def _member(self, cls: Symbol, name: str, depth: int,
+                seen: frozenset[str] = frozenset(), own: bool = True) -> Symbol | None:
+        if cls is _EXTERNAL:
+            return _EXTERNAL
+        if depth > _MAX_DEPTH or cls.id in seen:
+            self.depth_cuts += depth > _MAX_DEPTH
             return None
         qual = f"{cls.qualname}.{name}"
         d = self.defs.get(cls.module, {}).get(qual) if own else None
