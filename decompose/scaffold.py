@@ -58,20 +58,57 @@ RPC_PREFIX = "/_rpc"
 BASE_DEPENDENCIES = ("fastapi", "httpx", "pydantic", "uvicorn")
 # import name -> distribution name, for when the package is not installed here.
 KNOWN_DISTRIBUTIONS = {
-    "sklearn": "scikit-learn", "yaml": "PyYAML", "PIL": "Pillow", "cv2": "opencv-python",
-    "bs4": "beautifulsoup4", "dateutil": "python-dateutil", "dotenv": "python-dotenv",
-    "jwt": "PyJWT", "OpenSSL": "pyOpenSSL", "Crypto": "pycryptodome", "attr": "attrs",
-    "google.protobuf": "protobuf", "skimage": "scikit-image", "magic": "python-magic",
-    "serial": "pyserial", "usb": "pyusb", "zmq": "pyzmq", "jose": "python-jose",
-    "multipart": "python-multipart", "MySQLdb": "mysqlclient", "psycopg2": "psycopg2-binary",
-    "git": "GitPython", "lxml": "lxml", "docx": "python-docx", "pptx": "python-pptx",
-    "fitz": "PyMuPDF", "Levenshtein": "python-Levenshtein", "tensorflow": "tensorflow",
-    "torch": "torch", "transformers": "transformers", "xgboost": "xgboost",
-    "lightgbm": "lightgbm", "catboost": "catboost", "numpy": "numpy", "pandas": "pandas",
-    "scipy": "scipy", "joblib": "joblib", "fastapi": "fastapi", "pydantic": "pydantic",
-    "starlette": "starlette", "httpx": "httpx", "requests": "requests", "flask": "Flask",
-    "django": "Django", "sqlalchemy": "SQLAlchemy", "redis": "redis", "celery": "celery",
-    "uvicorn": "uvicorn", "click": "click", "jinja2": "Jinja2", "matplotlib": "matplotlib",
+    "sklearn": "scikit-learn",
+    "yaml": "PyYAML",
+    "PIL": "Pillow",
+    "cv2": "opencv-python",
+    "bs4": "beautifulsoup4",
+    "dateutil": "python-dateutil",
+    "dotenv": "python-dotenv",
+    "jwt": "PyJWT",
+    "OpenSSL": "pyOpenSSL",
+    "Crypto": "pycryptodome",
+    "attr": "attrs",
+    "google.protobuf": "protobuf",
+    "skimage": "scikit-image",
+    "magic": "python-magic",
+    "serial": "pyserial",
+    "usb": "pyusb",
+    "zmq": "pyzmq",
+    "jose": "python-jose",
+    "multipart": "python-multipart",
+    "MySQLdb": "mysqlclient",
+    "psycopg2": "psycopg2-binary",
+    "git": "GitPython",
+    "lxml": "lxml",
+    "docx": "python-docx",
+    "pptx": "python-pptx",
+    "fitz": "PyMuPDF",
+    "Levenshtein": "python-Levenshtein",
+    "tensorflow": "tensorflow",
+    "torch": "torch",
+    "transformers": "transformers",
+    "xgboost": "xgboost",
+    "lightgbm": "lightgbm",
+    "catboost": "catboost",
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "scipy": "scipy",
+    "joblib": "joblib",
+    "fastapi": "fastapi",
+    "pydantic": "pydantic",
+    "starlette": "starlette",
+    "httpx": "httpx",
+    "requests": "requests",
+    "flask": "Flask",
+    "django": "Django",
+    "sqlalchemy": "SQLAlchemy",
+    "redis": "redis",
+    "celery": "celery",
+    "uvicorn": "uvicorn",
+    "click": "click",
+    "jinja2": "Jinja2",
+    "matplotlib": "matplotlib",
 }
 _ENV_CALLS = ("getenv", "get", "environ")
 _NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -115,8 +152,9 @@ def safe_service_name(name: str, taken: Iterable[str] = ()) -> str:
 
 def importable(module: str) -> bool:
     """True when every part of the dotted name is an identifier that is not a keyword."""
-    return bool(module) and all(p.isidentifier() and not keyword.iskeyword(p) and p.isascii()
-                                for p in module.split("."))
+    return bool(module) and all(
+        p.isidentifier() and not keyword.iskeyword(p) and p.isascii() for p in module.split(".")
+    )
 
 
 def _q(s: str) -> str:
@@ -214,16 +252,31 @@ def env_vars(source: str) -> set[str]:
     out: set[str] = set()
     for node in ast.walk(tree):
         arg: ast.expr | None = None
-        if isinstance(node, ast.Call) and node.args and (
-                isinstance(node.func, ast.Attribute) and node.func.attr in ("getenv", "get")
-                and (node.func.attr == "getenv" or isinstance(node.func.value, ast.Attribute)
-                     and node.func.value.attr == "environ")):
+        if (
+            isinstance(node, ast.Call)
+            and node.args
+            and (
+                isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("getenv", "get")
+                and (
+                    node.func.attr == "getenv"
+                    or isinstance(node.func.value, ast.Attribute)
+                    and node.func.value.attr == "environ"
+                )
+            )
+        ):
             arg = node.args[0]
-        elif isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and (
-                node.value.attr == "environ"):
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and (node.value.attr == "environ")
+        ):
             arg = node.slice
-        if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and _NAME_OK.match(
-                arg.value):
+        if (
+            isinstance(arg, ast.Constant)
+            and isinstance(arg.value, str)
+            and _NAME_OK.match(arg.value)
+        ):
             out.add(arg.value)
     return out
 
@@ -319,8 +372,11 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
     for key, counts in sorted(writers.items()):
         kernel_state[key] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
     per_process = sorted(
-        f"{m}.{v}" for m in kernel_mods for v, k in modules[m].info.variables.items()
-        if k == "state" and (m, v) not in kernel_state and v in mutated)
+        f"{m}.{v}"
+        for m in kernel_mods
+        for v, k in modules[m].info.variables.items()
+        if k == "state" and (m, v) not in kernel_state and v in mutated
+    )
 
     # ---- composition root (the monolith's ASGI app)
     root_mod, root_attr = "", ""
@@ -389,10 +445,14 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                 if owner[d] in (KERNEL, unit) and d in real:
                     continue
                 if owner[d] == KERNEL:
-                    owned = {v: so for (km, v), so in kernel_state.items()
-                             if km == d and so != unit}
-                    files[d] = (("kernel-proxy", proxy_state(modules[d].source, d, owned))
-                                if owned else ("kernel", modules[d].source))
+                    owned = {
+                        v: so for (km, v), so in kernel_state.items() if km == d and so != unit
+                    }
+                    files[d] = (
+                        ("kernel-proxy", proxy_state(modules[d].source, d, owned))
+                        if owned
+                        else ("kernel", modules[d].source)
+                    )
                 elif owner[d] == unit:
                     files[d] = ("copy", modules[d].source)
                 else:
@@ -412,20 +472,31 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
     routers: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for m in sorted(modules):
         info = modules[m].info
-        for fn in info.functions.values():
-            for method, path in fn.routes:
-                prefix = info.routers.get(fn.router, "")
-                routes.append({"method": method, "path": prefix + path, "module": m,
-                               "function": fn.name, "service": owner[m]})
+        for rfn in info.functions.values():
+            for method, path in rfn.routes:
+                prefix = info.routers.get(rfn.router, "")
+                routes.append(
+                    {
+                        "method": method,
+                        "path": prefix + path,
+                        "module": m,
+                        "function": rfn.name,
+                        "service": owner[m],
+                    }
+                )
         if info.routers and owner[m] != KERNEL:
             for var in sorted(info.routers):
-                if any(fn.router == var and fn.routes for fn in info.functions.values()):
+                if any(f.router == var and f.routes for f in info.functions.values()):
                     routers[owner[m]].append((m, var))
-    health = "/_service/health" if any(
-        r["path"] == "/health" and r["method"] in ("GET", "ANY") for r in routes) else "/health"
+    health = (
+        "/_service/health"
+        if any(r["path"] == "/health" and r["method"] in ("GET", "ANY") for r in routes)
+        else "/health"
+    )
     if any(r["path"].startswith(RPC_PREFIX) for r in routes):
-        warnings.append(f"the monolith has routes under {RPC_PREFIX}: they clash with the "
-                        "service interfaces")
+        warnings.append(
+            f"the monolith has routes under {RPC_PREFIX}: they clash with the service interfaces"
+        )
 
     # ---- report data
     classes = frozenset(c for mod in modules.values() for c in mod.info.classes)
@@ -451,31 +522,58 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
             how, detail = "network call", f"POST {RPC_PREFIX}/{dmod}/{top} on {dst_svc}"
             if (dmod, top) not in flagged:
                 flagged.add((dmod, top))
-                params = tuple((p.name, p.kind, p.annotation) for p in fn.params
-                               if p.name not in ("self", "cls"))
-                for f in check_function(params, fn.returns, fn.is_generator, classes,
-                                        fn.return_calls):
-                    flags.append({"function": f"{dmod}.{top}", "service": dst_svc,
-                                  "where": f.where, "category": f.category,
-                                  "evidence": f.evidence, "suggestion": f.suggestion})
+                params = tuple(
+                    (p.name, p.kind, p.annotation)
+                    for p in fn.params
+                    if p.name not in ("self", "cls")
+                )
+                for f in check_function(
+                    params, fn.returns, fn.is_generator, classes, fn.return_calls
+                ):
+                    flags.append(
+                        {
+                            "function": f"{dmod}.{top}",
+                            "service": dst_svc,
+                            "where": f.where,
+                            "category": f.category,
+                            "evidence": f.evidence,
+                            "suggestion": f.suggestion,
+                        }
+                    )
         elif top in info.classes:
-            how, detail = "class copied", "the class is copied into the caller's shim: define " \
-                                          "it once in a shared contract package"
+            how, detail = (
+                "class copied",
+                "the class is copied into the caller's shim: define "
+                "it once in a shared contract package",
+            )
         elif info.variables.get(top) == "state":
             how, detail = "state proxy", f"every use is a call to {dst_svc} ({RPC_PREFIX}/_state)"
         else:
             how, detail = "constant copied", "an immutable value, copied into the shim"
-        crossings.append({
-            "from_service": src_svc, "to_service": dst_svc, "src": c.src, "dst": c.dst,
-            "kind": c.kind, "location": f"{c.location.path}:{c.location.line}",
-            "becomes": how, "detail": detail,
-        })
-    for (m, f), reason in sorted(local_copies.items()):
-        fn = modules[m].info.functions[f]
-        if fn.is_generator:
-            flags.append({"function": f"{m}.{f}", "service": owner[m], "where": "return",
-                          "category": "generator", "evidence": "body",
-                          "suggestion": "copied and run locally: " + reason})
+        crossings.append(
+            {
+                "from_service": src_svc,
+                "to_service": dst_svc,
+                "src": c.src,
+                "dst": c.dst,
+                "kind": c.kind,
+                "location": f"{c.location.path}:{c.location.line}",
+                "becomes": how,
+                "detail": detail,
+            }
+        )
+    for (m, fname), reason in sorted(local_copies.items()):
+        if modules[m].info.functions[fname].is_generator:
+            flags.append(
+                {
+                    "function": f"{m}.{fname}",
+                    "service": owner[m],
+                    "where": "return",
+                    "category": "generator",
+                    "evidence": "body",
+                    "suggestion": "copied and run locally: " + reason,
+                }
+            )
 
     dists = _dist_map()
     first_party = sorted({m.split(".")[0] for m in modules} | {"decompose_service"})
@@ -488,8 +586,11 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         opt: set[str] = set()
         for m, (kind, code) in files.items():
             if kind == "shim":
-                found = [(d, "import") for d in imported_modules(code, m, modules[m].is_package)
-                         if d.split(".")[0] not in first_party and "." not in d]
+                found = [
+                    (d, "import")
+                    for d in imported_modules(code, m, modules[m].is_package)
+                    if d.split(".")[0] not in first_party and "." not in d
+                ]
             else:
                 found = ext_by_module.get(m, [])
             for dst, ekind in found:
@@ -511,86 +612,160 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
     service_dirs[GATEWAY] = "gateway"
     runtime = env.get_template("runtime.py.j2").render(
         version=__version__,
-        first_party=repr(tuple(x for x in first_party if x != "decompose_service")))
-    common = {"version": __version__, "boundaries": boundaries_source,
-              "project": root.name or "app", "health_path": health}
+        first_party=repr(tuple(x for x in first_party if x != "decompose_service")),
+    )
+    common = {
+        "version": __version__,
+        "boundaries": boundaries_source,
+        "project": root.name or "app",
+        "health_path": health,
+    }
     deps_report: dict[str, dict[str, list[str]]] = {}
     interfaces: dict[str, list[dict[str, Any]]] = {}
     for unit in [*services, GATEWAY]:
         base = service_dirs[unit]
         for m, (_kind, code) in package_files[unit].items():
-            files.append(GeneratedFile(f"{base}/src/{_mod_path(m, modules[m].is_package)}",
-                                       code.encode("utf-8")))
-        files.append(GeneratedFile(f"{base}/src/decompose_service/__init__.py",
-                                   b'"""Generated by decompose scaffold."""\n'))
-        files.append(GeneratedFile(f"{base}/src/decompose_service/runtime.py",
-                                   runtime.encode("utf-8")))
+            files.append(
+                GeneratedFile(
+                    f"{base}/src/{_mod_path(m, modules[m].is_package)}", code.encode("utf-8")
+                )
+            )
+        files.append(
+            GeneratedFile(
+                f"{base}/src/decompose_service/__init__.py",
+                b'"""Generated by decompose scaffold."""\n',
+            )
+        )
+        files.append(
+            GeneratedFile(f"{base}/src/decompose_service/runtime.py", runtime.encode("utf-8"))
+        )
         req, opt = deps_of(package_files[unit])
         name = "gateway" if unit == GATEWAY else unit
         deps_report[unit] = {"dependencies": req, "optional": opt}
         copied = sorted(m for m, (k, _) in package_files[unit].items() if k != "shim")
         shimmed = sorted(m for m, (k, _) in package_files[unit].items() if k == "shim")
-        urls = sorted({owner[m] for m in shimmed} | {so for (km, _v), so in kernel_state.items()
-                                                    if so != unit})
-        ctx = dict(common, service=name, dependencies=req, optional=opt, copied=copied,
-                   shimmed=shimmed, depends_on=urls, app_env=app_env,
-                   python=f"{sys.version_info.major}.{sys.version_info.minor}",
-                   routes=[r for r in routes if r["service"] == unit],
-                   own=own.get(unit, []), kernel=kernel_mods)
+        urls = sorted(
+            {owner[m] for m in shimmed}
+            | {so for (km, _v), so in kernel_state.items() if so != unit}
+        )
+        ctx = dict(
+            common,
+            service=name,
+            dependencies=req,
+            optional=opt,
+            copied=copied,
+            shimmed=shimmed,
+            depends_on=urls,
+            app_env=app_env,
+            python=f"{sys.version_info.major}.{sys.version_info.minor}",
+            routes=[r for r in routes if r["service"] == unit],
+            own=own.get(unit, []),
+            kernel=kernel_mods,
+        )
         if unit == GATEWAY:
             gw_routers = [(m, v) for s in services for m, v in routers.get(s, [])]
             app_py = env.get_template("gateway_app.py.j2").render(
-                ctx, root_module=root_mod, root_attr=root_attr, routers=gw_routers,
-                title=f"{common['project']} gateway")
+                ctx,
+                root_module=root_mod,
+                root_attr=root_attr,
+                routers=gw_routers,
+                title=f"{common['project']} gateway",
+            )
             files.append(GeneratedFile(f"{base}/src/decompose_service/app.py", app_py.encode()))
-            files.append(GeneratedFile(f"{base}/README.md", env.get_template(
-                "gateway_README.md.j2").render(ctx, root_module=root_mod, root_attr=root_attr,
-                                               all_routes=routes).encode()))
+            files.append(
+                GeneratedFile(
+                    f"{base}/README.md",
+                    env.get_template("gateway_README.md.j2")
+                    .render(ctx, root_module=root_mod, root_attr=root_attr, all_routes=routes)
+                    .encode(),
+                )
+            )
         else:
             eps = _endpoints(modules, sorted(endpoints.get(unit, ())))
             interfaces[unit] = eps
             state = sorted(state_served.get(unit, ()))
-            files.append(GeneratedFile(
-                f"{base}/src/decompose_service/interface.py",
-                env.get_template("interface.py.j2").render(ctx, endpoints=eps, state=state)
-                .encode()))
-            files.append(GeneratedFile(
-                f"{base}/src/decompose_service/app.py",
-                env.get_template("service_app.py.j2").render(
-                    ctx, routers=routers.get(unit, []),
-                    title=f"{common['project']}: {unit} service").encode()))
-            files.append(GeneratedFile(
-                f"{base}/src/decompose_service/openapi.py",
-                env.get_template("openapi.py.j2").render(ctx).encode()))
-            files.append(GeneratedFile(f"{base}/README.md", env.get_template(
-                "service_README.md.j2").render(ctx, endpoints=eps, state=state).encode()))
-        files.append(GeneratedFile(f"{base}/pyproject.toml",
-                                   env.get_template("pyproject.toml.j2").render(ctx).encode()))
-        files.append(GeneratedFile(f"{base}/Dockerfile",
-                                   env.get_template("Dockerfile.j2").render(ctx).encode()))
+            files.append(
+                GeneratedFile(
+                    f"{base}/src/decompose_service/interface.py",
+                    env.get_template("interface.py.j2")
+                    .render(ctx, endpoints=eps, state=state)
+                    .encode(),
+                )
+            )
+            files.append(
+                GeneratedFile(
+                    f"{base}/src/decompose_service/app.py",
+                    env.get_template("service_app.py.j2")
+                    .render(
+                        ctx,
+                        routers=routers.get(unit, []),
+                        title=f"{common['project']}: {unit} service",
+                    )
+                    .encode(),
+                )
+            )
+            files.append(
+                GeneratedFile(
+                    f"{base}/src/decompose_service/openapi.py",
+                    env.get_template("openapi.py.j2").render(ctx).encode(),
+                )
+            )
+            files.append(
+                GeneratedFile(
+                    f"{base}/README.md",
+                    env.get_template("service_README.md.j2")
+                    .render(ctx, endpoints=eps, state=state)
+                    .encode(),
+                )
+            )
+        files.append(
+            GeneratedFile(
+                f"{base}/pyproject.toml", env.get_template("pyproject.toml.j2").render(ctx).encode()
+            )
+        )
+        files.append(
+            GeneratedFile(
+                f"{base}/Dockerfile", env.get_template("Dockerfile.j2").render(ctx).encode()
+            )
+        )
 
-    compose_services = [{"name": s, "host": s.replace("_", "-") + "-service", "dir": f"services/{s}"}
-                        for s in services]
-    files.append(GeneratedFile("docker-compose.yaml", env.get_template(
-        "docker-compose.yaml.j2").render(common, services=compose_services, app_env=app_env)
-        .encode()))
+    compose_services = [
+        {"name": s, "host": s.replace("_", "-") + "-service", "dir": f"services/{s}"}
+        for s in services
+    ]
+    files.append(
+        GeneratedFile(
+            "docker-compose.yaml",
+            env.get_template("docker-compose.yaml.j2")
+            .render(common, services=compose_services, app_env=app_env)
+            .encode(),
+        )
+    )
     report: dict[str, Any] = {
         "schema": "decompose.scaffold/1",
         "tool": {"name": "decompose", "version": __version__},
         "boundaries": boundaries_source,
         "services": {
-            s: {"modules": own[s], "routes": [f"{r['method']} {r['path']}" for r in routes
-                                              if r["service"] == s],
+            s: {
+                "modules": own[s],
+                "routes": [f"{r['method']} {r['path']}" for r in routes if r["service"] == s],
                 "endpoints": [e["path"] for e in interfaces.get(s, [])],
                 "state": [f"{m}.{v}" for m, v in sorted(state_served.get(s, ()))],
                 "shims": sorted(m for m, (k, _) in package_files[s].items() if k == "shim"),
                 "dependencies": deps_report[s]["dependencies"],
-                "optional_dependencies": deps_report[s]["optional"]}
-            for s in services},
-        "gateway": {"composition_root": f"{root_mod}:{root_attr}" if root_mod else "",
-                    "routes": [{k: r[k] for k in ("method", "path", "service")} for r in routes
-                               if r["service"] != KERNEL],
-                    "dependencies": deps_report[GATEWAY]["dependencies"]},
+                "optional_dependencies": deps_report[s]["optional"],
+            }
+            for s in services
+        },
+        "gateway": {
+            "composition_root": f"{root_mod}:{root_attr}" if root_mod else "",
+            "routes": [
+                {k: r[k] for k in ("method", "path", "service")}
+                for r in routes
+                if r["service"] != KERNEL
+            ],
+            "dependencies": deps_report[GATEWAY]["dependencies"],
+        },
         "service_names": dict(sorted(names.items())),
         "kernel": kernel_mods,
         "unassigned_copied_as_kernel": unassigned,
@@ -598,28 +773,44 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         "per_process_state": per_process,
         "crossings": crossings,
         "network_calls": sum(1 for c in crossings if c["becomes"] == "network call"),
-        "local_copies": [{"function": f"{m}.{f}", "owner": owner[m], "reason": r}
-                         for (m, f), r in sorted(local_copies.items())],
+        "local_copies": [
+            {"function": f"{m}.{f}", "owner": owner[m], "reason": r}
+            for (m, f), r in sorted(local_copies.items())
+        ],
         "payload_flags": flags,
         "database": "shared: every service uses the monolith's database settings unchanged "
-                    "(a shared database is the honest first step of a strangler-fig split; "
-                    "give each service its own tables next)",
+        "(a shared database is the honest first step of a strangler-fig split; "
+        "give each service its own tables next)",
         "environment": app_env,
         "health_path": health,
         "skipped_modules": skipped,
         "warnings": warnings,
     }
-    files.append(GeneratedFile("scaffold-report.json",
-                               (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()))
-    files.append(GeneratedFile("scaffold-report.md", env.get_template("report.md.j2").render(
-        common, r=report, services=services).encode()))
+    files.append(
+        GeneratedFile(
+            "scaffold-report.json", (json.dumps(report, indent=2, sort_keys=True) + "\n").encode()
+        )
+    )
+    files.append(
+        GeneratedFile(
+            "scaffold-report.md",
+            env.get_template("report.md.j2").render(common, r=report, services=services).encode(),
+        )
+    )
     files.sort(key=lambda f: f.path)
     openapi = {s: f"services/{s}/openapi.json" for s in services}
     return ScaffoldResult(files, report, services, service_dirs, openapi, warnings + skipped)
 
 
-_JSON_TYPES = {"str": "str", "int": "int", "float": "float", "bool": "bool", "dict": "dict",
-               "Dict": "dict", "Mapping": "dict"}
+_JSON_TYPES = {
+    "str": "str",
+    "int": "int",
+    "float": "float",
+    "bool": "bool",
+    "dict": "dict",
+    "Dict": "dict",
+    "Mapping": "dict",
+}
 
 
 def _field_type(annotation: str) -> tuple[str, str]:
@@ -639,14 +830,14 @@ def _field_type(annotation: str) -> tuple[str, str]:
         rest = [p for p in parts if p != "None"]
         inner = rest[0] if len(rest) == 1 else ann
     head = re.split(r"\[", inner, maxsplit=1)[0].strip().split(".")[-1]
-    if head in _JSON_TYPES and (head == inner or inner.startswith(("dict[", "Dict[",
-                                                                   "Mapping["))):
+    if head in _JSON_TYPES and (head == inner or inner.startswith(("dict[", "Dict[", "Mapping["))):
         return f"{_JSON_TYPES[head]} | None", f"from annotation `{ann}`"
     return "Any", f"annotation `{ann}` is not JSON: sent with the scaffold codec"
 
 
-def _endpoints(modules: Mapping[str, _Module], pairs: list[tuple[str, str]]
-               ) -> list[dict[str, Any]]:
+def _endpoints(
+    modules: Mapping[str, _Module], pairs: list[tuple[str, str]]
+) -> list[dict[str, Any]]:
     from pydantic import BaseModel
 
     reserved = set(dir(BaseModel))
@@ -676,21 +867,38 @@ def _endpoints(modules: Mapping[str, _Module], pairs: list[tuple[str, str]]
             alias = ""
             if fname.startswith("_") or fname in reserved or fname.startswith("model_"):
                 fname, alias = f"p_{p.name.lstrip('_')}", p.name
-            fields.append({"field": fname, "type": typ, "default": default, "alias": alias,
-                           "note": note.replace("\n", " ")})
+            fields.append(
+                {
+                    "field": fname,
+                    "type": typ,
+                    "default": default,
+                    "alias": alias,
+                    "note": note.replace("\n", " "),
+                }
+            )
         rtype, rnote = _field_type(fn.returns)
-        out.append({
-            "module": m, "name": name, "path": f"/{m}/{name}", "full_path": f"{RPC_PREFIX}/{m}/{name}",
-            "req": f"{cls}Request", "resp": f"{cls}Response", "func": f"rpc_{cls}",
-            "fields": fields, "result_type": rtype, "result_note": rnote,
-            "is_async": fn.is_async,
-        })
+        out.append(
+            {
+                "module": m,
+                "name": name,
+                "path": f"/{m}/{name}",
+                "full_path": f"{RPC_PREFIX}/{m}/{name}",
+                "req": f"{cls}Request",
+                "resp": f"{cls}Response",
+                "func": f"rpc_{cls}",
+                "fields": fields,
+                "result_type": rtype,
+                "result_note": rnote,
+                "is_async": fn.is_async,
+            }
+        )
     return out
 
 
 # ---------------------------------------------------------------------------- OpenAPI
-def add_openapi(result: ScaffoldResult, python: str = sys.executable, timeout: float = 120.0
-                ) -> list[str]:
+def add_openapi(
+    result: ScaffoldResult, python: str = sys.executable, timeout: float = 120.0
+) -> list[str]:
     """Generate each service's ``openapi.json`` by importing its generated app in a subprocess.
 
     The plan is written to a temporary folder first; each service's ``decompose_service.openapi``
@@ -708,14 +916,22 @@ def add_openapi(result: ScaffoldResult, python: str = sys.executable, timeout: f
         procs: dict[str, subprocess.Popen[bytes]] = {}
         for s in result.services:
             src = Path(tmp) / result.service_dirs[s] / "src"
-            env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0",
-                       DECOMPOSE_SERVICE=s)
+            env = dict(os.environ, PYTHONPATH=str(src), PYTHONHASHSEED="0", DECOMPOSE_SERVICE=s)
             env.pop("PYTHONSTARTUP", None)
             procs[s] = subprocess.Popen(
-                [python, "-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
-                 "import runpy; runpy.run_module('decompose_service.openapi', run_name='__main__')",
-                 str(src)],
-                cwd=str(src), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                [
+                    python,
+                    "-I",
+                    "-c",
+                    "import sys; sys.path.insert(0, sys.argv[1]); import runpy; "
+                    "runpy.run_module('decompose_service.openapi', run_name='__main__')",
+                    str(src),
+                ],
+                cwd=str(src),
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
         for s, p in procs.items():
             try:
                 out, err = p.communicate(timeout=timeout)
@@ -726,17 +942,22 @@ def add_openapi(result: ScaffoldResult, python: str = sys.executable, timeout: f
                 continue
             if p.returncode != 0:
                 last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
-                warnings.append(f"{s}: could not import the generated app to write its OpenAPI "
-                                f"document ({last[0]}); run `python -m decompose_service.openapi`"
-                                " where its dependencies are installed")
+                warnings.append(
+                    f"{s}: could not import the generated app to write its OpenAPI "
+                    f"document ({last[0]}); run `python -m decompose_service.openapi`"
+                    " where its dependencies are installed"
+                )
                 continue
             try:
                 doc = json.loads(out)
             except ValueError:
                 warnings.append(f"{s}: the OpenAPI generator printed no JSON")
                 continue
-            result.files.append(GeneratedFile(
-                result.openapi[s], (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()))
+            result.files.append(
+                GeneratedFile(
+                    result.openapi[s], (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+                )
+            )
     result.files.sort(key=lambda f: f.path)
     return warnings
 
@@ -745,7 +966,8 @@ def add_openapi(result: ScaffoldResult, python: str = sys.executable, timeout: f
 def plan_from_boundaries(graph: Any, path: Path, settings: Any) -> Plan:
     """Build a :class:`~decompose.model.Plan` from a boundaries file: a ``boundaries.toml`` /
     ``decompose.toml`` (``[services.X] modules = [...]``, ``kernel = [...]``), a
-    ``proposal.json``, or a truth file (``{"services": {name: [modules]}, "shared_kernel": [...]}``).
+    ``proposal.json``, or a truth file
+    (``{"services": {name: [modules]}, "shared_kernel": [...]}``).
 
     Raises:
         UsageError: unreadable file or no service in it. ConfigError: invalid TOML.
@@ -765,6 +987,11 @@ def plan_from_boundaries(graph: Any, path: Path, settings: Any) -> Plan:
     assign = {m: s for m, s in assign.items() if m in set(mods)}
     if not any(s != KERNEL for s in assign.values()):
         raise UsageError(f"{path}: no service declares any analyzed module")
-    part = Partition(tuple(sorted(assign.items())), "declared", 0, 1.0,
-                     tuple(sorted(m for m, s in assign.items() if s == KERNEL)))
+    part = Partition(
+        tuple(sorted(assign.items())),
+        "declared",
+        0,
+        1.0,
+        tuple(sorted(m for m, s in assign.items() if s == KERNEL)),
+    )
     return build_plan(graph, part, settings)

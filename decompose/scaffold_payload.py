@@ -14,27 +14,42 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-JSON_NATIVE = frozenset({
-    "str", "int", "float", "bool", "None", "dict", "list", "Dict", "List", "Any", "object",
-    "Mapping", "Sequence", "tuple", "Tuple",
-})
+JSON_NATIVE = frozenset(
+    {
+        "str",
+        "int",
+        "float",
+        "bool",
+        "None",
+        "dict",
+        "list",
+        "Dict",
+        "List",
+        "Any",
+        "object",
+        "Mapping",
+        "Sequence",
+        "tuple",
+        "Tuple",
+    }
+)
 
 SUGGESTIONS = {
     "dataframe": "a DataFrame crosses the boundary: pass a dataset id or a path the callee can "
-                 "read, or define a row schema (list of records) and convert at the edge",
+    "read, or define a row schema (list of records) and convert at the edge",
     "array": "an array crosses the boundary: send a list with a declared dtype and shape, or "
-             "store it and pass a path/id",
+    "store it and pass a path/id",
     "tensor": "a tensor crosses the boundary: keep the model and its caller together, or send "
-              "plain lists with a declared shape",
+    "plain lists with a declared shape",
     "model": "a model object crosses the boundary: pass the model name/version (or a path to the "
-             "artifact) and let the owner load it, or keep the two together",
+    "artifact) and let the owner load it, or keep the two together",
     "file": "an open file crosses the boundary: pass a path (on shared storage) or the bytes",
     "generator": "a generator crosses the boundary: return a list, or paginate",
     "callback": "a callable crosses the boundary: callbacks cannot be sent; keep the two "
-                "together, or pass the name of a registered handler",
+    "together, or pass the name of a registered handler",
     "request": "an HTTP request object crosses the boundary: pass the fields the callee needs",
     "object": "an application object crosses the boundary: define a schema (a pydantic model) "
-              "for it in a shared contract package",
+    "for it in a shared contract package",
 }
 
 _ANNOTATION_RULES: tuple[tuple[str, str], ...] = (
@@ -76,8 +91,9 @@ class PayloadFlag:
         return SUGGESTIONS[self.category]
 
 
-def classify(annotation: str, name: str, first_party_classes: frozenset[str] = frozenset()
-             ) -> tuple[str, str] | None:
+def classify(
+    annotation: str, name: str, first_party_classes: frozenset[str] = frozenset()
+) -> tuple[str, str] | None:
     """Classify one value: ``(category, evidence)`` or None when it looks JSON-safe/unknown.
 
     Args:
@@ -110,8 +126,9 @@ _RETURN_CALL_RULES: tuple[tuple[str, str], ...] = (
 )
 
 
-def classify_returned_call(call: str, first_party_classes: frozenset[str] = frozenset()
-                           ) -> str | None:
+def classify_returned_call(
+    call: str, first_party_classes: frozenset[str] = frozenset()
+) -> str | None:
     """Category of a value built by ``return <call>(...)`` (``call`` is the callee's text)."""
     for pattern, cat in _RETURN_CALL_RULES:
         if re.search(pattern, call):
@@ -121,9 +138,13 @@ def classify_returned_call(call: str, first_party_classes: frozenset[str] = froz
     return None
 
 
-def check_function(params: tuple[tuple[str, str, str], ...], returns: str, is_generator: bool,
-                   first_party_classes: frozenset[str] = frozenset(),
-                   return_calls: tuple[str, ...] = ()) -> list[PayloadFlag]:
+def check_function(
+    params: tuple[tuple[str, str, str], ...],
+    returns: str,
+    is_generator: bool,
+    first_party_classes: frozenset[str] = frozenset(),
+    return_calls: tuple[str, ...] = (),
+) -> list[PayloadFlag]:
     """Flags for a function that becomes a network call.
 
     Args:

@@ -27,19 +27,57 @@ RUNTIME_ALIAS = "_decompose_rt"
 RUNTIME_IMPORT = f"from decompose_service import runtime as {RUNTIME_ALIAS}"
 REQUEST_ALIAS = "_DecomposeRequest"
 HTTP_METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "api_route", "route")
-MUTATORS = frozenset({
-    "append", "extend", "insert", "remove", "pop", "popitem", "clear", "update", "setdefault",
-    "add", "discard", "sort", "reverse", "difference_update", "intersection_update",
-    "symmetric_difference_update", "__setitem__", "__delitem__",
-})
+MUTATORS = frozenset(
+    {
+        "append",
+        "extend",
+        "insert",
+        "remove",
+        "pop",
+        "popitem",
+        "clear",
+        "update",
+        "setdefault",
+        "add",
+        "discard",
+        "sort",
+        "reverse",
+        "difference_update",
+        "intersection_update",
+        "symmetric_difference_update",
+        "__setitem__",
+        "__delitem__",
+    }
+)
 # Calls whose result is a constant-like value (copied into shims, not proxied).
-PURE_CALLS = frozenset({
-    "compile", "TypeVar", "NewType", "namedtuple", "NamedTuple", "getLogger", "frozenset",
-    "Path", "PurePath", "PurePosixPath", "ParamSpec", "APIRouter", "Enum", "IntEnum",
-})
-LOCAL_PARAM_TYPES = frozenset({
-    "Request", "WebSocket", "Response", "BackgroundTasks", "HTTPConnection", "Callable",
-})
+PURE_CALLS = frozenset(
+    {
+        "compile",
+        "TypeVar",
+        "NewType",
+        "namedtuple",
+        "NamedTuple",
+        "getLogger",
+        "frozenset",
+        "Path",
+        "PurePath",
+        "PurePosixPath",
+        "ParamSpec",
+        "APIRouter",
+        "Enum",
+        "IntEnum",
+    }
+)
+LOCAL_PARAM_TYPES = frozenset(
+    {
+        "Request",
+        "WebSocket",
+        "Response",
+        "BackgroundTasks",
+        "HTTPConnection",
+        "Callable",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,25 +173,31 @@ def _is_ref(node: ast.expr) -> bool:
 def _literal_container(node: ast.expr) -> bool:
     """A non-empty container literal made only of constants."""
     if isinstance(node, (ast.List, ast.Set, ast.Tuple)):
-        return bool(node.elts) and all(_is_immutable(e) or _literal_container(e)
-                                       for e in node.elts)
+        return bool(node.elts) and all(_is_immutable(e) or _literal_container(e) for e in node.elts)
     if isinstance(node, ast.Dict):
-        return bool(node.keys) and all(
-            k is not None and _is_immutable(k) for k in node.keys
-        ) and all(_is_immutable(v) or _literal_container(v) for v in node.values)
+        return (
+            bool(node.keys)
+            and all(k is not None and _is_immutable(k) for k in node.keys)
+            and all(_is_immutable(v) or _literal_container(v) for v in node.values)
+        )
     return False
 
 
 def _ref_aggregate(node: ast.expr) -> bool:
     """A container whose items are names/attributes (routers, classes...) and constants."""
     if isinstance(node, (ast.List, ast.Set, ast.Tuple)):
-        return bool(node.elts) and all(_is_ref(e) for e in node.elts) and any(
-            isinstance(e, (ast.Name, ast.Attribute)) for e in node.elts)
+        return (
+            bool(node.elts)
+            and all(_is_ref(e) for e in node.elts)
+            and any(isinstance(e, (ast.Name, ast.Attribute)) for e in node.elts)
+        )
     if isinstance(node, ast.Dict):
-        return bool(node.values) and all(
-            k is not None and _is_ref(k) for k in node.keys
-        ) and all(_is_ref(v) for v in node.values) and any(
-            isinstance(v, (ast.Name, ast.Attribute)) for v in node.values)
+        return (
+            bool(node.values)
+            and all(k is not None and _is_ref(k) for k in node.keys)
+            and all(_is_ref(v) for v in node.values)
+            and any(isinstance(v, (ast.Name, ast.Attribute)) for v in node.values)
+        )
     return False
 
 
@@ -168,16 +212,24 @@ def _params(source: str, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Pa
     out: list[Param] = []
     positional = [*a.posonlyargs, *a.args]
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(a.defaults)) + list(
-        a.defaults)
+        a.defaults
+    )
     for i, arg in enumerate(positional):
         d = defaults[i]
-        out.append(Param(arg.arg, "posonly" if i < len(a.posonlyargs) else "normal",
-                         _ann_text(source, arg.annotation), _ann_text(source, d)))
+        out.append(
+            Param(
+                arg.arg,
+                "posonly" if i < len(a.posonlyargs) else "normal",
+                _ann_text(source, arg.annotation),
+                _ann_text(source, d),
+            )
+        )
     if a.vararg:
         out.append(Param(a.vararg.arg, "vararg", _ann_text(source, a.vararg.annotation)))
     for arg, kd in zip(a.kwonlyargs, a.kw_defaults, strict=True):
-        out.append(Param(arg.arg, "kwonly", _ann_text(source, arg.annotation),
-                         _ann_text(source, kd)))
+        out.append(
+            Param(arg.arg, "kwonly", _ann_text(source, arg.annotation), _ann_text(source, kd))
+        )
     if a.kwarg:
         out.append(Param(a.kwarg.arg, "varkw", _ann_text(source, a.kwarg.annotation)))
     return tuple(out)
@@ -189,18 +241,26 @@ def _own_nodes(fn: ast.AST) -> Iterable[ast.AST]:
     while stack:
         node = stack.pop()
         yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
-                                 ast.Lambda)):
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
             stack.extend(ast.iter_child_nodes(node))
 
 
 def _local_reason(fn: ast.FunctionDef | ast.AsyncFunctionDef, params: tuple[Param, ...]) -> str:
-    nested = {n.name for n in ast.walk(fn) if n is not fn and isinstance(
-        n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    nested = {
+        n.name
+        for n in ast.walk(fn)
+        if n is not fn and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+    }
     for node in _own_nodes(fn):
-        if isinstance(node, ast.Return) and node.value is not None and (
+        if (
+            isinstance(node, ast.Return)
+            and node.value is not None
+            and (
                 isinstance(node.value, ast.Lambda)
-                or isinstance(node.value, ast.Name) and node.value.id in nested):
+                or isinstance(node.value, ast.Name)
+                and node.value.id in nested
+            )
+        ):
             return "returns a function (decorator or factory): it must run where it is used"
     for p in params:
         last = p.annotation.replace('"', "").replace("'", "").split("[", 1)[0].split(".")[-1]
@@ -231,15 +291,17 @@ def mutated_names(source: str) -> set[str]:
 
     for node in ast.walk(tree):
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.Delete)):
-            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [
-                node.target]
+            targets = node.targets if isinstance(node, (ast.Assign, ast.Delete)) else [node.target]
             for t in targets:
                 if isinstance(t, ast.Subscript):
                     out.add(base(t.value))
                 elif isinstance(node, ast.AugAssign):
                     out.add(base(t))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and (
-                node.func.attr in MUTATORS):
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and (node.func.attr in MUTATORS)
+        ):
             out.add(base(node.func.value))
         elif isinstance(node, ast.Global):
             out.update(node.names)
@@ -247,8 +309,11 @@ def mutated_names(source: str) -> set[str]:
     return out
 
 
-def analyze_module(source: str, mutated: set[str] | frozenset[str] = frozenset(),
-                   decorator_users: Iterable[str] = ()) -> ModuleInfo:
+def analyze_module(
+    source: str,
+    mutated: set[str] | frozenset[str] = frozenset(),
+    decorator_users: Iterable[str] = (),
+) -> ModuleInfo:
     """Classify the top level of a module.
 
     Args:
@@ -291,17 +356,26 @@ def analyze_module(source: str, mutated: set[str] | frozenset[str] = frozenset()
                     kind = "all"
                 elif isinstance(value, ast.Call) and _call_name(value) == "APIRouter":
                     kind = "router"
-                    prefix = next((kw.value.value for kw in value.keywords
-                                   if kw.arg == "prefix" and isinstance(kw.value, ast.Constant)
-                                   and isinstance(kw.value.value, str)), "")
+                    prefix = next(
+                        (
+                            kw.value.value
+                            for kw in value.keywords
+                            if kw.arg == "prefix"
+                            and isinstance(kw.value, ast.Constant)
+                            and isinstance(kw.value.value, str)
+                        ),
+                        "",
+                    )
                     routers[name] = prefix
-                elif _is_immutable(value) and len(targets) == 1 and isinstance(
-                        targets[0], ast.Name):
+                elif (
+                    _is_immutable(value) and len(targets) == 1 and isinstance(targets[0], ast.Name)
+                ):
                     kind = "value"
                 elif _literal_container(value) and name not in mutated:
                     kind = "value"
                 elif isinstance(value, (ast.Name, ast.Attribute, ast.Lambda)) or _ref_aggregate(
-                        value):
+                    value
+                ):
                     kind = "reference"
                 elif isinstance(value, ast.Call) and _call_name(value) in PURE_CALLS:
                     kind = "value"
@@ -311,8 +385,12 @@ def analyze_module(source: str, mutated: set[str] | frozenset[str] = frozenset()
                     app_vars.append(name)
                 variables[name] = kind
     for stmt in tree.body:
-        if isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and isinstance(
-                stmt.value.func, ast.Name) and stmt.value.func.id in factories:
+        if (
+            isinstance(stmt, ast.Assign)
+            and isinstance(stmt.value, ast.Call)
+            and isinstance(stmt.value.func, ast.Name)
+            and stmt.value.func.id in factories
+        ):
             app_vars.extend(t.id for t in stmt.targets if isinstance(t, ast.Name))
     functions: dict[str, Function] = {}
     for fn in fn_nodes:
@@ -320,12 +398,17 @@ def analyze_module(source: str, mutated: set[str] | frozenset[str] = frozenset()
         routes: list[tuple[str, str]] = []
         router = ""
         for dec in fn.decorator_list:
-            if (isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute)
-                    and isinstance(dec.func.value, ast.Name) and dec.func.value.id in routers
-                    and dec.func.attr in HTTP_METHODS):
+            if (
+                isinstance(dec, ast.Call)
+                and isinstance(dec.func, ast.Attribute)
+                and isinstance(dec.func.value, ast.Name)
+                and dec.func.value.id in routers
+                and dec.func.attr in HTTP_METHODS
+            ):
                 router = dec.func.value.id
-                path = dec.args[0].value if dec.args and isinstance(dec.args[0], ast.Constant) \
-                    else ""
+                path = (
+                    dec.args[0].value if dec.args and isinstance(dec.args[0], ast.Constant) else ""
+                )
                 method = dec.func.attr.upper()
                 if method in ("API_ROUTE", "ROUTE"):
                     method = "ANY"
@@ -336,14 +419,28 @@ def analyze_module(source: str, mutated: set[str] | frozenset[str] = frozenset()
             reason = "a generator: it cannot stream over a plain call"
         if not reason and fn.name in decorators:
             reason = "used as a decorator by other modules"
-        rebinds = sorted({n for node in _own_nodes(fn) if isinstance(node, ast.Global)
-                          for n in node.names})
-        returned = sorted({ast.unparse(node.value.func) for node in _own_nodes(fn)
-                           if isinstance(node, ast.Return) and isinstance(node.value, ast.Call)})
+        rebinds = sorted(
+            {n for node in _own_nodes(fn) if isinstance(node, ast.Global) for n in node.names}
+        )
+        returned = sorted(
+            {
+                ast.unparse(node.value.func)
+                for node in _own_nodes(fn)
+                if isinstance(node, ast.Return) and isinstance(node.value, ast.Call)
+            }
+        )
         functions[fn.name] = Function(
-            fn.name, isinstance(fn, ast.AsyncFunctionDef), params,
-            _ann_text(source, fn.returns), reason, tuple(routes), router, gen, tuple(rebinds),
-            tuple(returned))
+            fn.name,
+            isinstance(fn, ast.AsyncFunctionDef),
+            params,
+            _ann_text(source, fn.returns),
+            reason,
+            tuple(routes),
+            router,
+            gen,
+            tuple(rebinds),
+            tuple(returned),
+        )
     return ModuleInfo(functions, tuple(classes), variables, routers, tuple(app_vars))
 
 
@@ -374,10 +471,14 @@ def used_names(code: str) -> set[str]:
         elif isinstance(node, ast.AnnAssign):
             ann_nodes.append(node.annotation)
         elif isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
             if isinstance(node.value, (ast.List, ast.Tuple)):
-                out.update(e.value for e in node.value.elts
-                           if isinstance(e, ast.Constant) and isinstance(e.value, str))
+                out.update(
+                    e.value
+                    for e in node.value.elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                )
     for ann in ann_nodes:
         for sub in ast.walk(ann):
             if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
@@ -406,7 +507,7 @@ def imported_modules(code: str, module: str, is_package: bool) -> set[str]:
             if node.level:
                 if node.level - 1 > len(pkg_parts):
                     continue
-                base = pkg_parts[:len(pkg_parts) - (node.level - 1)]
+                base = pkg_parts[: len(pkg_parts) - (node.level - 1)]
                 if node.module:
                     base = base + node.module.split(".")
             else:
@@ -440,7 +541,8 @@ def _is_type_checking_if(node: Any) -> bool:
 def _is_import_line(node: Any) -> bool:
     cst = _cst()
     return isinstance(node, cst.SimpleStatementLine) and all(
-        isinstance(s, (cst.Import, cst.ImportFrom)) for s in node.body)
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in node.body
+    )
 
 
 def _is_import_try(node: Any) -> bool:
@@ -451,9 +553,13 @@ def _is_import_try(node: Any) -> bool:
         return False
     for h in node.handlers:
         for s in h.body.body:
-            if not (isinstance(s, cst.SimpleStatementLine) and all(
+            if not (
+                isinstance(s, cst.SimpleStatementLine)
+                and all(
                     isinstance(x, (cst.Import, cst.ImportFrom, cst.Assign, cst.Pass))
-                    for x in s.body)):
+                    for x in s.body
+                )
+            ):
                 return False
     return True
 
@@ -468,8 +574,12 @@ def _prune_import_line(node: Any, used: set[str]) -> Any | None:
     cst = _cst()
     new_body = []
     for s in node.body:
-        if isinstance(s, cst.ImportFrom) and s.module is not None and isinstance(
-                s.module, cst.Name) and s.module.value == "__future__":
+        if (
+            isinstance(s, cst.ImportFrom)
+            and s.module is not None
+            and isinstance(s.module, cst.Name)
+            and s.module.value == "__future__"
+        ):
             new_body.append(s)
             continue
         if isinstance(s.names, cst.ImportStar):
@@ -478,8 +588,11 @@ def _prune_import_line(node: Any, used: set[str]) -> Any | None:
         keep = []
         for alias in s.names:
             if isinstance(s, cst.Import):
-                bound = (alias.asname.name.value if alias.asname else
-                         _code_expr(alias.name).split(".")[0])
+                bound = (
+                    alias.asname.name.value
+                    if alias.asname
+                    else _code_expr(alias.name).split(".")[0]
+                )
             else:
                 bound = alias.asname.name.value if alias.asname else _code_expr(alias.name)
             if bound in used:
@@ -504,9 +617,9 @@ def _code_expr(node: Any) -> str:
 
 def _prune(body: list[Any]) -> list[Any]:
     """Drop imports (and TYPE_CHECKING / optional-import blocks) that nothing uses."""
-    cst = _cst()
-    others = [n for n in body if not (_is_import_line(n) or _is_type_checking_if(n)
-                                      or _is_import_try(n))]
+    others = [
+        n for n in body if not (_is_import_line(n) or _is_type_checking_if(n) or _is_import_try(n))
+    ]
     used = set()
     for n in others:
         used |= used_names(_code(n))
@@ -514,8 +627,13 @@ def _prune(body: list[Any]) -> list[Any]:
     kept_tc = False
     for n in body:
         if _is_type_checking_if(n):
-            inner = [p for p in (_prune_import_line(s, used) if _is_import_line(s) else s
-                                 for s in n.body.body) if p is not None]
+            inner = [
+                p
+                for p in (
+                    _prune_import_line(s, used) if _is_import_line(s) else s for s in n.body.body
+                )
+                if p is not None
+            ]
             if inner:
                 kept_tc = True
                 out.append(n.with_changes(body=n.body.with_changes(body=inner)))
@@ -545,8 +663,7 @@ def _prune(body: list[Any]) -> list[Any]:
 
 def _docstring_line(text: str) -> Any:
     cst = _cst()
-    return cst.parse_statement('"""' + text.replace("\\", "\\\\").replace('"""', '\\"""') +
-                               '"""\n')
+    return cst.parse_statement('"""' + text.replace("\\", "\\\\").replace('"""', '\\"""') + '"""\n')
 
 
 def _insert_runtime_import(body: list[Any], extra: Iterable[str] = ()) -> list[Any]:
@@ -554,15 +671,19 @@ def _insert_runtime_import(body: list[Any], extra: Iterable[str] = ()) -> list[A
     ``__future__`` imports and the module's top block of imports."""
     cst = _cst()
     lines = [cst.parse_statement(RUNTIME_IMPORT + "\n")] + [
-        cst.parse_statement(x + "\n") for x in extra]
+        cst.parse_statement(x + "\n") for x in extra
+    ]
     idx = 0
-    if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(
-            body[0].body[0], cst.Expr) and isinstance(body[0].body[0].value,
-                                                      (cst.SimpleString,
-                                                       cst.ConcatenatedString)):
+    if (
+        body
+        and isinstance(body[0], cst.SimpleStatementLine)
+        and isinstance(body[0].body[0], cst.Expr)
+        and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    ):
         idx = 1
-    while idx < len(body) and (_is_import_line(body[idx]) or _is_import_try(body[idx])
-                               or _is_type_checking_if(body[idx])):
+    while idx < len(body) and (
+        _is_import_line(body[idx]) or _is_import_try(body[idx]) or _is_type_checking_if(body[idx])
+    ):
         idx += 1
     return body[:idx] + lines + body[idx:]
 
@@ -576,12 +697,17 @@ def _q(s: str) -> str:
 
 def _stub(node: Any, service: str, module: str) -> Any:
     cst = _cst()
-    call = (f"return {RUNTIME_ALIAS}.call({_q(service)}, {_q(module)}, "
-            f"{_q(node.name.value)}, locals())\n")
+    call = (
+        f"return {RUNTIME_ALIAS}.call({_q(service)}, {_q(module)}, "
+        f"{_q(node.name.value)}, locals())\n"
+    )
     stmts: list[Any] = []
     first = node.body.body[0] if node.body.body else None
-    if (isinstance(first, cst.SimpleStatementLine) and isinstance(first.body[0], cst.Expr)
-            and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))):
+    if (
+        isinstance(first, cst.SimpleStatementLine)
+        and isinstance(first.body[0], cst.Expr)
+        and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
+    ):
         stmts.append(first)
     stmts.append(cst.parse_statement(call))
     return node.with_changes(decorators=[], body=cst.IndentedBlock(body=stmts))
@@ -592,18 +718,25 @@ def _forwarder(node: Any, service: str, routers: Mapping[str, str]) -> Any:
     decs = []
     for d in node.decorators:
         dec = d.decorator
-        if (isinstance(dec, cst.Call) and isinstance(dec.func, cst.Attribute)
-                and isinstance(dec.func.value, cst.Name) and dec.func.value.value in routers
-                and dec.func.attr.value in HTTP_METHODS):
+        if (
+            isinstance(dec, cst.Call)
+            and isinstance(dec.func, cst.Attribute)
+            and isinstance(dec.func.value, cst.Name)
+            and dec.func.value.value in routers
+            and dec.func.attr.value in HTTP_METHODS
+        ):
             decs.append(d)
-    src = (f"async def {node.name.value}(request: {REQUEST_ALIAS}):\n"
-           f"    return await {RUNTIME_ALIAS}.forward({_q(service)}, request)\n")
+    src = (
+        f"async def {node.name.value}(request: {REQUEST_ALIAS}):\n"
+        f"    return await {RUNTIME_ALIAS}.forward({_q(service)}, request)\n"
+    )
     fn = cst.parse_statement(src)
     return fn.with_changes(decorators=decs, leading_lines=node.leading_lines)
 
 
-def make_shim(source: str, module: str, owner: str, info: ModuleInfo, flavor: str
-              ) -> tuple[str, list[str], list[str], list[str]]:
+def make_shim(
+    source: str, module: str, owner: str, info: ModuleInfo, flavor: str
+) -> tuple[str, list[str], list[str], list[str]]:
     """Rewrite a module into the client shim of ``owner`` (see the module docstring).
 
     Args:
@@ -648,8 +781,11 @@ def make_shim(source: str, module: str, owner: str, info: ModuleInfo, flavor: st
             new_small = []
             for small in stmt.body:
                 if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
-                    targets = ([t.target for t in small.targets] if isinstance(small, cst.Assign)
-                               else [small.target])
+                    targets = (
+                        [t.target for t in small.targets]
+                        if isinstance(small, cst.Assign)
+                        else [small.target]
+                    )
                     names = [t.value for t in targets if isinstance(t, cst.Name)]
                     if len(names) != len(targets) or len(names) != 1:
                         continue  # tuple or attribute/subscript targets: owner-side effects
@@ -657,9 +793,11 @@ def make_shim(source: str, module: str, owner: str, info: ModuleInfo, flavor: st
                     kind = info.variables.get(name, "state")
                     if kind == "state":
                         value = cst.parse_expression(
-                            f"{RUNTIME_ALIAS}.Remote({_q(owner)}, {_q(module)}, {_q(name)})")
-                        new_small.append(cst.Assign(targets=[cst.AssignTarget(cst.Name(name))],
-                                                    value=value))
+                            f"{RUNTIME_ALIAS}.Remote({_q(owner)}, {_q(module)}, {_q(name)})"
+                        )
+                        new_small.append(
+                            cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=value)
+                        )
                         proxies.append(name)
                     else:
                         new_small.append(small)
@@ -669,10 +807,12 @@ def make_shim(source: str, module: str, owner: str, info: ModuleInfo, flavor: st
     extra = []
     if forwarders:
         extra.append(f"from fastapi import Request as {REQUEST_ALIAS}")
-    doc = (f"Client shim for `{module}`, which now lives in the `{owner}` service.\n\n"
-           "Generated by decompose scaffold: functions call that service over HTTP, module-level "
-           "state is a proxy\nto it, classes and constants are copies. Regenerate rather than "
-           "edit.\n")
+    doc = (
+        f"Client shim for `{module}`, which now lives in the `{owner}` service.\n\n"
+        "Generated by decompose scaffold: functions call that service over HTTP, module-level "
+        "state is a proxy\nto it, classes and constants are copies. Regenerate rather than "
+        "edit.\n"
+    )
     body = _prune(body)
     future = [n for n in body if _is_import_line(n) and "__future__" in _code(n)]
     rest = [n for n in body if n not in future]
@@ -702,14 +842,20 @@ def proxy_state(source: str, module: str, owned: Mapping[str, str]) -> str:
             new_small = []
             for small in stmt.body:
                 if isinstance(small, (cst.Assign, cst.AnnAssign)) and small.value is not None:
-                    targets = ([t.target for t in small.targets] if isinstance(small, cst.Assign)
-                               else [small.target])
-                    if len(targets) == 1 and isinstance(targets[0], cst.Name) and (
-                            targets[0].value in owned):
+                    targets = (
+                        [t.target for t in small.targets]
+                        if isinstance(small, cst.Assign)
+                        else [small.target]
+                    )
+                    if (
+                        len(targets) == 1
+                        and isinstance(targets[0], cst.Name)
+                        and (targets[0].value in owned)
+                    ):
                         name = targets[0].value
                         value = cst.parse_expression(
-                            f"{RUNTIME_ALIAS}.Remote({_q(owned[name])}, {_q(module)}, "
-                            f"{_q(name)})")
+                            f"{RUNTIME_ALIAS}.Remote({_q(owned[name])}, {_q(module)}, {_q(name)})"
+                        )
                         new_small.append(small.with_changes(value=value))
                         changed = True
                         continue

@@ -12,22 +12,50 @@ from decompose.cli import _cache_options, _common, _load_config, _path_arg, info
 
 @main.command()
 @_path_arg
-@click.option("--boundaries", "boundaries", type=click.Path(path_type=Path, dir_okay=False),
-              default=None, help="boundaries.toml / decompose.toml / proposal.json / truth.json "
-                                 "(default: the boundaries analyze proposes).")
-@click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False), required=True,
-              help="Output folder for the services, gateway, compose file and report.")
+@click.option(
+    "--boundaries",
+    "boundaries",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="boundaries.toml / decompose.toml / proposal.json / truth.json "
+    "(default: the boundaries analyze proposes).",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Output folder for the services, gateway, compose file and report.",
+)
 @click.option("--dry-run", is_flag=True, help="List the files that would be written.")
 @click.option("--force", is_flag=True, help="Write into an existing, non-empty output folder.")
-@click.option("--app", "app", default=None, metavar="MODULE:ATTR",
-              help="The monolith's ASGI app (default: detected from FastAPI(...)).")
-@click.option("--no-openapi", is_flag=True,
-              help="Do not import the generated apps to write their OpenAPI documents.")
+@click.option(
+    "--app",
+    "app",
+    default=None,
+    metavar="MODULE:ATTR",
+    help="The monolith's ASGI app (default: detected from FastAPI(...)).",
+)
+@click.option(
+    "--no-openapi",
+    is_flag=True,
+    help="Do not import the generated apps to write their OpenAPI documents.",
+)
 @_cache_options
 @_common
-def scaffold(path: Path, boundaries: Path | None, out: Path, dry_run: bool, force: bool,
-             app: str | None, no_openapi: bool, cache_dir: Path | None, no_cache: bool,
-             jobs: int, config_path: Path | None) -> None:
+def scaffold(
+    path: Path,
+    boundaries: Path | None,
+    out: Path,
+    dry_run: bool,
+    force: bool,
+    app: str | None,
+    no_openapi: bool,
+    cache_dir: Path | None,
+    no_cache: bool,
+    jobs: int,
+    config_path: Path | None,
+) -> None:
     """Scaffold services from PATH's boundaries: one package per service (own modules, shared
     kernel, client shims), a FastAPI app with its interface and routes, pyproject, Dockerfile,
     README and OpenAPI document each; a gateway, docker-compose.yaml and scaffold-report.md.
@@ -50,8 +78,9 @@ def scaffold(path: Path, boundaries: Path | None, out: Path, dry_run: bool, forc
         graph, plan, root = result.graph, result.plan, result.project.root
         source = "the boundaries analyze proposed"
     if not dry_run and out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
-        raise OutputError(f"output folder {out} exists and is not empty (use --force to write "
-                          "into it)")
+        raise OutputError(
+            f"output folder {out} exists and is not empty (use --force to write into it)"
+        )
     planned = plan_scaffold(root, graph, plan, boundaries_source=source, app=app)
     if dry_run:
         for f in planned.files:
@@ -65,9 +94,11 @@ def scaffold(path: Path, boundaries: Path | None, out: Path, dry_run: bool, forc
     rep = planned.report
     info(f"decompose: scaffolded {len(planned.services)} services and a gateway into {out}/")
     info(f"  services: {', '.join(planned.services)}")
-    info(f"  network calls: {rep['network_calls']}  state proxies: "
-         f"{sum(len(s['state']) for s in rep['services'].values())}  payload flags: "
-         f"{len(rep['payload_flags'])}")
+    info(
+        f"  network calls: {rep['network_calls']}  state proxies: "
+        f"{sum(len(s['state']) for s in rep['services'].values())}  payload flags: "
+        f"{len(rep['payload_flags'])}"
+    )
     info(f"  report: {out / 'scaffold-report.md'}")
     for w in [*planned.warnings, *warnings]:
         click.echo(f"decompose: warning: {w}", err=True)

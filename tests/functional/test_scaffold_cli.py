@@ -84,29 +84,49 @@ SHOP = {
 
 
 def _scaffold(runner: CliRunner, project: Path, out: Path, *extra: str) -> object:
-    return runner.invoke(main, ["scaffold", str(project), "--boundaries",
-                                str(project / "boundaries.toml"), "--out", str(out), "--no-cache",
-                                *extra])
+    return runner.invoke(
+        main,
+        [
+            "scaffold",
+            str(project),
+            "--boundaries",
+            str(project / "boundaries.toml"),
+            "--out",
+            str(out),
+            "--no-cache",
+            *extra,
+        ],
+    )
 
 
 def _tree(root: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
 
 
-def test_dry_run_lists_files_and_writes_nothing(make_project, runner: CliRunner,
-                                                tmp_path: Path) -> None:
+def test_dry_run_lists_files_and_writes_nothing(
+    make_project, runner: CliRunner, tmp_path: Path
+) -> None:
     project = make_project(SHOP)
     out = tmp_path / "out"
     res = _scaffold(runner, project, out, "--dry-run")
     assert res.exit_code == 0, res.output
     assert not out.exists()
     listed = {line.split()[2] for line in res.output.splitlines() if line.startswith("would")}
-    for rel in ("services/stock/src/shop/stock.py", "services/front/src/shop/stock.py",
-                "services/stock/src/decompose_service/interface.py", "gateway/src/shop/app.py",
-                "docker-compose.yaml", "scaffold-report.md", "scaffold-report.json",
-                "services/billing/openapi.json", "services/stock/Dockerfile",
-                "services/stock/pyproject.toml", "services/stock/README.md"):
+    for rel in (
+        "services/stock/src/shop/stock.py",
+        "services/front/src/shop/stock.py",
+        "services/stock/src/decompose_service/interface.py",
+        "gateway/src/shop/app.py",
+        "docker-compose.yaml",
+        "scaffold-report.md",
+        "scaffold-report.json",
+        "services/billing/openapi.json",
+        "services/stock/Dockerfile",
+        "services/stock/pyproject.toml",
+        "services/stock/README.md",
+    ):
         assert str(out / rel) in listed, rel
 
 
@@ -124,23 +144,36 @@ def test_existing_output_needs_force(make_project, runner: CliRunner, tmp_path: 
     assert (out / "services" / "stock" / "src" / "shop" / "stock.py").is_file()
 
 
-def test_bad_boundaries_file_is_a_usage_error(make_project, runner: CliRunner,
-                                              tmp_path: Path) -> None:
+def test_bad_boundaries_file_is_a_usage_error(
+    make_project, runner: CliRunner, tmp_path: Path
+) -> None:
     project = make_project(SHOP)
-    res = runner.invoke(main, ["scaffold", str(project), "--boundaries", str(tmp_path / "no.toml"),
-                               "--out", str(tmp_path / "o"), "--no-cache"])
+    res = runner.invoke(
+        main,
+        [
+            "scaffold",
+            str(project),
+            "--boundaries",
+            str(tmp_path / "no.toml"),
+            "--out",
+            str(tmp_path / "o"),
+            "--no-cache",
+        ],
+    )
     assert res.exit_code == 2 and "not found" in res.output
 
 
-def test_small_project_scaffold_is_complete_and_clean(make_project, runner: CliRunner,
-                                                      tmp_path: Path) -> None:
+def test_small_project_scaffold_is_complete_and_clean(
+    make_project, runner: CliRunner, tmp_path: Path
+) -> None:
     project = make_project(SHOP)
     out = tmp_path / "out"
     res = _scaffold(runner, project, out)
     assert res.exit_code == 0, res.output
     # own modules copied byte for byte, other modules as shims at the same import path
     assert (out / "services/stock/src/shop/stock.py").read_bytes() == (
-        project / "shop/stock.py").read_bytes()
+        project / "shop/stock.py"
+    ).read_bytes()
     shim = (out / "services/billing/src/shop/stock.py").read_text()
     assert 'call("stock", "shop.stock", "reserve", locals())' in shim
     assert 'LEVELS = _decompose_rt.Remote("stock", "shop.stock", "LEVELS")' in shim
@@ -159,8 +192,10 @@ def test_small_project_scaffold_is_complete_and_clean(make_project, runner: CliR
     calls = {(c["src"], c["dst"]): c["becomes"] for c in report["crossings"]}
     assert calls[("shop.api:order", "shop.stock:reserve")] == "network call"
     assert calls[("shop.billing:charge", "shop.stock:table")] == "network call"
-    assert any(f["function"] == "shop.stock.table" and f["category"] == "dataframe"
-               for f in report["payload_flags"])
+    assert any(
+        f["function"] == "shop.stock.table" and f["category"] == "dataframe"
+        for f in report["payload_flags"]
+    )
     assert report["gateway"]["composition_root"] == "shop.app:app"
     md = (out / "scaffold-report.md").read_text()
     assert "strangler-fig" in md and "network call" in md
@@ -171,8 +206,7 @@ def test_small_project_scaffold_is_complete_and_clean(make_project, runner: CliR
     ruff = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache"]
     res_gen = subprocess.run([*ruff, *generated], capture_output=True, text=True)
     assert res_gen.returncode == 0, res_gen.stdout
-    res_all = subprocess.run([*ruff, "--select", "E9,F", str(out)], capture_output=True,
-                             text=True)
+    res_all = subprocess.run([*ruff, "--select", "E9,F", str(out)], capture_output=True, text=True)
     assert res_all.returncode == 0, res_all.stdout
 
 
@@ -181,10 +215,25 @@ def test_predictly_scaffold_is_deterministic_and_ruff_clean(tmp_path: Path) -> N
     for seed in ("0", "12345"):
         out = tmp_path / f"out{seed}"
         env = dict(os.environ, PYTHONHASHSEED=seed)
-        res = subprocess.run([sys.executable, "-m", "decompose", "scaffold", str(SAMPLE),
-                              "--boundaries", str(SAMPLE / "truth.json"), "--out", str(out),
-                              "--no-cache", "--no-openapi"], env=env, capture_output=True,
-                             text=True, timeout=300)
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "decompose",
+                "scaffold",
+                str(SAMPLE),
+                "--boundaries",
+                str(SAMPLE / "truth.json"),
+                "--out",
+                str(out),
+                "--no-cache",
+                "--no-openapi",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert res.returncode == 0, res.stderr
         outs.append(out)
     a, b = _tree(outs[0]), _tree(outs[1])
@@ -192,8 +241,10 @@ def test_predictly_scaffold_is_deterministic_and_ruff_clean(tmp_path: Path) -> N
     generated = [str(p) for p in outs[0].rglob("decompose_service/*.py")]
     ruff = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache"]
     assert subprocess.run([*ruff, *generated], capture_output=True).returncode == 0
-    assert subprocess.run([*ruff, "--select", "E9,F", str(outs[0])],
-                          capture_output=True).returncode == 0
+    assert (
+        subprocess.run([*ruff, "--select", "E9,F", str(outs[0])], capture_output=True).returncode
+        == 0
+    )
     report = json.loads((outs[0] / "scaffold-report.json").read_text())
     assert report["kernel_state_owners"] == {"predictly.config.settings": "gateway"}
     state = {s: set(d["state"]) for s, d in report["services"].items()}
@@ -212,15 +263,15 @@ HOSTILE = {
             STATE[key] = value
             return len(STATE)
     ''',
-    "pkg/front.py": '''
+    "pkg/front.py": """
         from pkg.core import put
 
 
         def handle(x):
             return put("../../etc/passwd", x)
-    ''',
+    """,
     "pkg/not-a-name.py": "import os\n",
-    "boundaries.toml": '''
+    "boundaries.toml": """
         [services."../../escape"]
         modules = ["pkg.core"]
 
@@ -229,17 +280,28 @@ HOSTILE = {
 
         [services."{{ 7*7 }}"]
         modules = ["pkg.not-a-name"]
-    ''',
+    """,
 }
 
 
-def test_hostile_names_cannot_escape_or_inject(make_project, runner: CliRunner,
-                                               tmp_path: Path) -> None:
+def test_hostile_names_cannot_escape_or_inject(
+    make_project, runner: CliRunner, tmp_path: Path
+) -> None:
     project = make_project(HOSTILE)
     out = tmp_path / "out"
-    res = runner.invoke(main, ["scaffold", str(project), "--boundaries",
-                               str(project / "boundaries.toml"), "--out", str(out), "--no-cache",
-                               "--no-openapi"])
+    res = runner.invoke(
+        main,
+        [
+            "scaffold",
+            str(project),
+            "--boundaries",
+            str(project / "boundaries.toml"),
+            "--out",
+            str(out),
+            "--no-cache",
+            "--no-openapi",
+        ],
+    )
     assert res.exit_code == 0, res.output
     root = out.resolve()
     for p in out.rglob("*"):
@@ -252,11 +314,16 @@ def test_hostile_names_cannot_escape_or_inject(make_project, runner: CliRunner,
         tree = ast.parse(p.read_text(), str(p))
         if "decompose_service" in p.parts:
             # names from the analyzed code end up as sanitised literals, never as code
-            assert not any(isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "system"
-                           for n in ast.walk(tree))
+            assert not any(
+                isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "system"
+                for n in ast.walk(tree)
+            )
             if p.name != "runtime.py":
-                assert not any(isinstance(n, (ast.Import, ast.ImportFrom)) and any(
-                    a.name == "os" for a in n.names) for n in ast.walk(tree))
+                assert not any(
+                    isinstance(n, (ast.Import, ast.ImportFrom))
+                    and any(a.name == "os" for a in n.names)
+                    for n in ast.walk(tree)
+                )
     report = json.loads((out / "scaffold-report.json").read_text())
     assert any("not-a-name" in s for s in report["skipped_modules"])
     assert "{{ 7*7 }}" in report["service_names"]

@@ -56,8 +56,12 @@ def _free_port() -> int:
 
 def _app_env(tmp: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(PREDICTLY_DB=str(tmp / "predictly.db"), PREDICTLY_MODEL_DIR=str(tmp / "models"),
-               PREDICTLY_DATA_DIR=str(SAMPLE / "data"), PYTHONHASHSEED="0")
+    env.update(
+        PREDICTLY_DB=str(tmp / "predictly.db"),
+        PREDICTLY_MODEL_DIR=str(tmp / "models"),
+        PREDICTLY_DATA_DIR=str(SAMPLE / "data"),
+        PYTHONHASHSEED="0",
+    )
     return env
 
 
@@ -65,8 +69,14 @@ def _app_env(tmp: Path) -> dict[str, str]:
 def monolith_records(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
     """The scenario against the monolith itself (fresh state, in a subprocess)."""
     tmp = tmp_path_factory.mktemp("monolith")
-    out = subprocess.run([sys.executable, "-c", _MONOLITH, str(SAMPLE)], env=_app_env(tmp),
-                         capture_output=True, text=True, timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _MONOLITH, str(SAMPLE)],
+        env=_app_env(tmp),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     records: list[dict[str, object]] = json.loads(out.stdout)
     return records
 
@@ -93,11 +103,26 @@ def launch(tmp_path: Path) -> Iterator[Launcher]:
         def spawn(name: str, cwd: Path, port: int, extra: dict[str, str]) -> None:
             log = tmp_path / f"{name}.log"
             logs.append(log)
-            procs.append(subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "decompose_service.app:app", "--host",
-                 "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                cwd=cwd, env=dict(env, **extra), stdout=log.open("wb"),
-                stderr=subprocess.STDOUT))
+            procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "decompose_service.app:app",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                    ],
+                    cwd=cwd,
+                    env=dict(env, **extra),
+                    stdout=log.open("wb"),
+                    stderr=subprocess.STDOUT,
+                )
+            )
 
         for s, port in ports.items():
             spawn(s, out / "services" / s / "src", port, {"DECOMPOSE_SERVICE": s})
@@ -110,8 +135,10 @@ def launch(tmp_path: Path) -> Iterator[Launcher]:
                 except httpx.HTTPError:
                     pass
                 if time.monotonic() > deadline or procs[services.index(s)].poll() is not None:
-                    pytest.fail(f"service {s} did not start:\n" + "\n".join(
-                        p.read_text(errors="replace")[-3000:] for p in logs))
+                    pytest.fail(
+                        f"service {s} did not start:\n"
+                        + "\n".join(p.read_text(errors="replace")[-3000:] for p in logs)
+                    )
                 time.sleep(0.1)
         gport = _free_port()
         spawn("gateway", out / "gateway" / "src", gport, {})
@@ -138,8 +165,12 @@ def launch(tmp_path: Path) -> Iterator[Launcher]:
 
 
 def _scenario(url: str) -> list[dict[str, object]]:
-    out = subprocess.run([sys.executable, "-c", _SCENARIO, str(SAMPLE), url],
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", _SCENARIO, str(SAMPLE), url],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     records: list[dict[str, object]] = json.loads(out.stdout)
     return records
@@ -157,7 +188,8 @@ def _compare(got: list[dict[str, object]], want: list[dict[str, object]]) -> Non
 
 
 def test_truth_boundaries_answer_like_the_monolith(
-        tmp_path: Path, launch: Launcher, monolith_records: list[dict[str, object]]) -> None:
+    tmp_path: Path, launch: Launcher, monolith_records: list[dict[str, object]]
+) -> None:
     config = load_config(SAMPLE)
     _, graph, _ = load_graph(SAMPLE, config, make_cache(config, None, True))
     plan = plan_from_boundaries(graph, SAMPLE / "truth.json", config.analyze)
@@ -170,7 +202,8 @@ def test_truth_boundaries_answer_like_the_monolith(
 
 
 def test_proposed_boundaries_answer_like_the_monolith(
-        tmp_path: Path, launch: Launcher, monolith_records: list[dict[str, object]]) -> None:
+    tmp_path: Path, launch: Launcher, monolith_records: list[dict[str, object]]
+) -> None:
     config = load_config(SAMPLE)
     analysis = analyze(SAMPLE, config, cache=make_cache(config, None, True))
     result = plan_scaffold(SAMPLE, analysis.graph, analysis.plan)

@@ -140,7 +140,7 @@ def test_shim_keeps_names_and_signatures_and_calls_the_owner() -> None:
     assert 'call("data", "pkg.store", "load", locals())' in code
     assert '_CACHE = _decompose_rt.Remote("data", "pkg.store", "_CACHE")' in code
     assert "class Box" in code and "LIMIT = 10" in code
-    assert "_CACHE[\"warm\"]" not in code  # module-level side effects stay with the owner
+    assert '_CACHE["warm"]' not in code  # module-level side effects stay with the owner
     # imports nothing uses any more are pruned, the ones still used are kept
     assert "import joblib" not in code and "TYPE_CHECKING" in code and "import pandas" in code
     assert "from pkg.util import helper" in code  # HANDLERS refers to it
@@ -163,8 +163,11 @@ def test_shim_code_is_pyflakes_clean(tmp_path: Path) -> None:
         code, *_ = make_shim(STORE, "pkg.store", "data", info, flavor)
         f = tmp_path / f"{flavor}.py"
         f.write_text(code)
-        res = subprocess.run([sys.executable, "-m", "ruff", "check", "--isolated", "--select",
-                              "E9,F", str(f)], capture_output=True, text=True)
+        res = subprocess.run(
+            [sys.executable, "-m", "ruff", "check", "--isolated", "--select", "E9,F", str(f)],
+            capture_output=True,
+            text=True,
+        )
         assert res.returncode == 0, res.stdout
 
 
@@ -178,8 +181,14 @@ def test_proxy_state_replaces_only_the_owned_binding() -> None:
 
 def test_imported_modules_resolves_relative_and_function_level_imports() -> None:
     code = "from . import a\nfrom ..b import c\ndef f():\n    import x.y\n"
-    assert imported_modules(code, "pkg.sub.mod", False) >= {"pkg.sub", "pkg.sub.a", "pkg.b",
-                                                             "pkg.b.c", "x", "x.y"}
+    assert imported_modules(code, "pkg.sub.mod", False) >= {
+        "pkg.sub",
+        "pkg.sub.a",
+        "pkg.b",
+        "pkg.b.c",
+        "x",
+        "x.y",
+    }
 
 
 def test_used_names_reads_string_annotations_and_all() -> None:
@@ -210,8 +219,10 @@ def test_distribution_names_and_env_vars() -> None:
     dists = {"sklearn": "scikit-learn"}
     assert distribution_of("sklearn.linear_model", dists) == "scikit-learn"
     assert distribution_of("json", dists) is None
-    assert env_vars("import os\nos.environ.get('A_B')\nos.getenv('C')\nos.environ['D']\n"
-                    "os.environ.get('bad name')\n") == {"A_B", "C", "D"}
+    assert env_vars(
+        "import os\nos.environ.get('A_B')\nos.getenv('C')\nos.environ['D']\n"
+        "os.environ.get('bad name')\n"
+    ) == {"A_B", "C", "D"}
 
 
 # ---------------------------------------------------------------------------- runtime codec
@@ -220,7 +231,8 @@ def rt() -> ModuleType:
     import jinja2
 
     src = jinja2.Template((templates_dir() / "runtime.py.j2").read_text()).render(
-        version="test", first_party=repr(("tests",)))
+        version="test", first_party=repr(("tests",))
+    )
     spec = importlib.util.spec_from_loader("scaffold_runtime_under_test", loader=None)
     assert spec is not None
     mod = importlib.util.module_from_spec(spec)
@@ -234,8 +246,15 @@ def test_codec_round_trips_exactly(rt: ModuleType) -> None:
     import pandas as pd
 
     frame = pd.DataFrame({"a": [0.1 + 0.2, 1e-300, 3.0], "b": ["x", "y", "z"], "c": [1, 2, 3]})
-    value = {"f": frame, "arr": np.arange(6, dtype="int32").reshape(2, 3), "t": (1, 2),
-             "k": {1: "one"}, "s": {3}, "n": np.float64(0.5), "nan": float("nan")}
+    value = {
+        "f": frame,
+        "arr": np.arange(6, dtype="int32").reshape(2, 3),
+        "t": (1, 2),
+        "k": {1: "one"},
+        "s": {3},
+        "n": np.float64(0.5),
+        "nan": float("nan"),
+    }
     wire = rt.encode(value)
     import json
 
@@ -247,7 +266,8 @@ def test_codec_round_trips_exactly(rt: ModuleType) -> None:
 
 
 def test_codec_rebuilds_exceptions_and_refuses_pickle_by_default(
-        rt: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    rt: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
     exc = rt.decode_exception(rt.encode_exception(KeyError("k")))
     assert isinstance(exc, KeyError) and exc.args == ("k",)
     monkeypatch.delenv("DECOMPOSE_RPC_PICKLE", raising=False)
@@ -263,12 +283,27 @@ def test_codec_rebuilds_exceptions_and_refuses_pickle_by_default(
 
 def test_state_op_serves_only_listed_objects(rt: ModuleType) -> None:
     allowed = frozenset({("scaffold_runtime_under_test", "RPC_PREFIX")})
-    ok = rt.state_op(allowed, {"ref": ["s", "scaffold_runtime_under_test", "RPC_PREFIX", []],
-                               "op": "len", "args": [], "kwargs": {}})
+    ok = rt.state_op(
+        allowed,
+        {
+            "ref": ["s", "scaffold_runtime_under_test", "RPC_PREFIX", []],
+            "op": "len",
+            "args": [],
+            "kwargs": {},
+        },
+    )
     assert ok == len(rt.RPC_PREFIX)
     with pytest.raises(PermissionError):
-        rt.state_op(allowed, {"ref": ["s", "os", "environ", []], "op": "list", "args": [],
-                              "kwargs": {}})
+        rt.state_op(
+            allowed, {"ref": ["s", "os", "environ", []], "op": "list", "args": [], "kwargs": {}}
+        )
     with pytest.raises(PermissionError):
-        rt.state_op(allowed, {"ref": ["s", "scaffold_runtime_under_test", "RPC_PREFIX", []],
-                              "op": "getattr", "args": ["__class__"], "kwargs": {}})
+        rt.state_op(
+            allowed,
+            {
+                "ref": ["s", "scaffold_runtime_under_test", "RPC_PREFIX", []],
+                "op": "getattr",
+                "args": ["__class__"],
+                "kwargs": {},
+            },
+        )
