@@ -34,20 +34,20 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from fnmatch import fnmatchcase, translate
+from fnmatch import translate
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from decompose import __version__
 from decompose.cache import FactCache
-from decompose.config import Config, ServiceDecl
+from decompose.config import Config, ServiceDecl, matches
 from decompose.diagnostics import Finding, Ignore, parse_ignores, with_severity
 from decompose.model import Diagnostic, FileFacts, SourceFile
 
 if TYPE_CHECKING:
     from decompose.discover import Project
 
-# Copies of discover.DEFAULT_EXCLUDES / SOURCE_SUFFIXES and partition.matches / is_test_module,
+# Copies of discover.DEFAULT_EXCLUDES / SOURCE_SUFFIXES and partition.is_test_module,
 # so a warm check imports neither (pathspec, graph); tests assert they agree.
 DEFAULT_EXCLUDES = (
     ".git/",
@@ -79,14 +79,6 @@ DEFAULT_EXCLUDES = (
 )
 SOURCE_SUFFIXES = (".py", ".pyi", ".pyx", ".ipynb")
 _TEST_RE = re.compile(r"(^|\.)(tests?|testing|conftest)(\.|$)|(^|\.)test_[^.]*$|_tests?$")
-
-
-def matches(module: str, pattern: str) -> bool:
-    """fnmatch on dotted names; ``pkg.*`` also matches ``pkg`` itself (as
-    :func:`decompose.partition.matches`)."""
-    if fnmatchcase(module, pattern):
-        return True
-    return pattern.endswith(".*") and module == pattern[:-2]
 
 
 def is_test_module(module: str) -> bool:

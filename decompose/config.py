@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from fnmatch import fnmatchcase
 
 from decompose.errors import ConfigError
 
@@ -42,6 +44,40 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "writes": 1.0,
     "cochange": 0.0,
 }
+
+
+def matches(module: str, pattern: str) -> bool:
+    """True when dotted ``module`` matches ``pattern`` (``fnmatch``; ``pkg.*`` also matches
+    ``pkg`` itself)."""
+    if fnmatchcase(module, pattern):
+        return True
+    return pattern.endswith(".*") and module == pattern[:-2]
+
+
+def pattern_specificity(pattern: str) -> tuple[int, int]:
+    """Sort key of a module pattern's specificity: exact names beat wildcards, then longer
+    literal text beats shorter."""
+    wild = any(c in pattern for c in "*?[")
+    return (0 if wild else 1, len(pattern.replace("*", "").replace("?", "")))
+
+
+def owners(modules: Iterable[str], services: Sequence[ServiceDecl], kernel: Sequence[str] = (),
+           kernel_name: str = "kernel") -> dict[str, str]:
+    """Which declared service owns each module: the service with the most specific matching
+    pattern (ties: the alphabetically first service); ``kernel`` patterns compete like a service
+    named ``kernel_name``. Modules no pattern matches are left out."""
+    pats = [(kernel_name, p) for p in kernel] + [(s.name, p) for s in services for p in s.modules]
+    out: dict[str, str] = {}
+    for m in modules:
+        best: tuple[tuple[int, int], str] | None = None
+        for name, p in pats:
+            if matches(m, p):
+                key = (pattern_specificity(p), name)
+                if best is None or key[0] > best[0] or (key[0] == best[0] and name < best[1]):
+                    best = key
+        if best is not None:
+            out[m] = best[1]
+    return out
 
 
 @dataclass(frozen=True, slots=True)

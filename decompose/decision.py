@@ -673,7 +673,7 @@ def apply_moves(partition: Partition, moves: Sequence[tuple[str, str]]) -> Parti
     Raises:
         UsageError: a pattern that matches no module.
     """
-    from decompose.partition import matches
+    from decompose.config import matches
 
     of = partition.as_dict()
     for pattern, svc in moves:

@@ -180,7 +180,7 @@ def load_partition(path: Path) -> dict[str, str]:
 
 def expand(partition: dict[str, str], modules: list[str]) -> dict[str, str]:
     """Expand ``pkg.*`` / fnmatch patterns in a partition against known module names."""
-    from decompose.partition import matches
+    from decompose.config import matches
 
     if not any(ch in k for k in partition for ch in "*?["):
         return partition

@@ -618,33 +618,24 @@ def build_view(
 
 
 def declared_partition(graph: ProgramGraph, config: Config) -> Partition:
-    """A partition from declared boundaries: each module goes to the first declared service
-    (in file order) with a matching module pattern; kernel patterns give ``kernel``; the rest
-    ``unassigned``.
+    """A partition from declared boundaries: each module goes to the service with the most
+    specific matching pattern (the rule ``check`` uses: :func:`decompose.config.owners`); kernel
+    patterns give ``kernel``; the rest ``unassigned``.
 
     Raises:
         UsageError: the configuration declares no service.
     """
-    from decompose.partition import matches
+    from decompose.config import owners
 
     if not config.services:
         raise UsageError(
             f"{config.source or 'the boundaries file'} declares no service ([services.NAME] tables)"
         )
-    out: dict[str, str] = {}
-    kernel: list[str] = []
-    for m in graph.module_names():
-        if any(matches(m, p) for p in config.kernel):
-            out[m] = KERNEL
-            kernel.append(m)
-            continue
-        for s in config.services:
-            if any(matches(m, p) for p in s.modules):
-                out[m] = s.name
-                break
-        else:
-            out[m] = "unassigned"
-    return Partition(tuple(sorted(out.items())), "declared", 0, 1.0, tuple(sorted(kernel)))
+    names = graph.module_names()
+    own = owners(names, config.services, config.kernel, KERNEL)
+    out = {m: own.get(m, "unassigned") for m in names}
+    kernel = sorted(m for m, s in out.items() if s == KERNEL)
+    return Partition(tuple(sorted(out.items())), "declared", 0, 1.0, tuple(kernel))
 
 
 # --------------------------------------------------------------------------- emitters

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from decompose.config import Config, load_boundaries
-from decompose.partition import matches
+from decompose.config import matches
 from decompose.pipeline import analyze, make_cache
 from decompose.report import _md, boundaries_toml, collapse, mermaid, report_markdown
 
