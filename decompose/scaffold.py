@@ -835,12 +835,31 @@ def _field_type(annotation: str) -> tuple[str, str]:
     return "Any", f"annotation `{ann}` is not JSON: sent with the scaffold codec"
 
 
+# BaseModel attributes a field must not shadow (names starting with ``model_`` are also avoided).
+_PYDANTIC_RESERVED = frozenset(
+    {
+        "construct",
+        "copy",
+        "dict",
+        "fields",
+        "from_orm",
+        "json",
+        "parse_file",
+        "parse_obj",
+        "parse_raw",
+        "schema",
+        "schema_json",
+        "update_forward_refs",
+        "validate",
+        "Config",
+    }
+)
+
+
 def _endpoints(
     modules: Mapping[str, _Module], pairs: list[tuple[str, str]]
 ) -> list[dict[str, Any]]:
-    from pydantic import BaseModel
-
-    reserved = set(dir(BaseModel))
+    reserved = _PYDANTIC_RESERVED
     out: list[dict[str, Any]] = []
     used: set[str] = set()
     for m, name in pairs:
