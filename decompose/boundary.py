@@ -70,6 +70,19 @@ def build_plan(
             Crossing(a, b, c.src, c.dst, c.kind, Location(path_of.get(src_mod, src_mod), c.line, 0))
         )
         interface[b].add(c.dst)
+    # Names imported across a boundary (``from m import x``) are interface too, even when only
+    # their methods are called afterwards (a module-level singleton, a class).
+    for m, f in graph.facts.items():
+        a = of.get(m)
+        for imp in f.imports:
+            if not imp.name or imp.name == "*" or imp.error or imp.kind == "type_checking":
+                continue
+            b = of.get(imp.module)
+            if b is None or a is None or a == b or b == KERNEL:
+                continue
+            if f"{imp.module}.{imp.name}" in of:
+                continue  # a submodule: covered by the module's own members
+            interface[b].add(f"{imp.module}:{imp.name}")
     services: list[Service] = []
     for name, mods in partition.services().items():
         services.append(
