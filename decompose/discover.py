@@ -198,6 +198,14 @@ class _Walker:
                 is_dir = stat.S_ISDIR(st.st_mode)
                 if self.ignored(erel, is_dir):
                     continue
+                if not _utf8(e.name):
+                    # Not importable under any module name, and not writable into UTF-8 outputs.
+                    if is_dir or e.name.endswith(SOURCE_SUFFIXES):
+                        shown = os.fsencode(erel).decode("utf-8", "backslashreplace")
+                        self.diags.append(Diagnostic(
+                            shown, 1, 0, "DEC003",
+                            "file or folder name is not valid UTF-8: skipped", "warning"))
+                    continue
                 if is_dir:
                     real = os.path.realpath(e.path)
                     if is_link:
@@ -237,6 +245,15 @@ class _Walker:
                                                  "not a regular file (FIFO, socket or device): "
                                                  "skipped", "warning"))
             stack.extend(reversed(subdirs))
+
+
+def _utf8(name: str) -> bool:
+    """False for a name that holds undecodable bytes (``os`` gives them as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _inside(path: str, root: str) -> bool:
