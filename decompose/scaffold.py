@@ -659,6 +659,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
             app_env=app_env,
             python=f"{sys.version_info.major}.{sys.version_info.minor}",
             routes=[r for r in routes if r["service"] == unit],
+            is_gateway=unit == GATEWAY,
             own=own.get(unit, []),
             kernel=kernel_mods,
         )
