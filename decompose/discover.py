@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import keyword
 import os
+import re
 import stat
 import sys
 import tomllib
@@ -54,6 +55,26 @@ SOURCE_SUFFIXES = (".py", ".pyi", ".pyx", ".ipynb")
 _MAX_DEPTH = 64
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class EntryPoint:
+    """An entry point declared in packaging metadata.
+
+    Attributes:
+        path: the metadata file, POSIX relative to the project root (``pyproject.toml``,
+            ``tools/setup.cfg``).
+        line: 1-based line of the declaration.
+        group: ``console_scripts``, ``gui_scripts`` or a plugin group (``myapp.plugins``).
+        name: the entry point's name (the command for scripts).
+        target: ``module`` or ``module:object`` as declared (extras dropped).
+    """
+
+    path: str
+    line: int
+    group: str
+    name: str
+    target: str
+
+
 @dataclass(frozen=True, slots=True)
 class Project:
     """What discovery found.
@@ -70,6 +91,9 @@ class Project:
         aliases: ``(module, canonical module)`` for files reached twice through symlinks.
         diagnostics: problems found while walking (symlink loops, unreadable folders...).
         first_party: top-level first-party names.
+        entry_points: entry points declared in ``pyproject.toml`` (``[project.scripts]``,
+            ``[project.gui-scripts]``, ``[project.entry-points.*]``, ``[tool.poetry.scripts]``)
+            and ``setup.cfg`` (``[options.entry_points]``) at the root or in any folder.
     """
 
     root: Path
@@ -81,6 +105,7 @@ class Project:
     aliases: tuple[tuple[str, str], ...]
     diagnostics: tuple[Diagnostic, ...]
     first_party: tuple[str, ...]
+    entry_points: tuple[EntryPoint, ...] = ()
 
 
 def _posix(rel: Path | str) -> str:
@@ -103,7 +128,8 @@ def _declared_roots(folder: Path) -> list[Path]:
         if isinstance(st, dict):
             find = st.get("packages", {})
             if isinstance(find, dict):
-                where = find.get("find", {}).get("where") if isinstance(find.get("find"), dict) else None
+                ff = find.get("find")
+                where = ff.get("where") if isinstance(ff, dict) else None
                 if isinstance(where, list):
                     out.extend(folder / str(w) for w in where)
             pdir = st.get("package-dir", {})
@@ -373,7 +399,7 @@ def discover(
             diags.append(Diagnostic(sf.relpath, 1, 0, "DEC013",
                                     f"{sf.relpath} cannot be imported as a module (a name on its "
                                     "path is not a Python identifier or is a keyword): "
-                                    "analyzed as a script", 
+                                    "analyzed as a script",
                                     "info"))
     stdlib = sys.stdlib_module_names
     tops = sorted({sf.module.split(".")[0] for sf in files if sf.kind != "notebook"})
@@ -394,6 +420,7 @@ def discover(
         aliases=tuple(sorted(aliases)),
         diagnostics=tuple(sorted(set(diags))),
         first_party=tuple(tops),
+        entry_points=tuple(sorted(_all_entry_points(root, walker.dirs))),
     )
 
 
@@ -442,3 +469,99 @@ def _source_file(rel: str, inner: str, sroot: str, root: Path) -> SourceFile | N
             return None  # an __init__.py directly in a source root is not a module
     module = ".".join(parts)
     return SourceFile(rel, module, sroot, kind, is_package, size)
+
+
+def _all_entry_points(root: Path, dirs: list[str]) -> list[EntryPoint]:
+    out: list[EntryPoint] = []
+    for d in ["", *dirs]:
+        folder = root / d if d else root
+        prefix = f"{d}/" if d else ""
+        for name, reader in (("pyproject.toml", _pyproject_entry_points),
+                             ("setup.cfg", _setup_cfg_entry_points)):
+            f = folder / name
+            if f.is_file():
+                try:
+                    text = f.read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    continue
+                out.extend(reader(prefix + name, text))
+    return out
+
+
+def _clean_target(value: object) -> str:
+    if not isinstance(value, str):
+        return ""
+    return value.split("[", 1)[0].strip()
+
+
+def _pyproject_entry_points(path: str, text: str) -> list[EntryPoint]:
+    """Entry points of a ``pyproject.toml``; lines found by locating each table header and the
+    key inside it (tomllib gives no positions)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return []
+    tables: list[tuple[str, str, object]] = []  # (group, header regex, table)
+    project = data.get("project", {})
+    if isinstance(project, dict):
+        tables.append(("console_scripts", r"project\.scripts", project.get("scripts")))
+        tables.append(("gui_scripts", r"project\.gui-scripts", project.get("gui-scripts")))
+        eps = project.get("entry-points", {})
+        for group, table in (eps.items() if isinstance(eps, dict) else ()):
+            g = re.escape(group)
+            tables.append((group, rf"project\.entry-points\.(\"{g}\"|'{g}'|{g})", table))
+    tool = data.get("tool", {})
+    poetry = tool.get("poetry", {}) if isinstance(tool, dict) else {}
+    if isinstance(poetry, dict):
+        tables.append(("console_scripts", r"tool\.poetry\.scripts", poetry.get("scripts")))
+    lines = text.splitlines()
+    out: list[EntryPoint] = []
+    for group, header, table in tables:
+        if not isinstance(table, dict):
+            continue
+        start = next((i for i, ln in enumerate(lines)
+                      if re.match(rf"^\s*\[\s*{header}\s*\]", ln)), None)
+        for name, value in table.items():
+            if isinstance(value, dict):  # poetry: {reference = "...", type = "console"}
+                value = value.get("reference") or value.get("callable")
+            target = _clean_target(value)
+            if not target:
+                continue
+            line = 1
+            if start is not None:
+                key = re.compile(rf"""^\s*(["']?){re.escape(str(name))}\1\s*=""")
+                line = next((i + 1 for i in range(start + 1, len(lines))
+                             if key.match(lines[i])), start + 1)
+            out.append(EntryPoint(path, line, group, str(name), target))
+    return out
+
+
+def _setup_cfg_entry_points(path: str, text: str) -> list[EntryPoint]:
+    """Entry points of a ``setup.cfg`` ``[options.entry_points]`` section, read line by line
+    (configparser gives no positions)."""
+    out: list[EntryPoint] = []
+    in_section = False
+    group = ""
+    for i, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split("#", 1)[0].split(";", 1)[0] if not raw.lstrip().startswith(
+            ("#", ";")) else ""
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("["):
+            in_section = line.strip().lower() == "[options.entry_points]"
+            continue
+        if not in_section:
+            continue
+        indented = line[:1].isspace()
+        if not indented and "=" in line:
+            group, _, rest = line.partition("=")
+            group = group.strip()
+            line = rest
+            if not line.strip():
+                continue
+        if "=" in line and group:
+            name, _, value = line.partition("=")
+            target = _clean_target(value)
+            if target:
+                out.append(EntryPoint(path, i, group, name.strip(), target))
+    return out

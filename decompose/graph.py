@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from decompose.discover import EntryPoint
 from decompose.model import (
     CallEdge,
     Definition,
@@ -55,6 +56,28 @@ class Symbol:
 _EXTERNAL = Symbol("", "", "external")
 
 
+@dataclass(frozen=True, slots=True, order=True)
+class EntryEdge:
+    """An ``entry_point`` edge: packaging metadata (``src``, a ``pyproject.toml`` or
+    ``setup.cfg`` path) declares an entry point into first-party module ``dst``.
+
+    Attributes:
+        line: line of the declaration in ``src``.
+        group: ``console_scripts``, ``gui_scripts`` or a plugin group.
+        name: the entry point's name.
+        target: ``module:object`` as declared.
+        dst_id: ``module:qualname`` of the object when it resolves, else ``""``.
+    """
+
+    src: str
+    dst: str
+    line: int
+    group: str
+    name: str
+    target: str
+    dst_id: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class ProgramGraph:
     """The program graph. Every tuple is sorted.
@@ -84,6 +107,7 @@ class ProgramGraph:
     facts: dict[str, FileFacts]
     alias_roots: tuple[str, ...] = ()
     aliases: tuple[tuple[str, str], ...] = ()
+    entry_points: tuple[EntryEdge, ...] = ()
 
     @property
     def resolution_rate(self) -> float:
@@ -145,6 +169,11 @@ class ProgramGraph:
                 for d in self.diagnostics
             ],
             "aliases": [{"module": a, "canonical": b} for a, b in self.aliases],
+            "entry_points": [
+                {"src": e.src, "dst": e.dst, "kind": "entry_point", "line": e.line,
+                 "group": e.group, "name": e.name, "target": e.target, "object": e.dst_id}
+                for e in self.entry_points
+            ],
             "stats": {
                 "modules": len(self.modules),
                 "import_edges": len(self.imports),
@@ -439,6 +468,7 @@ def build_graph(
     alias_roots: Iterable[str] = (),
     aliases: Iterable[tuple[str, str]] = (),
     extra_diagnostics: Iterable[Diagnostic] = (),
+    entry_points: Iterable[EntryPoint] = (),
 ) -> ProgramGraph:
     """Build the module import graph and the call graph.
 
@@ -448,6 +478,7 @@ def build_graph(
         alias_roots: package folders added to ``sys.path`` (POSIX paths, e.g. ``label_app``).
         aliases: ``(module, canonical)`` pairs for one file reached under two names.
         extra_diagnostics: discovery diagnostics to carry into the graph's list.
+        entry_points: entry points from packaging metadata (become ``entry_point`` edges).
 
     Returns:
         A :class:`ProgramGraph`. Never raises on odd input: problems become diagnostics.
@@ -465,8 +496,8 @@ def build_graph(
 
     # Alias roots: explicit ones plus folders whose code inserts itself into sys.path.
     prefixes: set[str] = set()
-    for r in alias_roots:
-        prefixes.add(r.replace("/", "."))
+    for folder in alias_roots:
+        prefixes.add(folder.replace("/", "."))
     for m, f in facts_map.items():
         if f.sys_path_hint and f.source.kind != "notebook":
             pkg = m if f.source.is_package else m.rpartition(".")[0]
@@ -527,6 +558,8 @@ def build_graph(
             base = imp.module
             if sdir and imp.level == 0 and res.module(f"{sdir}.{base.split('.')[0]}"):
                 base = f"{sdir}.{base}"  # a script's own folder is sys.path[0]
+            if base.endswith(".__init__") and res.module(base[: -len(".__init__")]):
+                base = base[: -len(".__init__")]  # `from pkg.__init__ import x` names pkg's file
             if imp.name is None or imp.name == "*":
                 target = base
             else:
@@ -598,6 +631,30 @@ def build_graph(
         for pkg in sorted(parents - direct):
             add(edges, m, pkg, "parent_init", 0, "module", "high")
 
+    # ---- entry points declared in packaging metadata
+    entry_edges: list[EntryEdge] = []
+    for ep in entry_points:
+        mod, _, obj = ep.target.partition(":")
+        mod, obj = mod.strip(), obj.strip()
+        canon = res.module(mod)
+        if canon is None:
+            if mod and res.is_first_party(mod):
+                diags.append(Diagnostic(ep.path, ep.line, 0, "DEC016",
+                                        f"entry point {ep.name} = {ep.target}: no first-party "
+                                        f"module {mod}", "warning"))
+            continue
+        dst_id = ""
+        if obj:
+            sym = res.resolve(f"{mod}.{obj}")
+            if sym is not None and sym is not _EXTERNAL and sym.kind != "module":
+                dst_id = sym.id
+            elif sym is None:
+                diags.append(Diagnostic(ep.path, ep.line, 0, "DEC016",
+                                        f"entry point {ep.name} = {ep.target}: {obj} is not "
+                                        f"defined in {canon}", "warning"))
+        entry_edges.append(EntryEdge(ep.path, canon, ep.line, ep.group, ep.name, ep.target,
+                                     dst_id))
+
     # ---- call graph
     calls: dict[tuple[str, str, str], list[int]] = {}
     call_sites = 0
@@ -608,7 +665,7 @@ def build_graph(
         for d in f.definitions:
             if d.kind == "class":
                 class_syms[f"{m}:{d.qualname}"] = Symbol(m, d.qualname, "class", d)
-    for cid, csym in sorted(class_syms.items()):
+    for _cid, csym in sorted(class_syms.items()):
         for base in csym.definition.bases if csym.definition else ():
             b = res.resolve(base)
             if b is not None and b is not _EXTERNAL and b.kind == "class":
@@ -624,10 +681,24 @@ def build_graph(
             cur[1] += 1
 
     state_access: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    # Task-queue tasks by registered name (Celery's default is module.function).
+    tasks: dict[str, str] = {}
+    for m, f in facts_map.items():
+        for r in f.references:
+            if r.hint == "task_def":
+                tasks.setdefault(r.target, f"{m}:{r.src}")
     for m, f in facts_map.items():
         call_sites += f.call_sites
         resolved += f.call_sites - f.unresolved_calls
         for r in f.references:
+            if r.hint in ("task_def", "task_name"):
+                tid = tasks.get(r.target) if r.hint == "task_name" else None
+                if tid is not None:
+                    add_call(f"{m}:{r.src}", tid, "ref", r.line)
+                    tmod = tid.partition(":")[0]
+                    if tmod != m:
+                        add(edges, m, tmod, "string_ref", r.line, "module", "low")
+                continue
             _reference(m, r, res, add_call, add, edges, subclasses, state_access, facts_map)
             if r.hint in ("call", "inferred"):
                 sym = res.resolve(r.target)
@@ -642,10 +713,10 @@ def build_graph(
         others = set(writers) | set(readers)
         others.discard(vmod)
         if writers and len(others) >= 2 and readers:
-            d = res.defs.get(vmod, {}).get(vname)
-            if d is not None and (d.mutable or d.returns):
+            vdef = res.defs.get(vmod, {}).get(vname)
+            if vdef is not None and (vdef.mutable or vdef.returns):
                 diags.append(Diagnostic(
-                    facts_map[vmod].source.relpath, d.line, 0, "DEC015",
+                    facts_map[vmod].source.relpath, vdef.line, 0, "DEC015",
                     f"mutable module-level object {vid} is written by {', '.join(writers)} and "
                     f"read by {', '.join(readers)}: shared state if they land in different "
                     "services", "info"))
@@ -678,6 +749,7 @@ def build_graph(
         facts=facts_map,
         alias_roots=tuple(sorted(prefixes)),
         aliases=tuple(sorted(aliases)),
+        entry_points=tuple(sorted(entry_edges)),
     )
 
 
@@ -774,7 +846,8 @@ def _reference(
 
 def importable(name: str) -> bool:
     """True when every part of dotted ``name`` is an identifier and not a keyword, i.e. the
-    module can be imported under that name (``lambda.handler`` and ``deploy-scripts.run`` cannot)."""
+    module can be imported under that name (``lambda.handler`` and ``deploy-scripts.run``
+    cannot)."""
     return all(p.isidentifier() and not keyword.iskeyword(p) for p in name.split("."))
 
 

@@ -48,6 +48,9 @@ _HTTP_METHODS = {
     "websocket": "WS",
 }
 _DJANGO_FIELDS = {"ForeignKey", "OneToOneField", "ManyToManyField"}
+# Task-queue decorators that register a function under a name, and calls that name one.
+_TASK_DECORATORS = {"task", "shared_task", "periodic_task", "actor"}
+_TASK_SENDERS = {"send_task", "signature"}
 _IMPORT_ERRORS = {
     "ImportError",
     "ModuleNotFoundError",
@@ -317,7 +320,8 @@ class _Extractor:
     def ref(self, scope: _Scope, node: ast.AST, target: str, hint: str) -> None:
         line = getattr(node, "lineno", 1)
         self.refs.append(
-            Reference(line, getattr(node, "col_offset", 0), self.scope_name(scope, line), target, hint)
+            Reference(line, getattr(node, "col_offset", 0), self.scope_name(scope, line), target,
+                      hint)
         )
 
     def lookup(self, name: str, scope: _Scope | None) -> tuple[str | None, bool]:
@@ -572,7 +576,8 @@ class _Extractor:
                     if isinstance(path, str):
                         if method == "ANY":
                             for kw in dec.keywords:
-                                if kw.arg == "methods" and isinstance(kw.value, (ast.List, ast.Tuple)):
+                                if kw.arg == "methods" and isinstance(
+                                        kw.value, (ast.List, ast.Tuple)):
                                     vals = [
                                         e.value for e in kw.value.elts
                                         if isinstance(e, ast.Constant) and isinstance(e.value, str)
@@ -808,7 +813,8 @@ class _Extractor:
         in_class = scope.kind == "class"
         decorators, route = self.decorators(node, scope)
         args = _all_args(node.args)
-        inner = _Scope(qual, "function", parent=scope, cls=scope.qualname if in_class else scope.cls)
+        inner = _Scope(qual, "function", parent=scope,
+                       cls=scope.qualname if in_class else scope.cls)
         annotations: list[tuple[str, str]] = []
         static = any(d.split(".")[-1] == "staticmethod" for d in decorators)
         classmethod_ = any(d.split(".")[-1] == "classmethod" for d in decorators)
@@ -840,6 +846,9 @@ class _Extractor:
         )
         if scope.kind != "module" and not in_class:
             scope.locals[node.name] = None
+        task = self.task_name(node, decorators, qual)
+        if task:
+            self.refs.append(Reference(node.lineno, node.col_offset, qual, task, "task_def"))
         for dec in node.decorator_list:
             fn = dec.func if isinstance(dec, ast.Call) else dec
             target, _, _ = self.resolve(fn, scope)
@@ -855,6 +864,22 @@ class _Extractor:
                     push((a_, scope, kind, "load"))
         for d in reversed([*node.args.defaults, *(d for d in node.args.kw_defaults if d)]):
             push((d, scope, kind, "load"))
+
+    def task_name(self, node: ast.FunctionDef | ast.AsyncFunctionDef,
+                  decorators: tuple[str, ...], qual: str) -> str:
+        """The registered name of a task-queue task (Celery ``@app.task`` / ``@shared_task``,
+        Dramatiq ``@actor``): the decorator's ``name=`` string, else ``module.qualname``
+        (Celery's default). ``""`` when the function is not a task."""
+        for dec, target in zip(node.decorator_list, decorators, strict=False):
+            if target.rsplit(".", 1)[-1] not in _TASK_DECORATORS:
+                continue
+            if isinstance(dec, ast.Call):
+                for kw in dec.keywords:
+                    if kw.arg in ("name", "actor_name") and isinstance(kw.value, ast.Constant) \
+                            and isinstance(kw.value.value, str):
+                        return kw.value.value
+            return f"{self.module}.{qual}"
+        return ""
 
     def visit_class(
         self,
@@ -906,7 +931,8 @@ class _Extractor:
         stack: list[tuple[ast.AST, _Scope, str, str]],
     ) -> None:
         if isinstance(node, ast.Assign):
-            targets, value = node.targets, node.value
+            targets: list[ast.expr] = node.targets
+            value: ast.expr | None = node.value
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             targets, value = [node.target], node.value
         else:  # pragma: no cover
@@ -916,7 +942,7 @@ class _Extractor:
             and targets[0].id in ("__tablename__", "db_table")
             and isinstance(value, ast.Constant) and isinstance(value.value, str)
         ):
-            self.data_refs.append((node.lineno, "orm_table", value.value))  # type: ignore[attr-defined]
+            self.data_refs.append((node.lineno, "orm_table", value.value))
         typ: str | None = None
         if isinstance(value, ast.Call):
             callee, _, _ = self.resolve(value.func, scope)
@@ -939,8 +965,8 @@ class _Extractor:
                         if not any(d.qualname == name and d.kind == "variable" for d in
                                    self.defs[-3:]):
                             self.defs.append(
-                                Definition(name, "variable", node.lineno,  # type: ignore[attr-defined]
-                                           getattr(node, "end_lineno", None) or node.lineno,  # type: ignore[attr-defined]
+                                Definition(name, "variable", node.lineno,
+                                           getattr(node, "end_lineno", None) or node.lineno,
                                            returns=typ[:-2] if typ else "", mutable=mutable)
                             )
                         self.bindings.pop(name, None)
@@ -988,6 +1014,10 @@ class _Extractor:
                 a0 = node.args[0]
                 if isinstance(a0, ast.Constant) and isinstance(a0.value, str) and "." in a0.value:
                     self.ref(scope, a0, a0.value, "django_model")
+            elif last in _TASK_SENDERS and node.args:
+                a0 = node.args[0]
+                if isinstance(a0, ast.Constant) and isinstance(a0.value, str) and a0.value:
+                    self.ref(scope, a0, a0.value, "task_name")
             elif last == "get_model" and len(node.args) >= 2:
                 a0, a1 = node.args[0], node.args[1]
                 if all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in (a0, a1)):
@@ -1003,7 +1033,8 @@ class _Extractor:
         for a in reversed(node.args):
             push((a, scope, kind, "load"))
         if base is not None:
-            if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and base.func.id == "super":
+            if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and (
+                    base.func.id == "super"):
                 pass
             else:
                 push((base, scope, kind, "load"))
@@ -1115,16 +1146,16 @@ class _Extractor:
         if isinstance(cur, ast.Attribute):
             chain = cur
             # Descend to the first Attribute/Name chain, visiting subscripts' slices.
-            inner = chain
+            inner: ast.expr = chain
             while isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Subscript):
-                sub = inner.value
+                sub: ast.expr = inner.value
                 while isinstance(sub, ast.Subscript):
                     stack.append((sub.slice, scope, kind, "load"))
                     sub = sub.value
-                inner = sub  # type: ignore[assignment]
+                inner = sub
             if isinstance(inner, (ast.Attribute, ast.Name)):
                 target, inferred, base = self.resolve(inner, scope)
-                root = inner
+                root: ast.expr = inner
                 while isinstance(root, ast.Attribute):
                     root = root.value
                 local = isinstance(root, ast.Name) and self.is_local(root.id, scope) and not (
@@ -1235,7 +1266,8 @@ def parse_file(source: SourceFile, root: Path, stub: SourceFile | None = None) -
         return FileFacts(
             source, "parse_error", "", 0,
             diagnostics=(Diagnostic(source.relpath, 1, 0, "DEC001",
-                                    f"file too complex to analyze: {type(exc).__name__}", "error"),),
+                                    f"file too complex to analyze: {type(exc).__name__}",
+                                    "error"),),
         )
     except Exception as exc:  # noqa: BLE001 - never lose a run to one file
         return FileFacts(
@@ -1320,7 +1352,7 @@ def _parse_file(source: SourceFile, root: Path, stub: SourceFile | None) -> File
             return FileFacts(source, "parse_error", sha, nlines, imports=tuple(imports),
                              diagnostics=tuple(diags))
     except (RecursionError, MemoryError) as exc:
-        line, col = _deepest_point(text)
+        line, col, _ = _deepest_point(text)
         diags.append(Diagnostic(source.relpath, line, col, "DEC001",
                                 f"expression too deeply nested for the parser "
                                 f"({type(exc).__name__}); imports recovered line by line",

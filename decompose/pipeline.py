@@ -201,7 +201,7 @@ def load_graph(
     t.parse = time.perf_counter() - t0
     t0 = time.perf_counter()
     graph = build_graph(fr.facts, project.first_party, project.alias_roots, project.aliases,
-                        project.diagnostics)
+                        project.diagnostics, project.entry_points)
     t.graph = time.perf_counter() - t0
     return project, graph, fr
 
