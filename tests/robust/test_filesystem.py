@@ -20,15 +20,25 @@ from decompose.cache import FactCache
 from decompose.discover import discover
 from decompose.pipeline import collect_facts
 
-BASE = {"app/__init__.py": "", "app/a.py": "from app import b\n\ndef f():\n    return b.g()\n",
-        "app/b.py": "def g():\n    return 1\n"}
+BASE = {
+    "app/__init__.py": "",
+    "app/a.py": "from app import b\n\ndef f():\n    return b.g()\n",
+    "app/b.py": "def g():\n    return 1\n",
+}
 
 
-def run_cli(args: list[str], cwd: Path, timeout: float = 120, **kw: Any
-            ) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    args: list[str], cwd: Path, timeout: float = 120, **kw: Any
+) -> subprocess.CompletedProcess[str]:
     """Run the CLI in a subprocess with a time limit (a hang fails the test, not the suite)."""
-    return subprocess.run([sys.executable, "-m", "decompose", *args], cwd=cwd, text=True,
-                          capture_output=True, timeout=timeout, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "decompose", *args],
+        cwd=cwd,
+        text=True,
+        capture_output=True,
+        timeout=timeout,
+        **kw,
+    )
 
 
 def diagnostics(out: Path) -> list[dict[str, Any]]:
@@ -56,15 +66,17 @@ def test_fifo_and_socket_are_skipped_without_hanging(make_project: Any, tmp_path
         skipped = {(d["path"], d["code"]) for d in diagnostics(out)}
         assert {("app/pipe.py", "DEC003"), ("app/sock.py", "DEC003")} <= skipped
         assert modules(out) >= {"app.a", "app.b"} and "app.pipe" not in modules(out)
-        c = run_cli(["check", str(root), "--boundaries", str(out / "boundaries.toml")],
-                    tmp_path, timeout=60)
+        c = run_cli(
+            ["check", str(root), "--boundaries", str(out / "boundaries.toml")], tmp_path, timeout=60
+        )
         assert c.returncode in (0, 1), c.stderr  # ran; never hangs on the FIFO
     finally:
         sock.close()
 
 
-def test_non_utf8_names_are_skipped_with_a_located_warning(make_project: Any,
-                                                           tmp_path: Path) -> None:
+def test_non_utf8_names_are_skipped_with_a_located_warning(
+    make_project: Any, tmp_path: Path
+) -> None:
     root = make_project(BASE)
     app = os.fsencode(root / "app")
     with open(app + b"/caf\xe9.py", "wb") as fh:
@@ -85,8 +97,7 @@ def test_non_utf8_names_are_skipped_with_a_located_warning(make_project: Any,
         f.read_bytes().decode("utf-8")  # every output is valid UTF-8
 
 
-def test_symlinks_to_outside_the_root_are_not_followed(make_project: Any,
-                                                       tmp_path: Path) -> None:
+def test_symlinks_to_outside_the_root_are_not_followed(make_project: Any, tmp_path: Path) -> None:
     outside = make_project({"secret/__init__.py": "", "secret/keys.py": "TOKEN = 'x'\n"})
     root = make_project(BASE)
     (root / "app" / "linked").symlink_to(outside / "secret", target_is_directory=True)
@@ -95,8 +106,11 @@ def test_symlinks_to_outside_the_root_are_not_followed(make_project: Any,
     project = discover(root)
     assert {f.module for f in project.files} == {"app", "app.a", "app.b"}
     codes = {(d.path, d.code) for d in project.diagnostics}
-    assert {("app/linked", "DEC007"), ("app/keys.py", "DEC007"),
-            ("app/dangling.py", "DEC007")} <= codes
+    assert {
+        ("app/linked", "DEC007"),
+        ("app/keys.py", "DEC007"),
+        ("app/dangling.py", "DEC007"),
+    } <= codes
 
 
 def test_symlink_inside_the_root_is_followed_once(make_project: Any) -> None:
@@ -108,9 +122,14 @@ def test_symlink_inside_the_root_is_followed_once(make_project: Any) -> None:
 
 
 def test_case_only_name_clashes_are_two_modules(make_project: Any, tmp_path: Path) -> None:
-    root = make_project({**BASE, "app/Utils.py": "def upper():\n    return 1\n",
-                         "app/utils.py": "def lower():\n    return 2\n",
-                         "app/c.py": "from app import utils\n\ndef h():\n    return utils.lower()\n"})
+    root = make_project(
+        {
+            **BASE,
+            "app/Utils.py": "def upper():\n    return 1\n",
+            "app/utils.py": "def lower():\n    return 2\n",
+            "app/c.py": "from app import utils\n\ndef h():\n    return utils.lower()\n",
+        }
+    )
     if not (root / "app" / "Utils.py").exists() or len(os.listdir(root / "app")) < 6:
         pytest.skip("case-insensitive file system")
     out = tmp_path / "out"
@@ -143,7 +162,7 @@ def test_very_long_names_and_deep_folders(make_project: Any, tmp_path: Path) -> 
 def test_folders_nested_beyond_the_limit_are_a_diagnostic(make_project: Any) -> None:
     root = make_project(BASE)
     folder = root / "app"
-    for i in range(70):
+    for _ in range(70):
         folder = folder / "d"
     folder.mkdir(parents=True)
     (folder / "deep.py").write_text("X = 1\n")
@@ -170,12 +189,16 @@ def test_unreadable_file_is_a_read_error(make_project: Any, tmp_path: Path) -> N
     drop = [setpriv or "setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
     probe = None
     if setpriv:
-        probe = subprocess.run([*drop, sys.executable, "-c",
-                                f"open({str(root / 'app' / 'locked.py')!r}).read()"],
-                               capture_output=True, text=True)
+        probe = subprocess.run(
+            [*drop, sys.executable, "-c", f"open({str(root / 'app' / 'locked.py')!r}).read()"],
+            capture_output=True,
+            text=True,
+        )
     if probe is None or "PermissionError" not in probe.stderr:
-        pytest.skip("running as root without a way to drop CAP_DAC_OVERRIDE (setpriv), so an "
-                    "unreadable file cannot be simulated: chmod 000 does not stop root")
+        pytest.skip(
+            "running as root without a way to drop CAP_DAC_OVERRIDE (setpriv), so an "
+            "unreadable file cannot be simulated: chmod 000 does not stop root"
+        )
     out = tmp_path / "out"
     cmd = [*drop, sys.executable, "-m", "decompose", "analyze", str(root), "--out", str(out)]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
@@ -186,8 +209,9 @@ def test_unreadable_file_is_a_read_error(make_project: Any, tmp_path: Path) -> N
     assert strict.returncode == 1
 
 
-def test_output_folder_inside_the_tree_does_not_feed_back(make_project: Any,
-                                                          tmp_path: Path) -> None:
+def test_output_folder_inside_the_tree_does_not_feed_back(
+    make_project: Any, tmp_path: Path
+) -> None:
     root = make_project(BASE)
     for out_name in ("decompose-out", "reports"):
         first = run_cli(["analyze", ".", "--out", out_name], root)
@@ -199,8 +223,9 @@ def test_output_folder_inside_the_tree_does_not_feed_back(make_project: Any,
         assert before == after  # the outputs of the first run are not inputs of the second
 
 
-def test_scaffold_output_inside_the_tree_is_code_like_any_other(make_project: Any,
-                                                                tmp_path: Path) -> None:
+def test_scaffold_output_inside_the_tree_is_code_like_any_other(
+    make_project: Any, tmp_path: Path
+) -> None:
     """Scaffolded services are code the team will edit: a later run analyzes them under their
     own module names (the original modules keep theirs) unless ``exclude`` names the folder."""
     root = make_project(BASE)
