@@ -111,3 +111,21 @@ def test_import_of_a_namespace_folder_inside_a_package_is_an_edge(
     assert kinds["core.main.api"] == "namespace"
     assert not [d for d in graph.diagnostics if d.code == "DEC005"]
     assert ("core.main", "core.main.api") in {(e.src, e.dst) for e in graph.imports}
+
+
+def test_from_pkg_init_import_names_the_package(
+    make_project: Callable[[dict[str, str]], Path],
+) -> None:
+    # letta 0.16.8: `from letta.__init__ import __version__` names letta/__init__.py itself; it
+    # must be an edge to the package, not an unresolved `letta.__init__` module.
+    root = make_project(
+        {
+            "app/__init__.py": "__version__ = '1.0'\n",
+            "app/server/__init__.py": "",
+            "app/server/main.py": "from app.__init__ import __version__\n",
+        }
+    )
+    graph = _graph(root)
+    assert not [d for d in graph.diagnostics if d.code == "DEC005"]
+    edges = {(e.src, e.dst, e.kind) for e in graph.imports}
+    assert ("app.server.main", "app", "import") in edges
