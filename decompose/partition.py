@@ -35,9 +35,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 
-from decompose.config import AnalyzeSettings
+from decompose.config import AnalyzeSettings, matches
 from decompose.graph import RUNTIME_KINDS, ProgramGraph
 from decompose.model import Partition
 
@@ -58,6 +57,7 @@ GENERIC_TOKENS = frozenset(
 )
 _TEST_RE = re.compile(r"(^|\.)(tests?|testing|conftest)(\.|$)|(^|\.)test_[^.]*$|_tests?$")
 _CONSENSUS_RUNS = 32
+_CONSENSUS_ROUNDS = 4
 _RESOLUTION_GRID = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 _TOKEN_WEIGHT = 1.0
 
@@ -75,19 +75,23 @@ class Tuning:
         resolution_rule: ``"fixed"`` (gamma = 1, the default) or ``"profile"`` (the stability
             profile of :func:`choose_resolution`, the first rule; measured worse, kept for the
             ablation table).
+        damping: ``"directed"`` (:func:`directed_association_strength`, the default since round
+            2) or ``"undirected"`` (:func:`association_strength` on the summed projection, round
+            1); only used when ``normalize``.
+        clients: set omnipresent clients aside (:func:`omnipresent_clients`) and attach them
+            after clustering.
+        method: ``"modularity"`` (``settings.algorithm``: Leiden or Louvain with consensus, the
+            default) or ``"infomap"`` (the map equation on the directed damped graph, measured in
+            round 2 and not adopted).
     """
 
     reexport: bool = True
     consensus_runs: int = _CONSENSUS_RUNS
     normalize: bool = True
     resolution_rule: str = "fixed"
-
-
-def matches(module: str, pattern: str) -> bool:
-    """fnmatch on dotted names; ``pkg.*`` also matches ``pkg`` itself."""
-    if fnmatchcase(module, pattern):
-        return True
-    return pattern.endswith(".*") and module == pattern[:-2]
+    damping: str = "directed"
+    method: str = "modularity"
+    clients: bool = True
 
 
 def is_test_module(module: str) -> bool:
@@ -116,24 +120,17 @@ class Projection:
         return adj
 
 
-def project(
+def project_directed(
     graph: ProgramGraph,
     weights: Mapping[str, float],
     calls: bool = True,
     nodes: Iterable[str] | None = None,
     reexport: bool = True,
-) -> Projection:
-    """Build the undirected projection (step 1 of the module docstring).
+) -> dict[tuple[str, str], float]:
+    """Directed weighted module graph ``{(src, dst): weight}`` (dependent -> dependency).
 
-    Args:
-        graph: the program graph.
-        weights: edge kind -> weight (see ``config.DEFAULT_WEIGHTS``).
-        calls: also lift call-graph edges to module edges.
-        nodes: restrict to these modules (default: every code module).
-        reexport: attribute imports through re-exporting packages to the defining modules.
-
-    Returns:
-        A Projection whose weights are floats >= 0 (zero-weight edges dropped).
+    Same weighting as :func:`project` (step 1 of the module docstring), one entry per ordered
+    pair; self-loops and zero weights dropped. Keys are sorted.
     """
     keep = (
         set(nodes)
@@ -149,8 +146,7 @@ def project(
     def add(a: str, b: str, w: float) -> None:
         if a == b or w <= 0 or a not in keep or b not in keep:
             return
-        key = (a, b) if a < b else (b, a)
-        acc[key] += w
+        acc[(a, b)] += w
 
     for e in graph.imports:
         w = weights.get(e.kind, 0.0) * (1.0 + math.log(max(e.weight, 1)))
@@ -168,6 +164,44 @@ def project(
             a = c.src.split(":", 1)[0]
             b = c.dst.split(":", 1)[0]
             add(a, b, weights.get(c.kind, 0.0) * (1.0 + math.log(max(c.count, 1))))
+    return {k: v for k, v in sorted(acc.items()) if v > 0}
+
+
+def project(
+    graph: ProgramGraph,
+    weights: Mapping[str, float],
+    calls: bool = True,
+    nodes: Iterable[str] | None = None,
+    reexport: bool = True,
+) -> Projection:
+    """Build the undirected projection (step 1 of the module docstring).
+
+    Args:
+        graph: the program graph.
+        weights: edge kind -> weight (see ``config.DEFAULT_WEIGHTS``).
+        calls: also lift call-graph edges to module edges.
+        nodes: restrict to these modules (default: every code module).
+        reexport: attribute imports through re-exporting packages to the defining modules.
+
+    Returns:
+        A Projection whose weights are floats >= 0 (zero-weight edges dropped); both directions
+        of :func:`project_directed` summed.
+    """
+    keep = (
+        set(nodes)
+        if nodes is not None
+        else {m.name for m in graph.modules if m.kind != "namespace"}
+    )
+    return _symmetrise(project_directed(graph, weights, calls, keep, reexport), keep)
+
+
+def _symmetrise(directed: Mapping[tuple[str, str], float], keep: Iterable[str]) -> Projection:
+    """Both directions of ``directed`` summed, restricted to ``keep``."""
+    keep = set(keep)
+    acc: dict[tuple[str, str], float] = defaultdict(float)
+    for (a, b), w in directed.items():
+        if a in keep and b in keep:
+            acc[(a, b) if a < b else (b, a)] += w
     edges = {k: round(v, 9) for k, v in sorted(acc.items()) if v > 0}
     return Projection(tuple(sorted(keep)), edges)
 
@@ -199,6 +233,44 @@ def association_strength(edges: Mapping[tuple[str, str], float]) -> dict[tuple[s
     return {k: round(w / mean, 12) for k, w in raw.items()}
 
 
+def directed_association_strength(
+    edges: Mapping[tuple[str, str], float], symmetric: bool = True
+) -> dict[tuple[str, str], float]:
+    """Hub damping that respects direction, summed into an undirected graph.
+
+    ``a(u -> v) = w(u -> v) / (out(u) * in(v))`` with ``out``/``in`` the weighted out- and
+    in-strengths: the observed flow over the flow a directed configuration model expects, the
+    null model of directed modularity (Leicht & Newman, "Community structure in directed
+    networks", PRL 100, 2008) and the directed form of van Eck & Waltman's association strength.
+    An import of a model that every view imports (large ``in``) and an import made by a view that
+    imports everything (large ``out``) both count little; a dependency that is a large share of
+    both its ends' traffic counts a lot. Both directions are then summed per pair and the result
+    rescaled so the mean edge weight is 1 (as :func:`association_strength`).
+
+    Args:
+        edges: ``{(src, dst): weight}`` with weights > 0 (see :func:`project_directed`).
+        symmetric: sum both directions per pair (the default); False keeps the directed edges
+            (for Infomap).
+
+    Returns:
+        ``{(u, v): weight}`` with ``u < v`` (``(src, dst)`` when not ``symmetric``), mean
+        weight 1 (empty for no edges).
+    """
+    out: dict[str, float] = defaultdict(float)
+    inn: dict[str, float] = defaultdict(float)
+    for (u, v), w in edges.items():
+        out[u] += w
+        inn[v] += w
+    acc: dict[tuple[str, str], float] = defaultdict(float)
+    for (u, v), w in sorted(edges.items()):
+        key = (u, v) if u < v or not symmetric else (v, u)
+        acc[key] += w / (out[u] * inn[v])
+    if not acc:
+        return {}
+    mean = math.fsum(acc.values()) / len(acc)
+    return {k: round(w / mean, 12) for k, w in sorted(acc.items())}
+
+
 def detect_kernel(
     graph: ProgramGraph, candidates: Sequence[str], patterns: Iterable[str] = (), auto: bool = True
 ) -> tuple[str, ...]:
@@ -223,6 +295,27 @@ def detect_kernel(
     return tuple(sorted(out))
 
 
+def omnipresent_clients(graph: ProgramGraph, candidates: Sequence[str]) -> tuple[str, ...]:
+    """Composition roots: modules that import a large share of the codebase.
+
+    Bunch sets aside omnipresent *clients* as well as omnipresent suppliers (Mancoridis et al.,
+    ICSM 1999): a module that imports everything (``main.py`` wiring every router, a root
+    ``urls.py``) says nothing about how the others group, yet with directed damping its edges to
+    modules nobody else imports are strong. Same threshold as :func:`detect_kernel`: at least
+    ``max(5, 0.15 * n)`` distinct first-party modules imported (runtime import kinds). These
+    modules are clustered out and attached afterwards to the service they depend on most.
+    """
+    cand = set(candidates)
+    if len(cand) < 12:
+        return ()
+    imported: dict[str, set[str]] = defaultdict(set)
+    for e in graph.imports:
+        if e.kind in RUNTIME_KINDS and e.src in cand and e.dst in cand and e.src != e.dst:
+            imported[e.src].add(e.dst)
+    threshold = max(5.0, 0.15 * len(cand))
+    return tuple(sorted(m for m, dsts in imported.items() if len(dsts) >= threshold))
+
+
 def domain_tokens(module: str) -> set[str]:
     """Domain tokens of a dotted module name: every component after the top-level package that
     is not a generic layer word, singularised (``shopapi.routers.orders`` -> ``{"order"}``), so
@@ -241,18 +334,28 @@ def domain_tokens(module: str) -> set[str]:
     return out
 
 
+def _igraph_graph(nodes: Sequence[str], edges: Mapping[tuple[str, str], float]) -> object:
+    import igraph as ig
+
+    index = {n: i for i, n in enumerate(nodes)}
+    g = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for (u, v) in edges], directed=False)
+    g.es["weight"] = list(edges.values())
+    return g
+
+
 def _igraph_membership(
     nodes: Sequence[str],
     edges: Mapping[tuple[str, str], float],
     resolution: float,
     seed: int,
     algorithm: str,
+    built: object | None = None,
 ) -> list[int]:
+    """One run of Louvain or Leiden; ``built`` is the igraph Graph of ``(nodes, edges)`` when the
+    caller already made it (consensus rounds reuse one)."""
     import igraph as ig
 
-    index = {n: i for i, n in enumerate(nodes)}
-    g = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for (u, v) in edges], directed=False)
-    g.es["weight"] = list(edges.values())
+    g: ig.Graph = built if built is not None else _igraph_graph(nodes, edges)
     rng = random.Random(seed)
     ig.set_random_number_generator(rng)
     try:
@@ -307,10 +410,13 @@ def communities(
         return {n: i for i, n in enumerate(nodes)}
     cur = dict(sorted(edges.items()))
     result: dict[str, int] = {}
-    for rnd in range(4):
+    for rnd in range(_CONSENSUS_ROUNDS):
+        built = _igraph_graph(nodes, cur)
         parts = [
             _canonical(
-                _igraph_membership(nodes, cur, resolution, seed * 1000 + rnd * 97 + r, algorithm),
+                _igraph_membership(
+                    nodes, cur, resolution, seed * 1000 + rnd * 97 + r, algorithm, built
+                ),
                 nodes,
             )
             for r in range(runs)
@@ -328,6 +434,31 @@ def communities(
         cur = consensus
         # Best-modularity run of the last round is the fallback when runs still disagree.
     return result
+
+
+def infomap(
+    nodes: Sequence[str], edges: Mapping[tuple[str, str], float], seed: int, trials: int = 10
+) -> dict[str, int]:
+    """Infomap (the map equation; Rosvall & Bergstrom, PNAS 105, 2008) on a directed graph.
+
+    igraph's ``community_infomap`` with ``trials`` attempts, its random numbers drawn from a
+    ``random.Random(seed)`` so the result is deterministic for a seed.
+
+    Returns:
+        ``{node: community index}``, communities numbered by their smallest node name.
+    """
+    import igraph as ig
+
+    nodes = sorted(nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    g = ig.Graph(n=len(nodes), edges=[(index[u], index[v]) for u, v in edges], directed=True)
+    g.es["weight"] = list(edges.values())
+    ig.set_random_number_generator(random.Random(seed))
+    try:
+        cl = g.community_infomap(edge_weights="weight", trials=trials)
+    finally:
+        ig.set_random_number_generator(random)
+    return _canonical(list(cl.membership), nodes)
 
 
 def choose_resolution(
@@ -422,8 +553,9 @@ def _attach(
         left = nxt
     if assign:
         placed = sorted(assign)
+        keyed = sorted((tuple(p.split(".")), p) for p in placed)
         for n in left:
-            best = max(placed, key=lambda p: (_common_prefix(n, p), p))
+            best = _nearest_by_name(n, keyed)
             if _common_prefix(n, best) == 0:
                 sizes: dict[int, int] = defaultdict(int)
                 for c in assign.values():
@@ -435,6 +567,31 @@ def _attach(
         for i, n in enumerate(sorted(left)):
             assign[n] = i
     return assign
+
+
+def _nearest_by_name(name: str, keyed: Sequence[tuple[tuple[str, ...], str]]) -> str:
+    """The placed module sharing the most leading name components with ``name`` (the greatest
+    name on ties), found by bisection in ``keyed`` (component tuples, sorted): the longest
+    common prefix is reached next to ``name``'s position, and all modules sharing it are one
+    contiguous run."""
+    import bisect
+
+    parts = tuple(name.split("."))
+    i = bisect.bisect_left(keyed, (parts, ""))
+    best = 0
+    for j in (i - 1, i):
+        if 0 <= j < len(keyed):
+            best = max(best, _common_prefix(name, keyed[j][1]))
+    if best == 0:
+        return max(p for _, p in keyed)
+    prefix = parts[:best]
+    lo = bisect.bisect_left(keyed, (prefix, ""))
+    run = []
+    for k in range(lo, len(keyed)):
+        if keyed[k][0][:best] != prefix:
+            break
+        run.append(keyed[k][1])
+    return max(run)
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -520,19 +677,26 @@ def propose(
     core = [m for m in code if m not in set(tests)]
     kernel = detect_kernel(graph, core, (*settings.kernel,), settings.auto_kernel)
     kset = set(kernel)
-    cluster_nodes = [m for m in core if m not in kset]
     tuning = tuning or Tuning()
-    proj = project(
-        graph, settings.weights, settings.calls, nodes=cluster_nodes, reexport=tuning.reexport
+    cluster_nodes = [m for m in core if m not in kset]
+    clients = omnipresent_clients(graph, cluster_nodes) if tuning.clients else ()
+    cluster_nodes = [m for m in cluster_nodes if m not in set(clients)]
+    directed_all = project_directed(
+        graph, settings.weights, settings.calls, all_modules, tuning.reexport
     )
-    full = project(
-        graph, settings.weights, settings.calls, nodes=all_modules, reexport=tuning.reexport
-    )
+    cset = set(cluster_nodes)
+    directed = {k: w for k, w in directed_all.items() if k[0] in cset and k[1] in cset}
+    proj = _symmetrise(directed, cluster_nodes)
+    full = _symmetrise(directed_all, all_modules)
     adj_full = full.neighbours()
 
-    edges: dict[tuple[str, str], float] = (
-        association_strength(proj.edges) if tuning.normalize else dict(proj.edges)
-    )
+    edges: dict[tuple[str, str], float]
+    if not tuning.normalize:
+        edges = dict(proj.edges)
+    elif tuning.damping == "directed":
+        edges = directed_association_strength(directed)
+    else:
+        edges = association_strength(proj.edges)
     nodes = list(proj.nodes)
     token_nodes: list[str] = []
     if settings.names:
@@ -550,7 +714,11 @@ def propose(
         nodes = sorted(nodes + token_nodes)
     connected = {u for e in edges for u in e}
     active = [n for n in nodes if n in connected]
-    info: dict[str, object] = {"kernel": list(kernel), "tests_attached": len(tests)}
+    info: dict[str, object] = {
+        "kernel": list(kernel),
+        "clients": list(clients),
+        "tests_attached": len(tests),
+    }
     if settings.resolution is not None:
         gamma = settings.resolution
         info["resolution_rule"] = "given"
@@ -570,11 +738,19 @@ def propose(
             active, edges, settings.services, settings.seed, settings.algorithm, len(token_nodes)
         )
         info["resolution_rule"] = f"bisection for {settings.services} services"
-    assign = (
-        communities(active, edges, gamma, settings.seed, settings.algorithm, tuning.consensus_runs)
-        if active
-        else {}
-    )
+    if active and tuning.method == "infomap":
+        flow = directed_association_strength(directed, symmetric=False)
+        for (u, v), w in edges.items():
+            if u.startswith("\x00") or v.startswith("\x00"):
+                flow[(u, v)] = flow[(v, u)] = w  # token ties go both ways
+        assign = infomap(active, flow, settings.seed)
+        info["method"] = "infomap"
+    elif active:
+        assign = communities(
+            active, edges, gamma, settings.seed, settings.algorithm, tuning.consensus_runs
+        )
+    else:
+        assign = {}
     for tn in token_nodes:
         assign.pop(tn, None)
     adj_proj = proj.neighbours()
