@@ -355,12 +355,21 @@ def discover(
     final_roots = sorted(set(final_roots), key=lambda r: (-r.count("/") - (r != "."), r))
 
     # ---- name every file
+    # Pointed at a package folder itself (``decompose analyze path/to/mlflow``)? Its modules are
+    # ``mlflow.*``, as Python names them from the parent folder; otherwise the package's own
+    # absolute imports would look third-party and its relative imports would climb too high.
+    prefix = ""
+    if not roots and (root / "__init__.py").is_file() and _importable(root.name):
+        prefix = root.name
+        diags.append(Diagnostic("__init__.py", 1, 0, "DEC017",
+                                f"the analyzed folder is itself the package {prefix}: modules are "
+                                f"named {prefix}.* (as imported from its parent folder)", "info"))
     by_module: dict[str, list[SourceFile]] = {}
     real_of: dict[str, str] = {}
     for rel, real in walker.files:
         sroot = next(r for r in final_roots if _under(rel, r))
         inner = rel if sroot == "." else rel[len(sroot) + 1 :]
-        sf = _source_file(rel, inner, sroot, root)
+        sf = _source_file(rel, inner, sroot, root, prefix if sroot == "." else "")
         if sf is None:
             continue
         by_module.setdefault(sf.module, []).append(sf)
@@ -450,7 +459,14 @@ def _detect_roots(root: Path, dirs: list[str], files: Sequence[str] = ()) -> lis
     return sorted(set(found))
 
 
-def _source_file(rel: str, inner: str, sroot: str, root: Path) -> SourceFile | None:
+def _importable(name: str) -> bool:
+    import keyword
+
+    return name.isidentifier() and not keyword.iskeyword(name)
+
+
+def _source_file(rel: str, inner: str, sroot: str, root: Path, prefix: str = ""
+                 ) -> SourceFile | None:
     try:
         size = (root / rel).stat().st_size
     except OSError:
@@ -461,6 +477,8 @@ def _source_file(rel: str, inner: str, sroot: str, root: Path) -> SourceFile | N
     parts = stem.split("/")
     kind = {".py": "module", ".pyi": "stub", ".pyx": "extension"}[suffix]
     is_package = parts[-1] == "__init__"
+    if prefix:
+        parts = [prefix, *parts]
     if is_package:
         parts = parts[:-1]
         if kind == "module":
