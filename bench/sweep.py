@@ -10,9 +10,11 @@ Writes ``bench/out/sweep.json`` (all numbers and every diagnostic) and ``bench/o
 (the tables for ``docs/reliability.md``). Not part of any test run: it takes minutes.
 
 Each run is a fresh subprocess with an empty fact cache (cold); wall time is measured around the
-process and peak memory is the child's ``ru_maxrss`` from ``os.wait4`` (KiB on Linux). A *crash*
-is an exit code other than 0/1 (2 for ``check`` only when it says why), a Python traceback on
-stderr, a signal, or a ``DEC099`` internal-error diagnostic.
+process and peak memory is the child's ``ru_maxrss`` from ``os.wait4`` (KiB on Linux; the
+largest of the process and its waited-for workers). ``check`` runs warm with
+``--boundaries`` pointing at the ``boundaries.toml`` that ``analyze`` wrote. A *crash* is an exit
+code other than 0/1, a Python traceback on stderr, a signal, or a ``DEC099`` internal-error
+diagnostic.
 
 Every DEC001/DEC002 diagnostic's file is compiled by each available CPython (pyenv's 2.7 and
 3.6-3.13, plus the running interpreter) with ``compile(bytes, path, "exec")``: a file that some
