@@ -35,6 +35,7 @@ FAST = settings(
     suppress_health_check=[
         HealthCheck.too_slow,
         HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
         HealthCheck.function_scoped_fixture,
     ],
 )
