@@ -35,7 +35,7 @@ from decompose import __version__
 from decompose.model import FileFacts, SourceFile
 
 # Bump when FileFacts or the extractor's output changes.
-FORMAT = 7
+FORMAT = 8
 
 
 def default_cache_dir() -> Path:

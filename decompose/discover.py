@@ -216,10 +216,13 @@ class _Walker:
                 try:
                     is_link = e.is_symlink()
                     st = os.stat(e.path) if is_link else e.stat(follow_symlinks=False)
-                except OSError:
+                except OSError as exc:
                     if is_link:
+                        import errno
+
+                        what = ("symlink loop" if exc.errno == errno.ELOOP else "broken symlink")
                         self.diags.append(Diagnostic(erel, 1, 0, "DEC007",
-                                                     "broken symlink: skipped", "info"))
+                                                     f"{what}: skipped", "info"))
                     continue
                 is_dir = stat.S_ISDIR(st.st_mode)
                 if self.ignored(erel, is_dir):
@@ -337,6 +340,8 @@ def discover(
             rp = (root / r).resolve()
             if not rp.is_dir():
                 raise UsageError(f"source root does not exist: {r}")
+            if not _inside(str(rp), str(root)):
+                raise UsageError(f"source root {r} is outside the analyzed folder {root}")
             root_list.append(_posix(os.path.relpath(rp, root)))
     else:
         root_list = _detect_roots(root, walker.dirs, [rel for rel, _ in walker.files])
@@ -377,9 +382,10 @@ def discover(
     files: list[SourceFile] = []
     stubs: list[SourceFile] = []
     shadowed: list[str] = []
-    order = {"module": 0, "package": 0, "notebook": 0, "extension": 1, "stub": 2}
+    # Python prefers a regular package (a folder with __init__.py) over a module of that name.
+    order = {"package": 0, "module": 1, "notebook": 1, "extension": 2, "stub": 3}
     for module in sorted(by_module):
-        cands = sorted(by_module[module], key=lambda s: (order.get(s.kind, 3), s.relpath))
+        cands = sorted(by_module[module], key=lambda s: (order.get(s.kind, 4), s.relpath))
         main = cands[0]
         files.append(main)
         for other in cands[1:]:

@@ -866,22 +866,56 @@ def _script_dir(m: str, f: FileFacts, res: _Resolver) -> str:
     return m if f.source.is_package else m.rpartition(".")[0]
 
 
+def _corroborated(f: FileFacts, target: str, candidate: str, res: _Resolver) -> bool:
+    """Whether the file uses ``target`` the way the first-party ``candidate`` module would be
+    used: a name it imports from it (``from core import settings``) or an attribute it reads
+    on it (``b.VALUE``) exists in ``candidate``. A project module merely named like a library
+    (``app/clients/openai.py`` beside ``import openai``) is not evidence on its own."""
+    names: set[str] = set()
+    for imp in f.imports:
+        if imp.module == target and imp.name and imp.name != "*":
+            names.add(imp.name)
+        elif imp.module.startswith(target + ".") and imp.name is None:
+            names.add(imp.module[len(target) + 1 :].split(".")[0])
+        elif imp.module.startswith(target + "."):
+            names.add(imp.module[len(target) + 1 :].split(".")[0])
+    prefix = target + "."
+    for r in f.references:
+        if r.target.startswith(prefix):
+            names.add(r.target[len(prefix) :].split(".")[0].removesuffix("()"))
+    for name in sorted(names):
+        if res.module(f"{candidate}.{name}") is not None:
+            return True
+        sym = res.in_module(candidate, name, 0) if res.module(candidate) else None
+        if sym is not None and sym is not _EXTERNAL:
+            return True
+    return False
+
+
 def _unresolved_hint(m: str, f: FileFacts, target: str, res: _Resolver) -> str:
     """A hint for an absolute import whose top-level name is not first-party but that looks
-    like it was meant to be (Python 2 implicit relative import, a folder that needs a root)."""
+    like it was meant to be (Python 2 implicit relative import, a folder that needs a root).
+
+    Only when the evidence corroborates it (:func:`_corroborated`): otherwise the import is
+    what Python 3 makes of it, a third-party or stdlib module."""
     if target.split(".")[0] in sys.stdlib_module_names:
         return ""
+    top = target.split(".")[0]
     pkg = m if f.source.is_package else m.rpartition(".")[0]
-    if pkg and res.module(f"{pkg}.{target}") is not None:
+    sibling = f"{pkg}.{top}" if pkg else ""
+    if sibling and sibling != m and res.module(sibling) is not None and _corroborated(
+        f, top, sibling, res
+    ):
         folder = f.source.relpath.rpartition("/")[0]
         return (f"sibling module {pkg}.{target} exists (Python-2 implicit relative import?); "
                 f"if {folder}/ is put on sys.path, add source root {folder}")
-    top = target.split(".")[0]
     found = res.nested_top(top)
     if found is not None:
         mod, i = found
         folder = "/".join(mod.split(".")[:i])
-        return f"unresolved, but folder {folder}/{top} exists - add source root {folder}?"
+        candidate = ".".join(mod.split(".")[: i + 1])
+        if _corroborated(f, top, candidate, res):
+            return f"unresolved, but folder {folder}/{top} exists - add source root {folder}?"
     return ""
 
 

@@ -208,6 +208,7 @@ def _notebook_source(data: bytes) -> tuple[str, list[tuple[int, int]], str]:
     return "".join(parts), starts, ""
 
 
+_CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 _RECOVER = re.compile(r"^\s*(?:from\s+(\.*[\w.]*)\s+c?import\s+(.+)|c?import\s+(.+))$")
 
 
@@ -460,13 +461,22 @@ class _Extractor:
             return
         arg = node.args[0]
         package = ""
+        own_package = self.module if self.src.is_package else self.module.rpartition(".")[0]
+
+        def package_of(value: ast.expr) -> str:
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                return value.value
+            if isinstance(value, ast.Name) and value.id == "__package__":
+                return own_package
+            if isinstance(value, ast.Name) and value.id == "__name__":
+                return self.module if self.src.is_package else own_package
+            return ""
+
         for kw in node.keywords:
-            if kw.arg == "package" and isinstance(kw.value, ast.Constant):
-                package = str(kw.value.value)
+            if kw.arg == "package":
+                package = package_of(kw.value)
         if fn == "importlib.import_module" and len(node.args) > 1:
-            a1 = node.args[1]
-            if isinstance(a1, ast.Constant) and isinstance(a1.value, str):
-                package = a1.value
+            package = package_of(node.args[1]) or package
         names: tuple[str, ...] = ()
         confidence = "high"
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
@@ -1344,6 +1354,11 @@ def _parse_file(source: SourceFile, root: Path, stub: SourceFile | None) -> File
             line = getattr(exc, "lineno", None) or 1
             col = max((getattr(exc, "offset", None) or 1) - 1, 0)
             msg = getattr(exc, "msg", None) or str(exc)
+            conflict = _CONFLICT.search(text)
+            if conflict is not None:
+                line = text.count("\n", 0, conflict.start()) + 1
+                col = 0
+                msg = "merge conflict marker (unresolved git conflict)"
             if cells is not None:
                 msg += _cell_note(cells, line)
             diags.append(Diagnostic(source.relpath, line, col, "DEC001", f"syntax error: {msg}",

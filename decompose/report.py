@@ -65,7 +65,7 @@ def service_dependencies(plan: Plan) -> dict[tuple[str, str], dict[str, Any]]:
             d["imports"] += 1
         if len(d["examples"]) < 3:
             d["examples"].append(
-                f"{c.location.path}:{c.location.line} {c.src} -> {c.dst} ({c.kind})")
+                f"{c.location.path}:{c.location.line} {c.src} → {c.dst} ({c.kind})")
     return dict(sorted(deps.items()))
 
 

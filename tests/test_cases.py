@@ -35,6 +35,8 @@ CASE_NAMES = (
     else []
 )
 
+if not CASE_NAMES and os.environ.get("DECOMPOSE_REQUIRE_CASES"):
+    raise RuntimeError(f"shared cases not found at {CASES} (DECOMPOSE_REQUIRE_CASES is set)")
 pytestmark = pytest.mark.skipif(not CASE_NAMES, reason=f"no shared cases at {CASES}")
 
 

@@ -108,6 +108,26 @@ def main() -> None:
     """
 
 
+class _Resolution(click.ParamType):
+    """A finite float > 0 (click's FloatRange lets nan and inf through)."""
+
+    name = "float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+                ) -> float:
+        import math
+
+        try:
+            f = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not math.isfinite(f) or f <= 0:
+            self.fail(f"{value!r} must be a finite number > 0", param, ctx)
+        return f
+
+
+RESOLUTION = _Resolution()
+
 _path_arg = click.argument(
     "path", type=click.Path(path_type=Path, file_okay=True, dir_okay=True), default=".",
 )
@@ -141,7 +161,7 @@ def _load_config(path: Path, config_path: Path | None) -> Any:
 @click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Output folder (default: ./decompose-out).")
 @click.option("--seed", type=int, default=None, help="Random seed (default 0).")
-@click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=None,
+@click.option("--resolution", type=RESOLUTION, default=None,
               help="Modularity resolution gamma (default: chosen by the stability rule).")
 @click.option("--services", "n_services", type=click.IntRange(min=1), default=None,
               help="Target number of services.")
@@ -232,7 +252,8 @@ def analyze(path: Path, out: Path | None, seed: int | None, resolution: float | 
             info(f"  diagnostics: {n_diag} (see report.md / graph.json)")
         if not dry_run:
             info(f"  wrote: {', '.join(f.path for f in files)} to {out_dir}/")
-        verbose(f"timings (s): {result.timings.as_dict()}  cache: {result.cache_hits} hits, "
+        stages = ", ".join(f"{k} {v:.3f} s" for k, v in result.timings.as_dict().items())
+        verbose(f"timings: {stages}; cache: {result.cache_hits} hits, "
                 f"{result.cache_misses} misses")
     for d in g.diagnostics:
         if d.code == "DEC001" or d.code == "DEC002" or d.code == "DEC003":
@@ -247,7 +268,7 @@ def analyze(path: Path, out: Path | None, seed: int | None, resolution: float | 
 @click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
               help="Write the proposal JSON here (default: stdout).")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--resolution", type=click.FloatRange(min=0, min_open=True), default=None)
+@click.option("--resolution", type=RESOLUTION, default=None)
 @click.option("--services", "n_services", type=click.IntRange(min=1), default=None)
 @click.option("--algorithm", type=click.Choice(["leiden", "louvain"]), default="leiden",
               show_default=True)
