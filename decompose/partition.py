@@ -15,8 +15,12 @@ behind each choice and the rule that fixes every parameter in advance):
 3. **Semantic tokens** (default, off with ``names = false`` for name-blind evaluation): modules
    sharing a domain token in their dotted names (``routers/users.py`` and ``models/users.py`` share
    ``users``) are tied through one virtual node per token, the way a human groups them.
-4. **Hub damping**: every weight divided by the product of its endpoints' strengths
-   (:func:`association_strength`), so edges into modules everybody uses count little.
+4. **Omnipresent clients** (modules importing a large share of the code: ``main``, re-exporting
+   layer packages) are set aside and attached after clustering (:func:`omnipresent_clients`).
+   **Hub damping**: every directed weight divided by its source's out-strength times its
+   target's in-strength, both directions then summed (:func:`directed_association_strength`;
+   round 1 used the undirected :func:`association_strength`), so edges into modules everybody
+   uses, and edges out of modules that use everything, count little.
 5. **Leiden** (Traag, Waltman & van Eck, Sci. Rep. 2019) with the modularity objective through
    igraph, or Louvain (Blondel et al. 2008), at resolution 1 (the fixed rule; the stability
    profile of :func:`choose_resolution` is kept as an option); run from 32 seeds derived from
