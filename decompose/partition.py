@@ -38,7 +38,7 @@ import random
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from decompose.config import AnalyzeSettings, matches
 from decompose.graph import RUNTIME_KINDS, ProgramGraph
@@ -293,10 +293,33 @@ def detect_kernel(
             if e.kind in RUNTIME_KINDS and e.src in cand and e.dst in cand and e.src != e.dst:
                 importers[e.dst].add(e.src)
         threshold = max(5.0, 0.15 * len(cand))
+        declared = set(out)
         for m, srcs in importers.items():
             if len(srcs) >= threshold:
                 out.add(m)
+        out = _kernel_closure(graph, cand, out, declared)
     return tuple(sorted(out))
+
+
+def _kernel_closure(graph: ProgramGraph, cand: set[str], kernel: set[str], declared: set[str]
+                    ) -> set[str]:
+    """Make the kernel a library: it may not import services (``check`` reports that as
+    DEC102). Every auto-detected member that imports a non-kernel first-party module leaves the
+    kernel, until nothing changes (pulling its dependencies in instead was measured: it dragged
+    whole layers into the kernel). Declared (``kernel`` pattern) members always stay."""
+    deps: dict[str, set[str]] = defaultdict(set)
+    for e in graph.imports:
+        if e.kind in RUNTIME_KINDS and e.src in cand and e.dst in cand and e.src != e.dst:
+            deps[e.src].add(e.dst)
+    out = set(kernel)
+    changed = True
+    while changed:
+        changed = False
+        for m in sorted(out - declared):
+            if not deps.get(m, set()) <= out:
+                out.discard(m)
+                changed = True
+    return out
 
 
 def omnipresent_clients(graph: ProgramGraph, candidates: Sequence[str]) -> tuple[str, ...]:
@@ -608,6 +631,20 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
+def _common_package(mods: Sequence[str]) -> str:
+    """Last component of the longest dotted prefix shared by every module, lower-cased."""
+    split = [m.split(".") for m in mods if "/" not in m]
+    if not split:
+        return ""
+    prefix = split[0]
+    for parts in split[1:]:
+        n = 0
+        while n < min(len(prefix), len(parts)) and prefix[n] == parts[n]:
+            n += 1
+        prefix = prefix[:n]
+    return prefix[-1].lower().strip("_") if prefix else ""
+
+
 def name_services(groups: Mapping[int, Sequence[str]], taken: Iterable[str] = ()) -> dict[int, str]:
     """Readable, unique, deterministic names from the modules of each group.
 
@@ -625,6 +662,9 @@ def name_services(groups: Mapping[int, Sequence[str]], taken: Iterable[str] = ()
             toks = {t for t in toks if t and t not in ("__init__", "init", "py", "ipynb")}
             for t in toks:
                 counts[t] += 1
+        common = _common_package(mods)
+        if common:
+            counts[common] = max(counts.get(common, 0), len(mods))
         tokens_of[gid] = counts
         for t, c in counts.items():
             total[t] += c
@@ -737,6 +777,9 @@ def propose(
     else:
         gamma = 1.0
         info["resolution_rule"] = "default (empty graph)"
+    if settings.services is not None:
+        # Never aim for more services than there are modules to form them.
+        settings = replace(settings, services=max(1, min(settings.services, len(cluster_nodes))))
     if settings.services is not None and active:
         gamma = _resolution_for_k(
             active, edges, settings.services, settings.seed, settings.algorithm, len(token_nodes)
@@ -781,6 +824,9 @@ def propose(
     assignment.update(pinned)
     for m in kernel:
         assignment[m] = "kernel"
+    for alias, canonical in graph.aliases:  # one file reached under two names: one service
+        if canonical in assignment:
+            assignment[alias] = assignment[canonical]
     for m in all_modules:
         assignment.setdefault(m, "unassigned")
     info["resolution"] = gamma

@@ -270,3 +270,24 @@ def test_layered_sample_names_on_gives_vertical_services() -> None:
         of[f"shopapi.routers.{d}"] == of[f"shopapi.models.{d}"] for d in {s for s in truth.values()}
     )
     assert same >= 5
+
+
+def test_kernel_never_imports_a_service_and_aliases_follow_their_file(make_project) -> None:
+    """The proposed shared kernel is a library (check's DEC102 forbids kernel -> service), and a
+    file reached under two names (symlink) lands in one service."""
+    from decompose.config import Config
+    from decompose.pipeline import load_graph, make_cache
+
+    files = {"app/__init__.py": "", "app/util.py": "import app.billing\n",
+             "app/base.py": "X = 1\n", "app/billing.py": "import app.base\n"}
+    for i in range(14):
+        files[f"app/m{i}.py"] = "import app.util\nimport app.base\n"
+    root = make_project(files)
+    _, g, _ = load_graph(root, Config(), make_cache(Config(), None, True))
+    part, _ = propose(g, AnalyzeSettings())
+    assert "app.base" in part.kernel
+    assert "app.util" not in part.kernel  # imports app.billing, which is not kernel
+    kernel = set(part.kernel)
+    for e in g.imports:
+        if e.src in kernel and e.kind == "import":
+            assert e.dst in kernel or e.dst == "app", e
