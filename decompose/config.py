@@ -12,10 +12,9 @@ import difflib
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
-
-from fnmatch import fnmatchcase
 
 from decompose.errors import ConfigError
 

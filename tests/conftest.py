@@ -58,7 +58,7 @@ def copy_case(name: str, dest: Path) -> Path:
         pytest.skip(f"shared cases not found at {CASES} (set DECOMPOSE_CASES to their folder)")
     out = dest / name
     shutil.copytree(src, out, copy_function=shutil.copyfile)
-    for dirpath, dirnames, filenames in os.walk(out):
+    for dirpath, _dirnames, filenames in os.walk(out):
         os.chmod(dirpath, 0o755)
         for f in filenames:
             p = Path(dirpath) / f

@@ -108,7 +108,7 @@ def main() -> None:
     """
 
 
-class _Resolution(click.ParamType):
+class _Resolution(click.ParamType):  # type: ignore[type-arg]
     """A finite float > 0 (click's FloatRange lets nan and inf through)."""
 
     name = "float"

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from decompose.config import Config, load_boundaries
-from decompose.config import matches
+from decompose.config import Config, load_boundaries, matches
 from decompose.pipeline import analyze, make_cache
 from decompose.report import _md, boundaries_toml, collapse, mermaid, report_markdown
 
