@@ -20,6 +20,7 @@ can write to.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import importlib.util
@@ -30,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from decompose import __version__
 from decompose.model import FileFacts, SourceFile
@@ -103,6 +105,29 @@ def cache_key(source: SourceFile, data: bytes, stub_data: bytes | None = None) -
     return h.hexdigest()
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+class _FactsPickler(pickle.Pickler):
+    """Pickles the frozen model dataclasses as ``cls(*field values)``.
+
+    The default reduction of a slotted dataclass restores each object through
+    ``dataclasses._dataclass_setstate``, which calls ``dataclasses.fields()`` per object: loading
+    transformers' 2,912 cached files spent most of its time there. Calling the class is about
+    40% faster to load and gives equal objects."""
+
+    def reducer_override(self, obj: object) -> Any:
+        cls = type(obj)
+        if cls.__module__ != "decompose.model":
+            return NotImplemented
+        names = _FIELDS.get(cls)
+        if names is None:
+            if not dataclasses.is_dataclass(cls):
+                return NotImplemented
+            names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init)
+        return cls, tuple(getattr(obj, n) for n in names)
+
+
 class FactCache:
     """A folder of cached FileFacts. ``enabled=False`` makes every lookup miss and every store a
     no-op (``--no-cache``)."""
@@ -163,7 +188,7 @@ class FactCache:
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    pickle.dump(facts, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                    _FactsPickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(facts)
                 os.replace(tmp, path)
             except BaseException:
                 try:

@@ -208,3 +208,20 @@ def test_default_location_is_outside_the_project(
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     assert default_cache_dir() == tmp_path / "home" / ".cache" / "decompose"
+
+
+def test_entries_roundtrip_real_facts_exactly(tmp_path: Path) -> None:
+    """Entries are pickled as ``cls(*fields)``: real facts of every kind come back equal."""
+    from decompose.discover import discover
+    from decompose.parse import parse_file
+
+    samples = Path(__file__).resolve().parents[2] / "samples" / "predictly"
+    project = discover(samples)
+    cache = FactCache(tmp_path)
+    for sf in project.files:
+        f = parse_file(sf, project.root)
+        key = cache_key(sf, (project.root / sf.relpath).read_bytes())
+        cache.put(key, f)
+        got = FactCache(tmp_path).get(key)
+        assert got == f and type(got) is FileFacts
+        assert [type(x) for x in got.definitions] == [type(x) for x in f.definitions]
