@@ -412,6 +412,21 @@ def score_services(
     return out
 
 
+def scaling_services(per: Mapping[str, Any]) -> list[str]:
+    """Services with a distinct scaling need: an independent-scaling score of at least +1.
+
+    The one definition that the plan's independent-scaling criterion, the candidates and the
+    verdict's text all use, so they cannot contradict each other.
+
+    Args:
+        per: :func:`score_services` output.
+
+    Returns:
+        Service names, sorted.
+    """
+    return sorted(s for s, p in per.items() if p["criteria"]["independent_scaling"]["score"] >= 1)
+
+
 def _plan_criteria(
     graph: ProgramGraph,
     plan: Plan,
@@ -424,9 +439,7 @@ def _plan_criteria(
     crossings = int(m.get("crossings", 0))
     n = len(per)
     images = sorted({p["facts"]["image"] for p in per.values()})
-    scaling = sorted(
-        s for s, p in per.items() if p["criteria"]["independent_scaling"]["score"] >= 1
-    )
+    scaling = scaling_services(per)
     models = sorted(s for s, p in per.items() if p["criteria"]["model_deployment"]["score"] >= 1)
     heavy = sorted(s for s, p in per.items() if p["facts"]["image"] != "slim")
     summ = coupling.get("summary", {})
@@ -546,10 +559,26 @@ def decide(
     elif q >= _MIN_Q:
         verdict = "modular_monolith"
         headline = "Modular monolith with enforced boundaries"
-        why.append(
-            f"the boundaries are real (modularity Q {q:.3f} >= {_MIN_Q}) but no service "
-            "has a distinct scaling need that pays for a network boundary"
-        )
+        scaling = scaling_services(per)
+        if not scaling:
+            why.append(
+                f"the boundaries are real (modularity Q {q:.3f} >= {_MIN_Q}) but no service "
+                "has a distinct scaling need that pays for a network boundary"
+            )
+        else:
+            why.append(
+                f"the boundaries are real (modularity Q {q:.3f} >= {_MIN_Q}); "
+                + ", ".join(f"`{x}`" for x in scaling)
+                + (" has" if len(scaling) == 1 else " have")
+                + " a distinct scaling need, but extracting "
+                + ("it" if len(scaling) == 1 else "them")
+                + " does not pay yet:"
+            )
+            for x in scaling:
+                why.append(
+                    f"`{x}`: {per[x]['why_not']}; "
+                    + "; ".join(per[x]["criteria"]["independent_scaling"]["evidence"][:2])
+                )
     else:
         verdict = "monolith"
         headline = "Stay a monolith (untangle first)"

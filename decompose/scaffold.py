@@ -32,7 +32,7 @@ import subprocess
 import sys
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,59 +57,6 @@ CALL_KINDS = ("call", "ref", "decorates", "inherits", "dispatch", "inferred", "r
 RPC_PREFIX = "/_rpc"
 BASE_DEPENDENCIES = ("fastapi", "httpx", "pydantic", "uvicorn")
 # import name -> distribution name, for when the package is not installed here.
-KNOWN_DISTRIBUTIONS = {
-    "sklearn": "scikit-learn",
-    "yaml": "PyYAML",
-    "PIL": "Pillow",
-    "cv2": "opencv-python",
-    "bs4": "beautifulsoup4",
-    "dateutil": "python-dateutil",
-    "dotenv": "python-dotenv",
-    "jwt": "PyJWT",
-    "OpenSSL": "pyOpenSSL",
-    "Crypto": "pycryptodome",
-    "attr": "attrs",
-    "google.protobuf": "protobuf",
-    "skimage": "scikit-image",
-    "magic": "python-magic",
-    "serial": "pyserial",
-    "usb": "pyusb",
-    "zmq": "pyzmq",
-    "jose": "python-jose",
-    "multipart": "python-multipart",
-    "MySQLdb": "mysqlclient",
-    "psycopg2": "psycopg2-binary",
-    "git": "GitPython",
-    "lxml": "lxml",
-    "docx": "python-docx",
-    "pptx": "python-pptx",
-    "fitz": "PyMuPDF",
-    "Levenshtein": "python-Levenshtein",
-    "tensorflow": "tensorflow",
-    "torch": "torch",
-    "transformers": "transformers",
-    "xgboost": "xgboost",
-    "lightgbm": "lightgbm",
-    "catboost": "catboost",
-    "numpy": "numpy",
-    "pandas": "pandas",
-    "scipy": "scipy",
-    "joblib": "joblib",
-    "fastapi": "fastapi",
-    "pydantic": "pydantic",
-    "starlette": "starlette",
-    "httpx": "httpx",
-    "requests": "requests",
-    "flask": "Flask",
-    "django": "Django",
-    "sqlalchemy": "SQLAlchemy",
-    "redis": "redis",
-    "celery": "celery",
-    "uvicorn": "uvicorn",
-    "click": "click",
-    "jinja2": "Jinja2",
-    "matplotlib": "matplotlib",
-}
 _ENV_CALLS = ("getenv", "get", "environ")
 _NAME_OK = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -222,24 +169,17 @@ class _Module:
     info: ModuleInfo
 
 
-def _dist_map() -> dict[str, str]:
-    from importlib import metadata
+def distribution_of(import_name: str) -> str | None:
+    """The distribution that provides ``import_name`` (None for stdlib), from decompose's
+    built-in table only (:func:`decompose.footprint.distribution_of`): never from the
+    environment decompose runs in, so generated ``pyproject.toml`` files are the same bytes on
+    every machine. Unknown names stand for themselves."""
+    from decompose.footprint import distribution_of as lookup
 
-    try:
-        pd = metadata.packages_distributions()
-    except Exception:  # noqa: BLE001 - a broken environment must not stop the scaffold
-        pd = {}
-    out = {k: sorted(v)[0] for k, v in pd.items() if v}
-    out.update(KNOWN_DISTRIBUTIONS)
-    return out
-
-
-def distribution_of(import_name: str, dists: Mapping[str, str]) -> str | None:
-    """The distribution that provides top-level import ``import_name`` (None for stdlib)."""
     top = import_name.split(".")[0]
     if top in sys.stdlib_module_names or top in ("__future__",):
         return None
-    return dists.get(import_name) or dists.get(top) or top
+    return lookup(import_name)[0]
 
 
 def env_vars(source: str) -> set[str]:
@@ -289,6 +229,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
     *,
     boundaries_source: str = "analyze proposal",
     app: str | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ScaffoldResult:
     """Plan every file of the scaffold.
 
@@ -299,6 +240,8 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         boundaries_source: where the boundaries came from (recorded in the outputs).
         app: ``module:attribute`` of the monolith's ASGI application (default: detected, the
             module-level object built by ``FastAPI(...)``).
+        progress: ``callback(stage, done, total)``: stage ``modules`` (each module classified)
+            then ``services`` (percent of the service packages built).
 
     Returns:
         A :class:`ScaffoldResult` (OpenAPI documents still to be added by :func:`add_openapi`).
@@ -341,10 +284,12 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
             dmod, dq = c.dst.split(":", 1)
             if c.src.split(":", 1)[0] != dmod and "." not in dq:
                 decorator_users[dmod].add(dq)
-    for mod in modules.values():
+    for i, mod in enumerate(modules.values(), 1):
         mod.info = analyze_module(mod.source, mutated, decorator_users.get(mod.name, ()))
         if mod.info.error:
             skipped.append(f"{mod.name}: does not parse: {mod.info.error}")
+        if progress is not None and (i % 25 == 0 or i == len(modules)):
+            progress("modules", i, len(modules))
     for bad in [k for k, v in modules.items() if v.info.error]:
         del modules[bad]
 
@@ -401,7 +346,9 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
     package_files: dict[str, dict[str, tuple[str, str]]] = {}  # unit -> {module: (kind, code)}
 
     def shim(m: str, flavor: str) -> tuple[str, list[str], list[str], list[str]]:
-        key = (m, flavor)
+        # The flavor only changes route handlers: a module without routes has one shim.
+        has_routes = any(f.routes for f in modules[m].info.functions.values())
+        key = (m, flavor if has_routes else "any")
         if key not in shim_cache:
             mod = modules[m]
             shim_cache[key] = make_shim(mod.source, m, owner[m], mod.info, flavor)
@@ -460,10 +407,14 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                 todo.append(d)
         return dict(sorted(files.items()))
 
-    for s in services:
+    for i, s in enumerate(services):
+        if progress is not None:
+            progress("services", 100 * i // (len(services) + 1), 100)
         package_files[s] = build(s, own[s] + kernel_mods, "service")
     gateway_real = kernel_mods + ([root_mod] if root_mod else [])
     package_files[GATEWAY] = build(GATEWAY, gateway_real, "gateway")
+    if progress is not None:
+        progress("services", 100, 100)
     if root_mod and owner[root_mod] != KERNEL:
         package_files[GATEWAY][root_mod] = ("root", modules[root_mod].source)
 
@@ -575,7 +526,6 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                 }
             )
 
-    dists = _dist_map()
     first_party = sorted({m.split(".")[0] for m in modules} | {"decompose_service"})
     ext_by_module: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for e in graph.external:
@@ -594,7 +544,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
             else:
                 found = ext_by_module.get(m, [])
             for dst, ekind in found:
-                dist = distribution_of(dst, dists)
+                dist = distribution_of(dst)
                 if dist is None or dst.split(".")[0] in first_party:
                     continue
                 (opt if ekind in ("optional", "fallback", "guarded") else req).add(dist)
@@ -983,6 +933,20 @@ def add_openapi(
 
 
 # ---------------------------------------------------------------------------- boundaries
+def out_inside(out: Path, root: Path) -> str | None:
+    """A one-line warning when the output folder ``out`` is ``root`` or inside it (the next
+    ``analyze`` of ``root`` would read the generated services as part of the project), else
+    None. Symbolic links are resolved; ``out`` need not exist yet."""
+    real_out, real_root = Path(os.path.realpath(out)), Path(os.path.realpath(root))
+    if real_out != real_root and real_root not in real_out.parents:
+        return None
+    sibling = f"../{real_root.name or 'project'}-services"
+    return (
+        f"--out {out} is inside the analyzed project {root}: the next analyze would read the "
+        f"generated services as project code; use a sibling folder such as {sibling}"
+    )
+
+
 def plan_from_boundaries(graph: Any, path: Path, settings: Any) -> Plan:
     """Build a :class:`~decompose.model.Plan` from a boundaries file: a ``boundaries.toml`` /
     ``decompose.toml`` (``[services.X] modules = [...]``, ``kernel = [...]``), a

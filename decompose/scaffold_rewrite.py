@@ -19,6 +19,8 @@ lists the first-party modules a piece of code imports (for the closure of a serv
 from __future__ import annotations
 
 import ast
+import functools
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -201,10 +203,37 @@ def _ref_aggregate(node: ast.expr) -> bool:
     return False
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
+@functools.lru_cache(maxsize=4)
+def _source_lines(source: str) -> tuple[bytes, ...]:
+    """``source`` split as :func:`ast.get_source_segment` splits it (``\\r\\n``, ``\\r``,
+    ``\\n``; not form feeds), each line UTF-8 encoded (AST column offsets count bytes). Cached:
+    :func:`ast.get_source_segment` re-splits the whole text on every call, which made
+    :func:`analyze_module` quadratic in the size of a module."""
+    return tuple(x.encode("utf-8") for x in _LINE.findall(source))
+
+
+def _segment(source: str, node: ast.expr) -> str | None:
+    """:func:`ast.get_source_segment` without re-splitting ``source`` each time."""
+    end_line, end_col = node.end_lineno, node.end_col_offset
+    if end_line is None or end_col is None:
+        return None
+    lines = _source_lines(source)
+    first, last = node.lineno - 1, end_line - 1
+    if not 0 <= first <= last < len(lines):
+        return None
+    if first == last:
+        return lines[first][node.col_offset : end_col].decode("utf-8", "replace")
+    parts = [lines[first][node.col_offset :], *lines[first + 1 : last], lines[last][:end_col]]
+    return b"".join(parts).decode("utf-8", "replace")
+
+
 def _ann_text(source: str, node: ast.expr | None) -> str:
     if node is None:
         return ""
-    return ast.get_source_segment(source, node) or ast.unparse(node)
+    return _segment(source, node) or ast.unparse(node)
 
 
 def _params(source: str, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[Param, ...]:
@@ -491,14 +520,38 @@ def used_names(code: str) -> set[str]:
 
 def imported_modules(code: str, module: str, is_package: bool) -> set[str]:
     """Absolute names of every module ``code`` imports (function-level imports included);
-    ``from a import b`` yields both ``a`` and ``a.b`` (the caller keeps the known ones)."""
+    ``from a import b`` yields both ``a`` and ``a.b`` (the caller keeps the known ones).
+
+    Memoized on the arguments (a scaffold asks again for every service package that holds the
+    same module); the caller gets its own copy."""
+    return set(_imported_modules(code, module, is_package))
+
+
+_BODIES = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements(tree: ast.Module) -> Iterable[ast.AST]:
+    """Every statement of a module, nested blocks included, without visiting expressions
+    (imports are statements; walking expressions too made this the scaffold's hot spot)."""
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in _BODIES:
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                stack.extend(block)
+
+
+@functools.lru_cache(maxsize=8192)
+def _imported_modules(code: str, module: str, is_package: bool) -> frozenset[str]:
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
-        return set()
+        return frozenset()
     pkg_parts = module.split(".") if is_package else module.split(".")[:-1]
     out: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
             for a in node.names:
                 parts = a.name.split(".")
@@ -518,7 +571,7 @@ def imported_modules(code: str, module: str, is_package: bool) -> set[str]:
             for a in node.names:
                 if a.name != "*":
                     out.add(".".join([*base, a.name]))
-    return out
+    return frozenset(out)
 
 
 # ---------------------------------------------------------------------------- libcst rewriting

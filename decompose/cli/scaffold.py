@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from decompose.cli import _cache_options, _common, _load_config, _path_arg, info, main
+from decompose.cli import _cache_options, _common, _load_config, _path_arg, _Progress, info, main
 
 
 @main.command()
@@ -64,24 +64,33 @@ def scaffold(
     from decompose.outputs import write_files
     from decompose.pipeline import analyze as run_analyze
     from decompose.pipeline import load_graph, make_cache
-    from decompose.scaffold import add_openapi, plan_from_boundaries, plan_scaffold
+    from decompose.scaffold import add_openapi, out_inside, plan_from_boundaries, plan_scaffold
 
     config = _load_config(path, config_path)
     cache = make_cache(config, cache_dir, no_cache)
-    if boundaries is not None:
-        project, graph, _ = load_graph(path, config, cache, jobs)
-        plan = plan_from_boundaries(graph, boundaries, config.analyze)
-        source = boundaries.name
-        root = project.root
-    else:
-        result = run_analyze(path, config, config.analyze, cache, jobs)
-        graph, plan, root = result.graph, result.plan, result.project.root
-        source = "the boundaries analyze proposed"
-    if not dry_run and out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
-        raise OutputError(
-            f"output folder {out} exists and is not empty (use --force to write into it)"
+    progress = _Progress()
+    try:
+        if boundaries is not None:
+            project, graph, _ = load_graph(path, config, cache, jobs, progress)
+            plan = plan_from_boundaries(graph, boundaries, config.analyze)
+            source = boundaries.name
+            root = project.root
+        else:
+            result = run_analyze(path, config, config.analyze, cache, jobs, progress)
+            graph, plan, root = result.graph, result.plan, result.project.root
+            source = "the boundaries analyze proposed"
+        inside = out_inside(out, root)
+        if inside:
+            click.echo(f"decompose: warning: {inside}", err=True)
+        if not dry_run and out.exists() and (not out.is_dir() or any(out.iterdir())) and not force:
+            raise OutputError(
+                f"output folder {out} exists and is not empty (use --force to write into it)"
+            )
+        planned = plan_scaffold(
+            root, graph, plan, boundaries_source=source, app=app, progress=progress
         )
-    planned = plan_scaffold(root, graph, plan, boundaries_source=source, app=app)
+    finally:
+        progress.close()
     if dry_run:
         for f in planned.files:
             info(f"would write {out / f.path} ({len(f.content)} bytes)")

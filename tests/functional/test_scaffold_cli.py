@@ -330,3 +330,38 @@ def test_hostile_names_cannot_escape_or_inject(
     ruff = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache"]
     generated = [str(p) for p in out.rglob("decompose_service/*.py")]
     assert subprocess.run([*ruff, *generated], capture_output=True).returncode == 0
+
+
+def test_out_inside_the_analyzed_project_warns_once(
+    make_project, runner: CliRunner, tmp_path: Path
+) -> None:
+    """Regression: the docs suggested an output folder inside the project, which the next
+    analyze reads as project code. Inside: one warning line on stderr; a sibling: none."""
+    project = make_project(SHOP)
+    res = _scaffold(runner, project, project / "services", "--dry-run", "--no-openapi")
+    assert res.exit_code == 0, res.output
+    warn = [x for x in res.stderr.splitlines() if "warning" in x]
+    assert len(warn) == 1, res.stderr
+    assert "inside the analyzed project" in warn[0] and f"../{project.name}-services" in warn[0]
+    sibling = project.parent / f"{project.name}-services"
+    res = _scaffold(runner, project, sibling, "--dry-run", "--no-openapi")
+    assert res.exit_code == 0 and "inside the analyzed project" not in res.stderr
+
+
+def test_plan_scaffold_reports_progress(make_project) -> None:
+    """The CLI's progress bar is fed by plan_scaffold's callback: modules, then services."""
+    from decompose.config import load_config
+    from decompose.pipeline import load_graph, make_cache
+    from decompose.scaffold import plan_from_boundaries, plan_scaffold
+
+    project = make_project(SHOP)
+    config = load_config(project)
+    _, graph, _ = load_graph(project, config, make_cache(config, None, True), 1)
+    plan = plan_from_boundaries(graph, project / "boundaries.toml", config.analyze)
+    seen: list[tuple[str, int, int]] = []
+    plan_scaffold(project, graph, plan, progress=lambda *a: seen.append(a))
+    stages = [s for s, _, _ in seen]
+    assert stages.index("modules") < stages.index("services")
+    assert seen[-1] == ("services", 100, 100)
+    mods = [(d, t) for s, d, t in seen if s == "modules"]
+    assert mods[-1][0] == mods[-1][1] == len([m for m in graph.modules if m.kind != "namespace"])

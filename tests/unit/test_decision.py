@@ -54,8 +54,14 @@ GPU_APP = {
 def _decide(root: Path, services: dict[str, str]) -> dict:
     graph, plan = plan_for(root, services)
     hist = {"available": False, "reason": "test"}
-    return decide(graph, plan, classify(graph, plan), footprints(graph, plan),
-                  data_coupling(graph, plan), hist)
+    return decide(
+        graph,
+        plan,
+        classify(graph, plan),
+        footprints(graph, plan),
+        data_coupling(graph, plan),
+        hist,
+    )
 
 
 def test_extract_the_gpu_worker(make_project) -> None:
@@ -82,10 +88,14 @@ def test_extract_the_gpu_worker(make_project) -> None:
 
 
 def test_no_scaling_need_means_modular_monolith(make_project) -> None:
-    root = make_project({k: v for k, v in GPU_APP.items() if "worker" not in k} | {
-        "app/api.py": "from fastapi import APIRouter\nfrom app.rules import price\n"
-                      "router = APIRouter()\n\n@router.get('/p')\ndef p(x):\n"
-                      "    return price(x)\n" + FILLER})
+    root = make_project(
+        {k: v for k, v in GPU_APP.items() if "worker" not in k}
+        | {
+            "app/api.py": "from fastapi import APIRouter\nfrom app.rules import price\n"
+            "router = APIRouter()\n\n@router.get('/p')\ndef p(x):\n"
+            "    return price(x)\n" + FILLER
+        }
+    )
     dec = _decide(root, {"app.rules": "rules", "app.rules_more": "rules", "app": "web"})
     assert dec["candidates"] == []
     assert dec["verdict"] in ("modular_monolith", "monolith")
@@ -120,20 +130,99 @@ def test_predictly_report_and_what_if(tmp_path: Path, runner) -> None:
     users = [t for t in dc["tables"] if t["name"] == "users"][0]
     assert users["shared"] and users["writers"] and users["evidence"]
     out = tmp_path / "o"
-    res = runner.invoke(main, ["analyze", str(sample), "--out", str(out), "--no-history",
-                               "--move", "predictly.training.*=serving_and_training", "-q"])
+    res = runner.invoke(
+        main,
+        [
+            "analyze",
+            str(sample),
+            "--out",
+            str(out),
+            "--no-history",
+            "--move",
+            "predictly.training.*=serving_and_training",
+            "-q",
+        ],
+    )
     assert res.exit_code == 0, res.output
     report = (out / "report.md").read_text()
-    for heading in ("## Decision", "### The eight criteria per service", "### Extraction plan",
-                    "## Roles", "## Footprints", "## Data coupling", "### What-if"):
+    for heading in (
+        "## Decision",
+        "### The eight criteria per service",
+        "### Extraction plan",
+        "## Roles",
+        "## Footprints",
+        "## Data coupling",
+        "### What-if",
+    ):
         assert heading in report
     assert report.index("## Decision") < report.index("## Metrics")
     prop = json.loads((out / "proposal.json").read_text())
     wi = prop["extras"]["decision"]["what_if"]
     assert wi["moves"] == ["predictly.training.*=serving_and_training"]
     assert "serving_and_training" in prop["services"]
-    assert wi["delta"]["crossings"] == wi["after"]["metrics"]["crossings"] - wi["before"][
-        "metrics"]["crossings"]
-    bad = runner.invoke(main, ["analyze", str(sample), "--out", str(out), "--no-history",
-                               "--move", "nothing.here=x", "-q"])
+    assert (
+        wi["delta"]["crossings"]
+        == wi["after"]["metrics"]["crossings"] - wi["before"]["metrics"]["crossings"]
+    )
+    bad = runner.invoke(
+        main,
+        [
+            "analyze",
+            str(sample),
+            "--out",
+            str(out),
+            "--no-history",
+            "--move",
+            "nothing.here=x",
+            "-q",
+        ],
+    )
     assert bad.exit_code == 2 and "no analyzed module" in bad.output
+
+
+def test_verdict_text_agrees_with_the_scaling_criterion(make_project) -> None:
+    """Regression (letta): the verdict said "no service has a distinct scaling need" while the
+    plan's independent-scaling criterion scored +2 citing two services. Here the GPU worker
+    scales apart but writes a table the API writes too, so it is not a candidate; the
+    boundaries are declared clear (modularity 0.6) so the verdict is a modular monolith."""
+    import dataclasses
+
+    files = dict(GPU_APP)
+    files["app/worker_db.py"] = "def record(db):\n    db.execute('INSERT INTO jobs VALUES (1)')\n"
+    files["app/api_db.py"] = "def log(db):\n    db.execute('UPDATE jobs SET done = 1')\n"
+    files["app/rules_extra.py"] = "from app.rules import price\n" + FILLER  # not too small
+    root = make_project(files)
+    graph, plan = plan_for(
+        root,
+        {
+            "app.worker": "inference",
+            "app.worker_util": "inference",
+            "app.worker_db": "inference",
+            "app": "web",
+        },
+    )
+    plan = dataclasses.replace(plan, metrics={**plan.metrics, "modularity": 0.6})
+    dec = decide(
+        graph,
+        plan,
+        classify(graph, plan),
+        footprints(graph, plan),
+        data_coupling(graph, plan),
+        {"available": False, "reason": "test"},
+    )
+    scaling = [
+        s for s, p in dec["services"].items() if p["criteria"]["independent_scaling"]["score"] >= 1
+    ]
+    assert scaling == ["inference"] and dec["candidates"] == []
+    assert dec["criteria"]["independent_scaling"]["score"] >= 1
+    assert "inference" in dec["criteria"]["independent_scaling"]["evidence"][0]
+    text = " ".join(dec["why"])
+    assert dec["verdict"] == "modular_monolith", dec["why"]
+    assert "no service has a distinct scaling need" not in text
+    assert "`inference` has a distinct scaling need" in text
+    assert "tables written by two services: jobs" in text
+    # And with no scaling need anywhere, the verdict says so (same source of truth).
+    web_only = {k: v for k, v in dec["services"].items() if k != "inference"}
+    assert not [
+        s for s, p in web_only.items() if p["criteria"]["independent_scaling"]["score"] >= 1
+    ]

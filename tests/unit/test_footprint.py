@@ -35,13 +35,46 @@ def test_distribution_mapping() -> None:
     assert distribution_of("yaml") == ("PyYAML", "table")
     assert distribution_of("torch.nn") == ("torch", "table")
     assert distribution_of("surely_not_a_package_xyz") == ("surely_not_a_package_xyz", "guessed")
-    assert distribution_of("mylib", {"mylib": ["my-lib"]}) == ("my-lib", "installed")
+    assert distribution_of("pydantic_core") == ("pydantic-core", "table")
+    assert distribution_of("google.cloud.storage.blob") == ("google-cloud-storage", "table")
+    assert distribution_of("llama_index.llms.openai") == ("llama-index-llms-openai", "table")
+    assert distribution_of("azure.storage.blob.aio") == ("azure-storage-blob", "table")
+    assert distribution_of("azure.servicebus") == ("azure-servicebus", "table")
+
+
+def test_mapping_ignores_the_environment_decompose_runs_in(make_project, monkeypatch) -> None:
+    """Regression: footprints used ``importlib.metadata.packages_distributions()``, so installing
+    a package next to decompose changed the output bytes ("guessed" vs "installed")."""
+    import importlib.metadata as md
+    import json
+
+    root = make_project({**FILES, "svc/extra.py": "import pydantic_core\nimport somelib_xyz\n"})
+    graph, plan = plan_for(root, {"svc": "api"})
+    before = json.dumps(footprints(graph, plan), sort_keys=True)
+    monkeypatch.setattr(
+        md, "packages_distributions", lambda: {"somelib_xyz": ["some-lib"], "torch": ["x"]}
+    )
+    after = json.dumps(footprints(graph, plan), sort_keys=True)
+    assert before == after
+    dists = {
+        d["distribution"]: d["source"]
+        for d in footprints(graph, plan)["services"]["api"]["distributions"]
+    }
+    assert dists["pydantic-core"] == "table" and dists["somelib_xyz"] == "guessed"
 
 
 def test_gpu_and_optional(make_project) -> None:
     root = make_project(FILES)
-    graph, plan = plan_for(root, {"svc.api": "api", "svc.worker": "gpu", "svc.optional": "opt",
-                                  "svc.learn": "learn", "svc": "api"})
+    graph, plan = plan_for(
+        root,
+        {
+            "svc.api": "api",
+            "svc.worker": "gpu",
+            "svc.optional": "opt",
+            "svc.learn": "learn",
+            "svc": "api",
+        },
+    )
     fp = footprints(graph, plan)
     s = fp["services"]
     assert s["gpu"]["image"] == "gpu"
