@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from decompose.graph import ProgramGraph
-from decompose.model import Plan
+from decompose.model import Definition, Plan
 from decompose.partition import is_test_module
 
 KERNEL = "kernel"
@@ -114,7 +115,7 @@ def _first_party_function(graph: ProgramGraph, target: str) -> bool:
     return False
 
 
-def _orm_models(graph: ProgramGraph) -> dict[str, dict[str, Any]]:
+def _orm_models(graph: ProgramGraph, root: Path | None) -> dict[str, dict[str, Any]]:
     """``{module:Class: {"table", "table_source", "line"}}`` for ORM model classes."""
     roots = set(_ORM_ROOTS)
     for m, f in graph.facts.items():
@@ -148,6 +149,7 @@ def _orm_models(graph: ProgramGraph) -> dict[str, dict[str, Any]]:
             ):
                 models.add(dotted)
                 changed = True
+    abstract_in: dict[str, frozenset[str]] = {}
     out: dict[str, dict[str, Any]] = {}
     for dotted in sorted(models):
         m, d = classes[dotted]
@@ -158,6 +160,10 @@ def _orm_models(graph: ProgramGraph) -> dict[str, dict[str, Any]]:
                 table, source = value, "declared"
                 break
         if not table:
+            if m not in abstract_in:
+                abstract_in[m] = _abstract_classes(root, f) if root is not None else frozenset()
+            if _is_abstract(d, abstract_in[m]):
+                continue  # a base or mixin: its columns land in its subclasses' tables
             parts = m.split(".")
             label = parts[-2] if parts[-1] == "models" and len(parts) > 1 else parts[-1]
             table, source = f"{label}_{d.qualname.lower()}", "default name (guessed)"
@@ -165,12 +171,80 @@ def _orm_models(graph: ProgramGraph) -> dict[str, dict[str, Any]]:
     return out
 
 
-def data_coupling(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
+_DECLARATIVE_BASES = frozenset(
+    {"sqlalchemy.orm.DeclarativeBase", "sqlalchemy.orm.DeclarativeBaseNoMeta"}
+)
+
+
+def _is_abstract(d: Definition, abstract: frozenset[str]) -> bool:
+    """True when ORM class ``d`` (no table name of its own) maps no table: see
+    :func:`_abstract_classes` and docs/decision.md."""
+    if d.qualname in abstract:
+        return True
+    if any(b in _DECLARATIVE_BASES for b in d.bases):
+        return True  # ``class Base(DeclarativeBase)``: the declarative base itself
+    if any(x.rsplit(".", 1)[-1] == "declarative_mixin" for x in d.decorators):
+        return True
+    name = d.qualname.rsplit(".", 1)[-1]
+    return name.endswith(("Mixin", "Mixins", "Base"))
+
+
+def _abstract_classes(root: Path, facts: Any) -> frozenset[str]:
+    """Qualnames of the classes a module declares abstract: ``__abstract__ = True`` in the class
+    body (SQLAlchemy) or a nested ``class Meta: abstract = True`` (Django).
+
+    The parser does not record class attributes, so this reads the module's source again
+    (``root / facts.source.relpath``); an unreadable or unparsable file declares none.
+    """
+    import ast
+
+    try:
+        tree = ast.parse((root / facts.source.relpath).read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return frozenset()
+
+    def true_assign(stmt: ast.stmt, name: str) -> bool:
+        targets: list[ast.expr] = []
+        value: ast.expr | None = None
+        if isinstance(stmt, ast.Assign):
+            targets, value = stmt.targets, stmt.value
+        elif isinstance(stmt, ast.AnnAssign):
+            targets, value = [stmt.target], stmt.value
+        return (
+            isinstance(value, ast.Constant)
+            and value.value is True
+            and any(isinstance(t, ast.Name) and t.id == name for t in targets)
+        )
+
+    out: set[str] = set()
+    stack: list[tuple[str, ast.AST]] = [("", n) for n in tree.body]
+    while stack:
+        prefix, node = stack.pop()
+        if not isinstance(node, ast.ClassDef):
+            continue
+        qual = prefix + node.name
+        for stmt in node.body:
+            if true_assign(stmt, "__abstract__"):
+                out.add(qual)
+            elif (
+                isinstance(stmt, ast.ClassDef)
+                and stmt.name == "Meta"
+                and any(true_assign(x, "abstract") for x in stmt.body)
+            ):
+                out.add(qual)
+        stack.extend((qual + ".", n) for n in node.body)
+    return frozenset(out)
+
+
+def data_coupling(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> dict[str, Any]:
     """Find data shared between the plan's services.
 
     Args:
         graph: the program graph.
         plan: the plan (services, partition).
+        root: the project root, to read class bodies for ``__abstract__ = True`` and Django
+            ``Meta.abstract`` (not in the facts); without it only the name, decorator and
+            declarative-base rules tell abstract ORM classes apart (see :func:`_is_abstract`).
 
     Returns:
         ``{"tables": [...], "orm_models": [...], "files": [...], "env": [...], "queues": [...],
@@ -264,7 +338,7 @@ def data_coupling(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
         return sorted(out, key=lambda d: (not d["shared"], d["name"]))
 
     # ORM models and the services that reference them.
-    models = _orm_models(graph)
+    models = _orm_models(graph, root)
     users: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     ev: dict[str, list[str]] = defaultdict(list)
     for c in graph.calls:

@@ -37,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from decompose.errors import UsageError
@@ -747,7 +748,7 @@ def evaluate(
 
     roles = classify(graph, plan)
     fps = footprints(graph, plan)
-    dc = data_coupling(graph, plan)
+    dc = data_coupling(graph, plan, Path(root) if root is not None else None)
     hist = (
         history(root, graph, plan)
         if history_enabled
