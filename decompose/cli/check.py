@@ -326,8 +326,16 @@ def info_err(msg: str) -> None:
     is_flag=True,
     help="Only print the [tool.decompose] block to paste; write nothing.",
 )
+@click.option(
+    "--baseline/--no-baseline",
+    "with_baseline",
+    default=True,
+    show_default=True,
+    help="Record today's violations in decompose-baseline.json (and point check.baseline at "
+    "it), so `check` passes now and fails only on new violations.",
+)
 @_common
-def adopt(path: Path, source: Path | None, print_only: bool) -> None:
+def adopt(path: Path, source: Path | None, print_only: bool, with_baseline: bool) -> None:
     """Adopt a proposal (boundaries.toml) as PATH's boundary contract.
 
     Writes PATH/decompose.toml when the project has no decompose configuration yet. Never edits
@@ -377,13 +385,49 @@ def adopt(path: Path, source: Path | None, print_only: bool) -> None:
         "# This file is the project's boundary contract: `decompose check` enforces it.\n"
         "# Edit it freely; decompose never rewrites it.\n\n"
     )
+    baseline = path / "decompose-baseline.json"
+    if with_baseline and "\n[check]" not in "\n" + body and not baseline.exists():
+        body += '\n[check]\n# Violations that existed when the contract was adopted; the file may only shrink.\n'
+        body += 'baseline = "decompose-baseline.json"\n'
+    else:
+        with_baseline = False
     try:
         dt.write_text(header + body, encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"cannot write {dt}: {exc.strerror}") from exc
+    if not with_baseline:
+        info(
+            f"wrote {dt} ({len(cfg.services)} services). Next: `decompose check {path}`; to "
+            "adopt gradually, `decompose check --baseline decompose-baseline.json "
+            "--update-baseline`."
+        )
+        return
+    # Today's violations (service cycles the proposal describes, crossings to tidy up) become
+    # the baseline: the contract holds from now on without a red first run.
+    import subprocess
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "decompose", "check", str(path), "--update-baseline", "-q"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode == 2 or not baseline.exists():
+        raise OutputError(
+            f"wrote {dt}, but recording the baseline failed: "
+            + (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
+        )
+    import json
+
+    try:
+        entries = json.loads(baseline.read_text(encoding="utf-8")).get("entries", [])
+        n = sum(int(e.get("count", 1)) for e in entries)
+    except (OSError, ValueError, AttributeError):
+        n = 0
     info(
-        f"wrote {dt} ({len(cfg.services)} services). Next: `decompose check {path}`; to adopt "
-        "gradually, `decompose check --baseline decompose-baseline.json --update-baseline`."
+        f"wrote {dt} ({len(cfg.services)} services) and {baseline} ({n} existing "
+        f"violation{'' if n == 1 else 's'} recorded). `decompose check {path}` now fails only on new violations; fix recorded ones "
+        "and run `decompose check --update-baseline` to shrink the baseline."
     )
 
 

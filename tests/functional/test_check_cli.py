@@ -211,3 +211,34 @@ def test_adopt_never_edits_pyproject(make_project: MakeProject, tmp_path: Path) 
 def test_dogfood_this_repository_passes() -> None:
     r = CliRunner().invoke(main, ["check", str(REPO)])
     assert r.exit_code == 0, r.stdout + r.stderr
+
+
+def test_adopting_a_fresh_proposal_passes_today_and_fails_on_a_new_violation(
+    tmp_path: Path,
+) -> None:
+    """adopt records today's violations (service cycles the proposal describes) in a baseline,
+    so the first check is green and a new crossing is red."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from decompose.cli import main
+
+    repo = Path(__file__).resolve().parents[2]
+    proj = tmp_path / "p"
+    shutil.copytree(repo / "samples" / "predictly", proj)
+    runner = CliRunner()
+    assert runner.invoke(main, ["analyze", str(proj), "--out", str(proj / "decompose-out"),
+                                "-q"]).exit_code == 0
+    r = runner.invoke(main, ["adopt", str(proj)])
+    assert r.exit_code == 0, r.output
+    assert (proj / "decompose-baseline.json").is_file()
+    assert 'baseline = "decompose-baseline.json"' in (proj / "decompose.toml").read_text()
+    assert runner.invoke(main, ["check", str(proj)]).exit_code == 0
+    # a new crossing into another service's non-public module is caught
+    target = proj / "predictly" / "ingestion" / "loaders.py"
+    if not target.exists():
+        target = sorted((proj / "predictly" / "ingestion").glob("*.py"))[-1]
+    target.write_text(target.read_text() + "\nfrom predictly.billing import invoices as _inv\n")
+    r = runner.invoke(main, ["check", str(proj)])
+    assert r.exit_code == 1, r.output
