@@ -98,6 +98,14 @@ class Tuning:
     clients: bool = True
 
 
+_MIGRATION_RE = re.compile(r"(^|\.)(migrations|alembic)(\.|$)")
+
+
+def is_migration_module(module: str) -> bool:
+    """True for schema migrations (``app.migrations.0001_initial``, Alembic ``versions``)."""
+    return bool(_MIGRATION_RE.search(module))
+
+
 def is_test_module(module: str) -> bool:
     """True for test modules (``tests``/``test`` packages, ``test_*.py``, ``*_test.py``,
     ``conftest``)."""
@@ -717,7 +725,10 @@ def propose(
     """
     all_modules = [m.name for m in graph.modules]
     code = [m.name for m in graph.modules if m.kind not in ("namespace", "notebook")]
-    tests = [m for m in code if settings.exclude_tests and is_test_module(m)]
+    # Tests and schema migrations follow the code they exercise or migrate: they are attached
+    # after clustering (a Django app's hundred migrations would otherwise form a service).
+    tests = [m for m in code if (settings.exclude_tests and is_test_module(m))
+             or is_migration_module(m)]
     core = [m for m in code if m not in set(tests)]
     kernel = detect_kernel(graph, core, (*settings.kernel,), settings.auto_kernel)
     kset = set(kernel)
@@ -818,7 +829,11 @@ def propose(
     groups: dict[int, list[str]] = defaultdict(list)
     for m, c in assign.items():
         groups[c].append(m)
-    names = name_services({g: sorted(v) for g, v in groups.items()}, taken=("kernel",))
+    attached = set(tests)
+    names = name_services(
+        {g: sorted([m for m in v if m not in attached] or v) for g, v in groups.items()},
+        taken=("kernel",),
+    )
     pinned = {m: s for m, s in _pins(all_modules, settings.pin).items()}
     assignment: dict[str, str] = {m: names[c] for m, c in assign.items()}
     assignment.update(pinned)

@@ -291,3 +291,23 @@ def test_kernel_never_imports_a_service_and_aliases_follow_their_file(make_proje
     for e in g.imports:
         if e.src in kernel and e.kind == "import":
             assert e.dst in kernel or e.dst == "app", e
+
+
+def test_migrations_follow_their_app_and_do_not_name_a_service(make_project) -> None:
+    from decompose.config import Config
+    from decompose.pipeline import load_graph, make_cache
+    from decompose.partition import is_migration_module
+
+    files = {"shop/__init__.py": "", "shop/orders/__init__.py": "",
+             "shop/orders/models.py": "class Order:\n    pass\n",
+             "shop/orders/views.py": "from shop.orders.models import Order\n",
+             "shop/orders/migrations/__init__.py": ""}
+    for i in range(12):
+        files[f"shop/orders/migrations/{i:04d}_step.py"] = "from shop.orders import models\n"
+    root = make_project(files)
+    _, g, _ = load_graph(root, Config(), make_cache(Config(), None, True))
+    part, _ = propose(g, AnalyzeSettings())
+    of = part.as_dict()
+    assert is_migration_module("shop.orders.migrations.0001_step")
+    assert of["shop.orders.migrations.0003_step"] == of["shop.orders.models"]
+    assert "migrations" not in part.services()
