@@ -110,6 +110,19 @@ class View:
 # --------------------------------------------------------------------------- helpers
 
 
+_BUNDLED = ("migrations", "tests", "test", "alembic")
+
+
+def _bundle(module: str) -> str:
+    """Schema migrations and test suites are drawn as one node per folder (a Django app's
+    hundred migrations would otherwise be most of the picture)."""
+    parts = module.split(".")
+    for i, p in enumerate(parts[:-1]):
+        if p in _BUNDLED:
+            return ".".join(parts[: i + 1])
+    return module
+
+
 def collapse_name(module: str, depth: int | None) -> str:
     """The first ``depth`` dotted components of ``module`` (the whole name when ``depth`` is
     None or not shorter)."""
@@ -399,7 +412,7 @@ def modules_view(
         )
 
     def nid(m: str) -> str:
-        key = collapse_name(m, depth)
+        key = collapse_name(_bundle(m), depth)
         return f"{of[m]}/{key}" if key != m else f"{of[m]}/{m}"
 
     members: dict[str, list[str]] = defaultdict(list)

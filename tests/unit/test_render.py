@@ -317,3 +317,12 @@ def test_force_layout_is_deterministic_and_separates_discs() -> None:
             assert d >= sizes[u] + sizes[v], (u, v, d)
     assert render.force_layout([], {}) == {}
     assert render.force_layout(["x"], {}) == {"x": (500.0, 500.0)}
+
+
+def test_migrations_and_tests_are_one_node_per_folder() -> None:
+    from decompose.render import _bundle
+
+    assert _bundle("shop.orders.migrations.0001_initial") == "shop.orders.migrations"
+    assert _bundle("shop.tests.test_api") == "shop.tests"
+    assert _bundle("shop.orders.models") == "shop.orders.models"
+    assert _bundle("tests") == "tests"
