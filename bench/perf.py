@@ -95,6 +95,7 @@ class Run:
     codes: set[int] = field(default_factory=set)
     stderr: str = ""
     stdout: str = ""
+    failure: str = ""  # stderr of the last run that exited with another code than 0 or 1
 
     @property
     def median(self) -> float:
@@ -147,6 +148,8 @@ def series(
         r.rss = max(r.rss, rss)
         r.codes.add(code)
         r.stdout, r.stderr = out, err
+        if code not in (0, 1):
+            r.failure = err
         if code == -9:
             break
     return r
@@ -251,13 +254,16 @@ class Result:
 
 
 def stage_timings(stderr: str) -> dict[str, float]:
+    """Stage seconds from ``analyze -v``: ``timings: discover 0.6 s, parse 2.8 s, ...`` (or the
+    older ``timings (s): {...}``)."""
     m = re.search(r"timings \(s\): (\{.*?\})", stderr)
-    if not m:
-        return {}
-    try:
-        return {k: float(v) for k, v in json.loads(m.group(1).replace("'", '"')).items()}
-    except (json.JSONDecodeError, ValueError):
-        return {}
+    if m:
+        try:
+            return {k: float(v) for k, v in json.loads(m.group(1).replace("'", '"')).items()}
+        except (json.JSONDecodeError, ValueError):
+            return {}
+    line = next((x for x in stderr.splitlines() if x.startswith("timings:")), "")
+    return {k: float(v) for k, v in re.findall(r"(\w+) ([0-9.]+) s", line)}
 
 
 def measure(name: str, n: int, peers: Path | None, pyan: bool) -> Result:
@@ -277,6 +283,12 @@ def measure(name: str, n: int, peers: Path | None, pyan: bool) -> Result:
 
     def record(key: str, r: Run) -> None:
         res.runs[key] = r
+        if r.codes - {0, 1, -9}:
+            err = r.failure.strip().splitlines()
+            res.notes.append(
+                f"{key}: exit {sorted(r.codes - {0, 1})} in one of the runs: "
+                f"{err[-1] if err else '(no message)'}"
+            )
         print(
             f"  {key:28} {r.median:8.2f} s  {r.rss / 2**20:7.0f} MiB  exit {sorted(r.codes)}",
             flush=True,
