@@ -185,16 +185,19 @@ def load_graph(
     jobs: int = 0,
     progress: Progress | None = None,
     timings: Timings | None = None,
+    project: Project | None = None,
 ) -> tuple[Project, ProgramGraph, FactsResult]:
-    """Discover, parse and build the program graph of ``path``.
+    """Discover, parse and build the program graph of ``path`` (``project``: reuse a discovery
+    already made for this path and config).
 
     Raises:
         UsageError: bad path or roots. NoSourcesError: no Python file.
     """
     t = timings or Timings()
     t0 = time.perf_counter()
-    project = discover(path, config.roots, config.exclude, config.include_notebooks,
-                       config.respect_gitignore)
+    if project is None:
+        project = discover(path, config.roots, config.exclude, config.include_notebooks,
+                           config.respect_gitignore)
     t.discover = time.perf_counter() - t0
     t0 = time.perf_counter()
     fr = collect_facts(project, cache, jobs or config.jobs, progress)
@@ -215,6 +218,7 @@ def analyze(
     progress: Progress | None = None,
     moves: Sequence[tuple[str, str]] = (),
     history: bool = True,
+    project: Project | None = None,
 ) -> Analysis:
     """Run the whole analysis of the project at ``path``.
 
@@ -242,7 +246,7 @@ def analyze(
     settings = settings or config.analyze
     cache = cache or make_cache(config, None, False)
     timings = Timings()
-    project, graph, fr = load_graph(path, config, cache, jobs, progress, timings)
+    project, graph, fr = load_graph(path, config, cache, jobs, progress, timings, project)
     t0 = time.perf_counter()
     if progress:
         progress("partition", 0, 1)

@@ -190,77 +190,104 @@ def analyze(path: Path, out: Path | None, seed: int | None, resolution: float | 
     Writes graph.json, proposal.json, boundaries.toml, report.md and report.html into the output
     folder and prints a summary.
     """
+    from decompose.decision import parse_moves
+    from decompose.discover import discover
     from decompose.outputs import write_files
     from decompose.pipeline import analyze as run_analyze
     from decompose.pipeline import make_cache, with_overrides
-    from decompose.report import plan_outputs
+    from decompose.runcache import RunCache, run_key
 
     config = _load_config(path, config_path)
     settings = with_overrides(config.analyze, seed=seed, resolution=resolution,
                               services=n_services, algorithm=algorithm, names=names, calls=calls)
     cache = make_cache(config, cache_dir, no_cache)
-    progress = _Progress()
-    try:
-        from decompose.decision import parse_moves
-
-        result = run_analyze(path, config, settings, cache, jobs, progress,
-                             moves=parse_moves(moves), history=not no_history)
-    finally:
-        progress.close()
-    files = plan_outputs(result)
-    out_dir = out or Path("decompose-out")
-    if dry_run:
-        for f in files:
-            info(f"would write {out_dir / f.path} ({len(f.content)} bytes)")
+    move_list = parse_moves(moves)
+    project = discover(path, config.roots, config.exclude, config.include_notebooks,
+                       config.respect_gitignore)
+    runs = RunCache(cache.folder.parent, enabled=not no_cache)
+    key = run_key(project, repr((config, settings, move_list, not no_history)),
+                  history=not no_history) if runs.enabled else None
+    outcome = runs.get(key)
+    if outcome is not None:
+        verbose("nothing changed since the last run with these settings: outputs served from the "
+                "run cache")
     else:
-        write_files(out_dir, files)
-    g = result.graph
-    plan = result.plan
-    skipped = result.skipped
-    if fmt == "json":
-        click.echo(json.dumps({
-            "files": len([m for m in g.modules if m.kind != "namespace"]),
-            "skipped": skipped,
-            "modules": len(g.modules),
-            "import_edges": len(g.imports),
-            "call_edges": len(g.calls),
-            "resolution_rate": round(g.resolution_rate, 4),
-            "services": {s.name: len(s.modules) for s in plan.services},
-            "modularity": plan.metrics.get("modularity"),
-            "seed": plan.partition.seed,
-            "resolution": plan.partition.resolution,
-            "out": str(out_dir),
-        }, indent=2, sort_keys=True))
-    else:
-        n_files = len([m for m in g.modules if m.kind != "namespace"])
-        info(f"decompose {__version__}: analyzed {result.project.root}")
-        info(f"  files: {n_files} read, {len(skipped)} skipped (parse/decode errors, see "
-             "diagnostics)")
-        info(f"  modules: {len(g.modules)}  import edges: {len(g.imports)}  "
-             f"call edges: {len(g.calls)}  call resolution: {g.resolution_rate:.1%}")
-        svc = [s for s in plan.services if not s.kernel]
-        sizes = ", ".join(f"{s.name} ({len(s.modules)})" for s in
-                          sorted(svc, key=lambda s: (-len(s.modules), s.name)))
-        info(f"  services: {len(svc)}: {sizes}")
-        if plan.partition.kernel:
-            info(f"  shared kernel: {len(plan.partition.kernel)} modules")
-        info(f"  modularity: {plan.metrics.get('modularity', 0):.3f}  seed: "
-             f"{plan.partition.seed}  resolution: {plan.partition.resolution}  algorithm: "
-             f"{plan.partition.algorithm}")
-        n_diag = len(g.diagnostics)
-        if n_diag:
-            info(f"  diagnostics: {n_diag} (see report.md / graph.json)")
-        if not dry_run:
-            info(f"  wrote: {', '.join(f.path for f in files)} to {out_dir}/")
+        progress = _Progress()
+        try:
+            result = run_analyze(path, config, settings, cache, jobs, progress,
+                                 moves=move_list, history=not no_history, project=project)
+        finally:
+            progress.close()
+        outcome = _outcome(result)
+        runs.put(key, outcome)
         stages = ", ".join(f"{k} {v:.3f} s" for k, v in result.timings.as_dict().items())
         verbose(f"timings: {stages}; cache: {result.cache_hits} hits, "
                 f"{result.cache_misses} misses")
-    for d in g.diagnostics:
-        if d.code == "DEC001" or d.code == "DEC002" or d.code == "DEC003":
-            if not _State.quiet:
-                click.echo(d.format(), err=True)
-    if strict and (skipped or any(d.severity == "error" for d in g.diagnostics)):
+    out_dir = out or Path("decompose-out")
+    if dry_run:
+        for f in outcome.files:
+            info(f"would write {out_dir / f.path} ({len(f.content)} bytes)")
+    else:
+        write_files(out_dir, outcome.files)
+    if fmt == "json":
+        click.echo(json.dumps({**outcome.summary_json, "out": str(out_dir)}, indent=2,
+                              sort_keys=True))
+    else:
+        for line in outcome.summary_text:
+            info(line)
+        if not dry_run:
+            info(f"  wrote: {', '.join(f.path for f in outcome.files)} to {out_dir}/")
+    if not _State.quiet:
+        for line in outcome.problems:
+            click.echo(line, err=True)
+    if strict and outcome.strict_failure:
         sys.exit(1)
+
+
+def _outcome(result: Any) -> Any:
+    """The cacheable part of an analyze run: its files and what it prints."""
+    from decompose.report import plan_outputs
+    from decompose.runcache import Outcome
+
+    files = plan_outputs(result)
+    g = result.graph
+    plan = result.plan
+    skipped = result.skipped
+    n_files = len([m for m in g.modules if m.kind != "namespace"])
+    svc = [s for s in plan.services if not s.kernel]
+    sizes = ", ".join(f"{s.name} ({len(s.modules)})" for s in
+                      sorted(svc, key=lambda s: (-len(s.modules), s.name)))
+    text = [
+        f"decompose {__version__}: analyzed {result.project.root}",
+        f"  files: {n_files} read, {len(skipped)} skipped (parse/decode errors, see "
+        "diagnostics)",
+        f"  modules: {len(g.modules)}  import edges: {len(g.imports)}  "
+        f"call edges: {len(g.calls)}  call resolution: {g.resolution_rate:.1%}",
+        f"  services: {len(svc)}: {sizes}",
+    ]
+    if plan.partition.kernel:
+        n_k = len(plan.partition.kernel)
+        text.append(f"  shared kernel: {n_k} module{'' if n_k == 1 else 's'}")
+    text.append(f"  modularity: {plan.metrics.get('modularity', 0):.3f}  seed: "
+                f"{plan.partition.seed}  resolution: {plan.partition.resolution}  algorithm: "
+                f"{plan.partition.algorithm}")
+    if g.diagnostics:
+        text.append(f"  diagnostics: {len(g.diagnostics)} (see report.md / graph.json)")
+    summary = {
+        "files": n_files,
+        "skipped": skipped,
+        "modules": len(g.modules),
+        "import_edges": len(g.imports),
+        "call_edges": len(g.calls),
+        "resolution_rate": round(g.resolution_rate, 4),
+        "services": {s.name: len(s.modules) for s in plan.services},
+        "modularity": plan.metrics.get("modularity"),
+        "seed": plan.partition.seed,
+        "resolution": plan.partition.resolution,
+    }
+    problems = tuple(d.format() for d in g.diagnostics if d.code in ("DEC001", "DEC002", "DEC003"))
+    failure = bool(skipped) or any(d.severity == "error" for d in g.diagnostics)
+    return Outcome(tuple(files), tuple(text), summary, problems, failure)
 
 
 @main.command()

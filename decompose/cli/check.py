@@ -387,8 +387,11 @@ def adopt(path: Path, source: Path | None, print_only: bool, with_baseline: bool
     )
     baseline = path / "decompose-baseline.json"
     if with_baseline and "\n[check]" not in "\n" + body and not baseline.exists():
-        body += '\n[check]\n# Violations that existed when the contract was adopted; the file may only shrink.\n'
-        body += 'baseline = "decompose-baseline.json"\n'
+        body += (
+            "\n[check]\n"
+            "# Violations that existed when the contract was adopted; the file may only shrink.\n"
+            'baseline = "decompose-baseline.json"\n'
+        )
     else:
         with_baseline = False
     try:
@@ -426,8 +429,9 @@ def adopt(path: Path, source: Path | None, print_only: bool, with_baseline: bool
         n = 0
     info(
         f"wrote {dt} ({len(cfg.services)} services) and {baseline} ({n} existing "
-        f"violation{'' if n == 1 else 's'} recorded). `decompose check {path}` now fails only on new violations; fix recorded ones "
-        "and run `decompose check --update-baseline` to shrink the baseline."
+        f"violation{'' if n == 1 else 's'} recorded). `decompose check {path}` now fails only "
+        "on new violations; fix recorded ones and run `decompose check --update-baseline` to "
+        "shrink the baseline."
     )
 
 
