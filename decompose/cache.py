@@ -40,6 +40,30 @@ from decompose.model import FileFacts, SourceFile
 FORMAT = 8
 
 
+def atomic_pickle(path: Path, obj: object, folders: tuple[Path, ...],
+                  pickler: type[pickle.Pickler] = pickle.Pickler) -> None:
+    """Write ``obj`` to ``path`` atomically (temporary file + ``os.replace``), creating
+    ``folders`` private to the user (0700: entries are pickles). I/O errors are ignored: caches
+    are an optimisation."""
+    try:
+        if not path.parent.is_dir():
+            for folder in folders:
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except OSError:
+        pass
+
+
 def default_cache_dir() -> Path:
     """The cache folder used when none is configured (see module docstring)."""
     env = os.environ.get("DECOMPOSE_CACHE_DIR")
@@ -181,23 +205,7 @@ class FactCache:
         if not self.enabled:
             return
         path = self._path(key)
-        try:
-            if not path.parent.is_dir():
-                for folder in (self.folder.parent, self.folder, path.parent):
-                    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    _FactsPickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(facts)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            pass
+        atomic_pickle(path, facts, (self.folder.parent, self.folder, path.parent), _FactsPickler)
 
     def sweep(self, max_age: float = 3600.0) -> int:
         """Delete temporary files left by runs killed mid-write (older than ``max_age`` seconds,

@@ -40,44 +40,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from decompose import __version__
 from decompose.cache import FactCache
-from decompose.config import Config, ServiceDecl, matches
+from decompose.config import DEFAULT_EXCLUDES, SOURCE_SUFFIXES, Config, ServiceDecl, matches
 from decompose.diagnostics import Finding, Ignore, parse_ignores, with_severity
 from decompose.model import Diagnostic, FileFacts, SourceFile
 
 if TYPE_CHECKING:
     from decompose.discover import Project
 
-# Copies of discover.DEFAULT_EXCLUDES / SOURCE_SUFFIXES and partition.is_test_module,
-# so a warm check imports neither (pathspec, graph); tests assert they agree.
-DEFAULT_EXCLUDES = (
-    ".git/",
-    ".hg/",
-    ".svn/",
-    ".venv/",
-    "venv/",
-    ".env/",
-    "env/",
-    ".tox/",
-    ".nox/",
-    "__pycache__/",
-    "node_modules/",
-    "site-packages/",
-    "build/",
-    "dist/",
-    "*.egg-info/",
-    ".eggs/",
-    ".mypy_cache/",
-    ".pytest_cache/",
-    ".ruff_cache/",
-    ".decompose-cache/",
-    "decompose-out/",
-    "vendor/",
-    "_vendor/",
-    "vendored/",
-    "third_party/",
-    ".ipynb_checkpoints/",
-)
-SOURCE_SUFFIXES = (".py", ".pyi", ".pyx", ".ipynb")
+# A copy of partition.is_test_module, so a warm check does not import the partitioner; a test
+# asserts they agree.
 _TEST_RE = re.compile(r"(^|\.)(tests?|testing|conftest)(\.|$)|(^|\.)test_[^.]*$|_tests?$")
 
 

@@ -18,6 +18,38 @@ from typing import Any
 
 from decompose.errors import ConfigError
 
+# Folders and files never analyzed (gitignore patterns), and the suffixes of source files; here so
+# that discovery and the warm path of `check` (which avoids importing pathspec) share them.
+DEFAULT_EXCLUDES = (
+    ".git/",
+    ".hg/",
+    ".svn/",
+    ".venv/",
+    "venv/",
+    ".env/",
+    "env/",
+    ".tox/",
+    ".nox/",
+    "__pycache__/",
+    "node_modules/",
+    "site-packages/",
+    "build/",
+    "dist/",
+    "*.egg-info/",
+    ".eggs/",
+    ".mypy_cache/",
+    ".pytest_cache/",
+    ".ruff_cache/",
+    ".decompose-cache/",
+    "decompose-out/",
+    "vendor/",
+    "_vendor/",
+    "vendored/",
+    "third_party/",
+    ".ipynb_checkpoints/",
+)
+SOURCE_SUFFIXES = (".py", ".pyi", ".pyx", ".ipynb")
+
 SEVERITIES = ("error", "warn", "off")
 ALGORITHMS = ("leiden", "louvain")
 

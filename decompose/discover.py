@@ -20,38 +20,10 @@ from pathlib import Path
 
 import pathspec
 
+from decompose.config import DEFAULT_EXCLUDES, SOURCE_SUFFIXES
 from decompose.errors import NoSourcesError, UsageError
 from decompose.model import Diagnostic, SourceFile
 
-DEFAULT_EXCLUDES = (
-    ".git/",
-    ".hg/",
-    ".svn/",
-    ".venv/",
-    "venv/",
-    ".env/",
-    "env/",
-    ".tox/",
-    ".nox/",
-    "__pycache__/",
-    "node_modules/",
-    "site-packages/",
-    "build/",
-    "dist/",
-    "*.egg-info/",
-    ".eggs/",
-    ".mypy_cache/",
-    ".pytest_cache/",
-    ".ruff_cache/",
-    ".decompose-cache/",
-    "decompose-out/",
-    "vendor/",
-    "_vendor/",
-    "vendored/",
-    "third_party/",
-    ".ipynb_checkpoints/",
-)
-SOURCE_SUFFIXES = (".py", ".pyi", ".pyx", ".ipynb")
 _MAX_DEPTH = 64
 
 

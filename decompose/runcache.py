@@ -14,15 +14,13 @@ entry is ignored.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from decompose.cache import cache_key
+from decompose.cache import atomic_pickle, cache_key
 from decompose.discover import Project
 from decompose.model import GeneratedFile
 
@@ -126,18 +124,4 @@ class RunCache:
         if not self.enabled or key is None:
             return
         path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    pickle.dump(outcome, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            pass
+        atomic_pickle(path, outcome, (self.folder.parent, self.folder, path.parent))
