@@ -187,6 +187,18 @@ def _compare(got: list[dict[str, object]], want: list[dict[str, object]]) -> Non
     assert metrics["body"]["counters"]["http_requests_total"] > 0  # type: ignore[index]
 
 
+def _assert_headers_once(url: str) -> None:
+    """Forwarded responses carry each server-generated header once, as the monolith's do: the
+    gateway drops the service's date, server and framing headers before its own server adds
+    them."""
+    # /health and /models are the monolith's routes, forwarded to the services that own them
+    for path in ("/health", "/models"):
+        resp = httpx.get(url + path)
+        for name in ("date", "server", "content-length"):
+            assert len(resp.headers.get_list(name)) == 1, (path, name, resp.headers.raw)
+        assert "transfer-encoding" not in resp.headers or "content-length" not in resp.headers
+
+
 def test_truth_boundaries_answer_like_the_monolith(
     tmp_path: Path, launch: Launcher, monolith_records: list[dict[str, object]]
 ) -> None:
@@ -199,6 +211,7 @@ def test_truth_boundaries_answer_like_the_monolith(
     write_files(out, result.files)
     url = launch(out, tmp_path / "state")
     _compare(_scenario(url), monolith_records)
+    _assert_headers_once(url)
 
 
 def test_proposed_boundaries_answer_like_the_monolith(
@@ -212,3 +225,4 @@ def test_proposed_boundaries_answer_like_the_monolith(
     write_files(out, result.files)
     url = launch(out, tmp_path / "state")
     _compare(_scenario(url), monolith_records)
+    _assert_headers_once(url)
