@@ -65,6 +65,30 @@ _SMALL_PROJECT = 1500  # lines: below this a split is rarely worth a second depl
 _MIN_Q = 0.3
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and ``noun`` agreeing in number: ``count(1, "module")`` is ``"1 module"``,
+    ``count(3, "entry", "entries")`` is ``"3 entries"``; the plural defaults to ``noun + "s"``."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
+def total_reason(total: int) -> str:
+    """Why a service with this criteria total stays, worded from the sign of the total:
+    negative "the costs outweigh the gains", zero "the gains only balance the costs", positive
+    "the gains outweigh the costs" (the other conditions of a candidate then decide)."""
+    if total < 0:
+        return f"total {total:+d}: the costs outweigh the gains"
+    if total == 0:
+        return "total 0: the gains only balance the costs"
+    return f"total {total:+d}: the gains outweigh the costs"
+
+
+def role_title(role: str) -> str:
+    """A role as the report writes it (``data_access`` -> ``data access``)."""
+    from decompose.roles import ROLE_TITLES
+
+    return ROLE_TITLES.get(role, role.replace("_", " "))
+
+
 def _clamp(v: int) -> int:
     return max(-2, min(2, v))
 
@@ -74,12 +98,35 @@ def _crit(score: int, evidence: Sequence[str]) -> dict[str, Any]:
 
 
 def _api_services(roles: Mapping[str, Any]) -> list[str]:
-    """Services holding HTTP API code backed by routes or web-framework imports."""
+    """Services that serve HTTP: at least one module with a route handler (a route decorator, a
+    handler registration or a view class; ``http_handlers`` of :func:`decompose.roles.classify`).
+    Settings, urls and asgi wiring that only imports a web framework does not count."""
     out = []
     for name, info in roles.get("services", {}).items():
-        if name != KERNEL and "api" in info.get("strong_roles", []):
+        if name != KERNEL and info.get("http_handlers"):
             out.append(name)
     return sorted(out)
+
+
+def _model_evidence(
+    roles: Mapping[str, Any], service: Mapping[str, Any], wanted: Sequence[str]
+) -> list[str]:
+    """Modules of a service whose ``wanted`` roles rest on more than names, each with its first
+    piece of evidence: ``["pkg.llm (imports vllm)"]``. Tests and migrations are never listed
+    (:func:`decompose.roles.classify` leaves them out of ``modules_by_role``)."""
+    mods = roles.get("modules", {})
+    by = service.get("modules_by_role", {})
+    out: list[str] = []
+    for m in sorted({m for role in wanted for m in by.get(role, [])}):
+        info = mods.get(m, {})
+        hits = [
+            e
+            for e in info.get("evidence", [])
+            if e["role"] in wanted and e["kind"] not in ("name", "default", "partition")
+        ]
+        if hits:
+            out.append(f"{m} ({hits[0]['detail']})")
+    return out
 
 
 def _internal_edges(graph: ProgramGraph, of: Mapping[str, str]) -> dict[str, int]:
@@ -151,7 +198,7 @@ def score_services(
             f"{[k for k, v in _IMAGE_RANK.items() if v == api_image][0]}"
         )
         if door
-        else ("no HTTP API code found")
+        else ("no service has HTTP route handlers")
     )
     hist_svcs = hist.get("services", {}) if hist.get("available") else {}
     owners = {s: h.get("owner", "") for s, h in hist_svcs.items() if h.get("commits")}
@@ -176,7 +223,10 @@ def score_services(
         loc = sum(lines.get(m, 0) for m in s.modules)
         r = roles.get("services", {}).get(name, {})
         present = r.get("strong_roles", [])
-        primary = r.get("strong_primary", "business")
+        # The one primary role (roles.classify): the Roles table shows the same value.
+        primary = r.get("primary", "business")
+        basis = r.get("primary_basis", "default")
+        counted = primary in _SCALING_ROLES and basis == "evidence"
         f = fp.get(name, {})
         image = f.get("image", "slim")
         shared = shared_with(dict(coupling), name)
@@ -199,8 +249,8 @@ def score_services(
 
         # development speed
         ev = [
-            f"{n_in + n_out} crossings ({n_in} in, {n_out} out) vs {inside} edges inside: "
-            f"{ratio:.0%} of its dependencies cross the boundary"
+            f"{count(n_in + n_out, 'crossing')} ({n_in} in, {n_out} out) vs "
+            f"{count(inside, 'edge')} inside: {ratio:.0%} of its dependencies cross the boundary"
         ]
         sc = 1 if ratio < 0.25 else (-1 if ratio <= 0.5 else -2)
         h = hist_svcs.get(name, {})
@@ -210,7 +260,7 @@ def score_services(
                 share = worst[1] / max(h["commits"], 1)
                 ev.append(
                     f"history: changed together with {worst[0]} in {worst[1]} of "
-                    f"{h['commits']} commits ({share:.0%})"
+                    f"{count(h['commits'], 'commit')} ({share:.0%})"
                 )
                 if share > 0.3:
                     sc -= 1
@@ -233,11 +283,21 @@ def score_services(
             ev.append(f"image {image} ({', '.join(heavy[:4])}), no heavier than the front door's")
         else:
             ev.append(f"image {image}: no heavy runtime")
-        if primary in _SCALING_ROLES:
+        if counted:
             sc += 1
-            ev.append(f"primary role {primary}: load that is not the request path")
+            ev.append(f"primary role {role_title(primary)}: load that is not the request path")
+        elif primary in _SCALING_ROLES:
+            ev.append(
+                f"primary role {role_title(primary)} from module names only: not counted "
+                "without import, call or decorator evidence"
+            )
+        elif primary == "wiring":
+            ev.append(
+                "primary role wiring / config (settings, urls, asgi; no route handlers): "
+                "starts with the application"
+            )
         else:
-            ev.append(f"primary role {primary}: scales with the request path")
+            ev.append(f"primary role {role_title(primary)}: scales with the request path")
         if f.get("loads_pickles"):
             ev.append(
                 "loads pickled artifacts (" + f["loads_pickles"][0] + "): its image also "
@@ -259,17 +319,20 @@ def score_services(
             elif share >= 0.6:
                 sc = 2 if own not in others else 1
                 ev = [
-                    f"history: {own} made {share:.0%} of its {h['commits']} commits "
-                    f"({authors} authors); "
+                    f"history: {own} made {share:.0%} of its {count(h['commits'], 'commit')} "
+                    f"({count(authors, 'author')}); "
                     + ("owns no other service" if own not in others else "also owns others")
                 ]
             else:
                 sc = 0
-                ev = [f"history: no clear owner (top author {share:.0%} of {h['commits']} commits)"]
+                ev = [
+                    f"history: no clear owner (top author {share:.0%} of "
+                    f"{count(h['commits'], 'commit')})"
+                ]
         else:
             sc = 1 if loc >= 3000 else (-1 if loc < 800 else 0)
             ev = [
-                f"{loc} lines in {len(s.modules)} modules "
+                f"{count(loc, 'line')} in {count(len(s.modules), 'module')} "
                 + (
                     "(enough for a team to own)"
                     if sc > 0
@@ -286,7 +349,9 @@ def score_services(
         ev = ["one more deployable to build, deploy, monitor and version"]
         if len(depends) >= 3:
             sc -= 1
-            ev.append(f"calls {len(depends)} other services at run time: {', '.join(depends)}")
+            ev.append(
+                f"calls {count(len(depends), 'other service')} at run time: {', '.join(depends)}"
+            )
         elif depends:
             ev.append(f"calls {', '.join(depends)}")
         if shared["written_tables"]:
@@ -298,19 +363,20 @@ def score_services(
         crit["operational_complexity"] = _crit(sc, ev)
 
         # model deployment flexibility
-        mods_by = r.get("modules_by_role", {})
-        if "inference" in present or "registry" in present:
+        model_ev = _model_evidence(roles, r, ("inference", "registry"))
+        train_ev = _model_evidence(roles, r, ("training",))
+        if model_ev:
             sc = 2
             ev = [
                 "holds model serving/registry code: "
-                + ", ".join((mods_by.get("inference", []) + mods_by.get("registry", []))[:4])
+                + ", ".join(model_ev[:4])
                 + " — models could ship and roll back without the API"
             ]
-        elif "training" in present:
+        elif train_ev:
             sc = 1
             ev = [
                 "holds training code: "
-                + ", ".join(mods_by.get("training", [])[:4])
+                + ", ".join(train_ev[:4])
                 + " — retraining on its own schedule"
             ]
         else:
@@ -321,11 +387,11 @@ def score_services(
         # fault isolation
         sc = 0
         ev = []
-        if heavy or primary in ("training", "worker", "orchestration"):
+        if heavy or (basis == "evidence" and primary in ("training", "worker", "orchestration")):
             sc += 1
             ev.append(
                 "heavy runtime or long-running work ("
-                + ", ".join(heavy[:3] or [primary])
+                + ", ".join(heavy[:3] or [role_title(primary)])
                 + "): a crash or OOM stays out of the API"
             )
         if callers_api:
@@ -341,9 +407,14 @@ def score_services(
         # testing and debugging
         n = n_in + n_out
         sc = 0 if n <= 5 else (-1 if n <= 25 else -2)
+        n_if = len(s.interface)
         ev = [
-            f"{n} crossings become network calls; {len(s.interface)} interface members need "
-            "contract tests"
+            (
+                "1 crossing becomes a network call; "
+                if n == 1
+                else f"{n} crossings become network calls; "
+            )
+            + f"{count(n_if, 'interface member')} need{'s' if n_if == 1 else ''} contract tests"
         ]
         crit["testing_debugging"] = _crit(sc, ev)
 
@@ -369,16 +440,18 @@ def score_services(
         api_mods = set(r.get("modules_by_role", {}).get("api", []))
         if gpu_mods and api_mods - gpu_mods:
             first = sorted(gpu_mods)[0]
+            n_api = len(api_mods - gpu_mods)
             notes.append(
-                f"mixed service: {len(gpu_mods)} modules need {', '.join(f['gpu_runtimes'][:3])}"
-                f" and {len(api_mods - gpu_mods)} HTTP API modules do not; try "
+                f"mixed service: {count(len(gpu_mods), 'module')} need"
+                f"{'s' if len(gpu_mods) == 1 else ''} {', '.join(f['gpu_runtimes'][:3])}"
+                f" and {count(n_api, 'HTTP API module')} do{'es' if n_api == 1 else ''} not; try "
                 f"`decompose analyze --move {first}={name}_gpu` (and the other GPU modules) to "
                 "see the split"
             )
         job = n_in == 0 and "api" not in present
         why_not = ""
         if total <= 0:
-            why_not = f"total {total:+d}: the costs outweigh the gains"
+            why_not = total_reason(total)
         elif crit["independent_scaling"]["score"] < 1:
             why_not = "no distinct scaling need"
         elif multi_writer:
@@ -456,7 +529,7 @@ def _plan_criteria(
     crit["independent_scaling"] = _crit(
         min(len(scaling), 2),
         [
-            f"{len(scaling)} services with a distinct scaling need"
+            f"{count(len(scaling), 'service')} with a distinct scaling need"
             + (f": {', '.join(scaling)}" if scaling else ""),
             f"image classes: {', '.join(images) or 'none'}",
         ],
@@ -466,16 +539,19 @@ def _plan_criteria(
         crit["team_autonomy"] = _crit(
             1 if len(owners) >= 2 else 0,
             [
-                f"history: {hist.get('commits')} commits, {len(owners)} distinct main author(s) "
+                f"history: {count(int(hist.get('commits') or 0), 'commit')}, "
+                f"{count(len(owners), 'distinct main author')} "
                 "across services"
             ],
         )
     else:
         loc = sum(x.lines for x in graph.modules)
         crit["team_autonomy"] = _crit(
-            1 if loc >= 20000 else 0, [f"{loc} lines; no git history: ownership unknown"]
+            1 if loc >= 20000 else 0, [f"{count(loc, 'line')}; no git history: ownership unknown"]
         )
-    crit["operational_complexity"] = _crit(-1 if n <= 2 else -2, [f"{n} deployables instead of 1"])
+    crit["operational_complexity"] = _crit(
+        -1 if n <= 2 else -2, [f"{count(n, 'deployable')} instead of 1"]
+    )
     crit["model_deployment"] = _crit(
         2 if models else 0,
         [f"model code separable in: {', '.join(models)}" if models else "no model code"],
@@ -490,7 +566,10 @@ def _plan_criteria(
     )
     crit["testing_debugging"] = _crit(
         0 if crossings <= 10 else (-1 if crossings <= 60 else -2),
-        [f"{crossings} crossings would become network calls if every service were extracted"],
+        [
+            f"{count(crossings, 'crossing')} would become network "
+            f"call{'' if crossings == 1 else 's'} if every service were extracted"
+        ],
     )
     gpu = [s for s in per if per[s]["facts"]["image"] in ("gpu", "gpu-capable")]
     crit["infrastructure_cost"] = _crit(
@@ -499,8 +578,8 @@ def _plan_criteria(
             f"GPU-capable images only in {', '.join(gpu)}"
             if gpu
             else "no GPU image to scale apart; every service is another always-on deployment",
-            f"{summ.get('shared_tables', 0)} shared tables, "
-            f"{summ.get('shared_orm_models', 0)} shared ORM models, "
+            f"{count(summ.get('shared_tables', 0), 'shared table')}, "
+            f"{count(summ.get('shared_orm_models', 0), 'shared ORM model')}, "
             f"{summ.get('multi_writer_tables', 0)} written by two services",
         ],
     )
@@ -544,8 +623,8 @@ def decide(
         verdict = "monolith"
         headline = "Stay a monolith"
         why.append(
-            f"{loc} lines in {len(per)} proposed services: too small for a second "
-            "deployable to pay for itself"
+            f"{count(loc, 'line')} in {count(len(per), 'proposed service')}: too small for a "
+            "second deployable to pay for itself"
         )
         cands = []
     elif cands:
@@ -600,13 +679,18 @@ def decide(
     dyn_svcs = [s for s in coupling.get("dynamic_sql", {}).get("services", {}) if s != KERNEL]
     if len(dyn_svcs) >= 2:
         why.append(
-            f"{summ.get('dynamic_sql', 0)} SQL statements in {len(dyn_svcs)} services "
+            f"{count(summ.get('dynamic_sql', 0), 'SQL statement')} in {len(dyn_svcs)} services "
             "name their tables at run time: check table ownership by hand before "
             "trusting 'no shared tables'"
         )
     if summ.get("shared_tables"):
         why.append(
-            f"{summ['shared_tables']} tables are used by more than one service "
+            (
+                "1 table is used"
+                if summ["shared_tables"] == 1
+                else f"{summ['shared_tables']} tables are used"
+            )
+            + " by more than one service "
             f"({summ.get('multi_writer_tables', 0)} written by two): give each table "
             "one owning service before any extraction"
         )
@@ -926,13 +1010,13 @@ def decision_markdown(analysis: Analysis) -> str:
         if st["inbound"]:
             w(
                 f"   Crossings that become API calls into `{st['service']}` "
-                f"({len(st['inbound'])} members):"
+                f"({count(len(st['inbound']), 'member')}):"
             )
             w("")
             for g in st["inbound"][:15]:
                 w(
                     f"   - {_c(g['member'])} ← {', '.join(_c(x) for x in g['from'][:4])} "
-                    f"({g['count']} sites; e.g. {_md(g['example'])})"
+                    f"({count(g['count'], 'site')}; e.g. {_md(g['example'])})"
                 )
             if len(st["inbound"]) > 15:
                 w(f"   - … {len(st['inbound']) - 15} more in proposal.json")
@@ -944,7 +1028,7 @@ def decision_markdown(analysis: Analysis) -> str:
             )
             w("")
             for g in st["outbound"][:10]:
-                w(f"   - {_c(g['member'])} ({g['count']} sites)")
+                w(f"   - {_c(g['member'])} ({count(g['count'], 'site')})")
             if len(st["outbound"]) > 10:
                 w(f"   - … {len(st['outbound']) - 10} more in proposal.json")
             w("")
@@ -999,7 +1083,8 @@ def decision_markdown(analysis: Analysis) -> str:
     w("| service | primary role | roles (modules) |")
     w("|---|---|---|")
     for s, info in roles.get("services", {}).items():
-        w(f"| {_c(s)} | {info['primary']} | {_md(info['summary'])} |")
+        basis = {"names": " (from module names only)"}.get(info.get("primary_basis", ""), "")
+        w(f"| {_c(s)} | {role_title(info['primary'])}{basis} | {_md(info['summary'])} |")
     w("")
     w("<details><summary>Role evidence per module</summary>")
     w("")
@@ -1056,9 +1141,10 @@ def decision_markdown(analysis: Analysis) -> str:
     w("")
     summ = dc.get("summary", {})
     w(
-        f"{summ.get('tables', 0)} tables seen, {summ.get('shared_tables', 0)} used by more than "
-        f"one service ({summ.get('multi_writer_tables', 0)} written by two); "
-        f"{summ.get('orm_models', 0)} ORM models ({summ.get('shared_orm_models', 0)} shared); "
+        f"{count(summ.get('tables', 0), 'table')} seen, {summ.get('shared_tables', 0)} used by "
+        f"more than one service ({summ.get('multi_writer_tables', 0)} written by two); "
+        f"{count(summ.get('orm_models', 0), 'ORM model')} ({summ.get('shared_orm_models', 0)} "
+        "shared); "
         f"shared files {summ.get('shared_files', 0)}, env keys {summ.get('shared_env', 0)}, "
         f"queues {summ.get('shared_queues', 0)}, caches {summ.get('shared_caches', 0)}. The shared "
         "kernel is a library and does not count as a sharer."
@@ -1067,7 +1153,12 @@ def decision_markdown(analysis: Analysis) -> str:
     dyn = dc.get("dynamic_sql", {})
     if dyn.get("services"):
         w(
-            f"{summ.get('dynamic_sql', 0)} SQL statements build their table name at run time "
+            (
+                "1 SQL statement builds its table name"
+                if summ.get("dynamic_sql", 0) == 1
+                else f"{summ.get('dynamic_sql', 0)} SQL statements build their table name"
+            )
+            + " at run time "
             "(f-strings, helpers), so table sharing could not be checked for them: "
             + ", ".join(f"{_c(s)} {n}" for s, n in dyn["services"].items())
             + (f" (e.g. {_md(dyn['evidence'][0])})" if dyn.get("evidence") else "")
@@ -1130,7 +1221,7 @@ def decision_markdown(analysis: Analysis) -> str:
         w("")
     else:
         w(
-            f"{hist['commits']} commits from {hist['first']} to {hist['last']}"
+            f"{count(hist['commits'], 'commit')} from {hist['first']} to {hist['last']}"
             + (f" (the newest {hist['max_commits']} only)" if hist.get("truncated") else "")
             + "."
         )

@@ -30,7 +30,7 @@ from typing import Any
 
 from decompose.graph import ProgramGraph
 from decompose.model import Plan
-from decompose.partition import is_test_module
+from decompose.partition import is_migration_module, is_test_module
 
 # import name -> distribution, where they differ (or where a well-known name is ambiguous). A
 # dotted key matches that module and its submodules; the longest key wins.
@@ -798,10 +798,12 @@ def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
         elif top in LARGE_RUNTIMES and not info["heavy"]:
             info["heavy"] = "large"
             info["note"] = LARGE_RUNTIMES[top]
+    # Tests and schema migrations run beside the service, not in it: a ``pickle.loads`` of a
+    # job's state in a Django migration is no model artifact.
     cuda: dict[str, list[str]] = defaultdict(list)
     for module, f in sorted(graph.facts.items()):
         svc = of.get(module)
-        if svc is None or is_test_module(module):
+        if svc is None or is_test_module(module) or is_migration_module(module):
             continue
         for r in f.references:
             segments = r.target.replace("()", "").lower().split(".")
@@ -810,7 +812,7 @@ def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
     pickles: dict[str, list[str]] = defaultdict(list)
     for module, f in sorted(graph.facts.items()):
         svc = of.get(module)
-        if svc is None or is_test_module(module):
+        if svc is None or is_test_module(module) or is_migration_module(module):
             continue
         for r in f.references:
             t = r.target.replace("()", "")

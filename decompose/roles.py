@@ -10,6 +10,10 @@ shown with its line:
   ``fastapi`` HTTP API, ``celery`` workers, ``vllm`` inference...);
 - **decorators** (``Definition.decorators``) and routes (``Definition.route``): a route is an HTTP
   API, ``@shared_task`` / ``@app.task`` a worker, ``@flow`` / ``@asset`` / ``@dag`` orchestration;
+- **HTTP handlers** besides routes: calls that register one (``add_api_route``,
+  ``add_url_rule``, ``as_view``...: :data:`HANDLER_CALLS`) and web-framework view classes
+  (:data:`VIEW_BASES`); a module with a route or a handler has ``handlers`` set — importing a web
+  framework alone (settings, urls, asgi, middleware) is wiring, not an HTTP API;
 - **calls** (``Reference`` targets of calls): ``fit`` is training, ``predict``/``generate``
   inference, ``from_pretrained``/``torch.save``/``joblib.dump`` the model registry, ``read_csv``
   ingestion;
@@ -31,7 +35,7 @@ from typing import Any
 
 from decompose.graph import ProgramGraph
 from decompose.model import Plan
-from decompose.partition import is_test_module
+from decompose.partition import is_migration_module, is_test_module
 
 ROLES = (
     "ingestion",
@@ -45,6 +49,7 @@ ROLES = (
     "monitoring",
     "data_access",
     "business",
+    "wiring",
     "kernel",
 )
 ROLE_TITLES = {
@@ -59,6 +64,7 @@ ROLE_TITLES = {
     "monitoring": "monitoring",
     "data_access": "data access",
     "business": "business logic",
+    "wiring": "wiring / config",
     "kernel": "shared kernel",
 }
 # Roles whose load differs from the request path: they argue for independent scaling.
@@ -177,6 +183,13 @@ FRAMEWORKS: dict[str, tuple[tuple[str, int], ...]] = {
     "google.generativeai": (("inference", 2),),
     "google.genai": (("inference", 2),),
     "langchain": (("inference", 2),),
+    # Document loaders and text splitters read and chunk files: ingestion, not a model.
+    "langchain.document_loaders": (("ingestion", 2),),
+    "langchain_community.document_loaders": (("ingestion", 2),),
+    "langchain.text_splitter": (("features", 2),),
+    "langchain_text_splitters": (("features", 2),),
+    "llama_index.readers": (("ingestion", 2),),
+    "llama_index.core.readers": (("ingestion", 2),),
     "langchain_core": (("inference", 2),),
     "langchain_community": (("inference", 2),),
     "langchain_openai": (("inference", 2),),
@@ -323,6 +336,32 @@ DECORATOR_PREFIXES: dict[str, str] = {
     "ray.remote": "worker",
     "modal": "worker",
 }
+# HTTP handlers registered without a route decorator: calls that bind a function to a path, and
+# view classes of the web frameworks. With route decorators they are what makes a module an HTTP
+# handler; a module that only imports a framework (settings, urls, asgi, middleware) is wiring.
+HANDLER_CALLS = frozenset(
+    {
+        "add_api_route",
+        "add_api_websocket_route",
+        "add_url_rule",
+        "add_route",
+        "add_get",
+        "add_post",
+        "add_put",
+        "add_delete",
+        "as_view",
+    }
+)
+VIEW_BASES = (
+    "django.views",
+    "rest_framework.views",
+    "rest_framework.viewsets",
+    "rest_framework.generics",
+    "flask.views",
+    "tornado.web.RequestHandler",
+    "starlette.endpoints",
+    "aiohttp.web.View",
+)
 _NAME_TOKENS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(rf"^(?:{p})$"), role)
     for p, role in (
@@ -350,6 +389,10 @@ _NAME_TOKENS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             "kernel",
         ),
     )
+)
+_WIRING_NAME = re.compile(
+    r"^(?:settings|urls|asgi|wsgi|manage|config|conf|configure|configuration|"
+    r"settings_\w+|\w+_settings)$"
 )
 _MIN_SCORE = 2
 _REL = 0.4
@@ -383,7 +426,9 @@ def classify_modules(
         ``{module: {"primary": role, "roles": [role, ...], "scores": {role: int},
         "evidence": [{"role", "kind", "detail", "line"}, ...], "empty": bool}}``, modules sorted;
         evidence sorted by role then line, at most 8 items per role. ``kind`` is ``import``,
-        ``decorator``, ``route``, ``call``, ``sql``, ``name``, ``partition`` or ``default``.
+        ``decorator``, ``route``, ``handler``, ``call``, ``sql``, ``name``, ``partition`` or
+        ``default``. ``handlers`` is True when the module serves HTTP itself (a route, a handler
+        registration or a view class).
         ``empty`` marks a module without definitions or references (a bare ``__init__``);
         ``strong`` lists the roles backed by more than the module's name.
     """
@@ -407,8 +452,19 @@ def classify_modules(
             for fw_role, w in hit[1]:
                 scores[fw_role] += w
                 ev.append((fw_role, "import", f"imports {dst}", line))
+        handler = False
         for d in f.definitions:
+            view = next(
+                (b for b in d.bases if any(b == v or b.startswith(v + ".") for v in VIEW_BASES)),
+                None,
+            )
+            if d.kind == "class" and view is not None:
+                if not handler:
+                    scores["api"] += 3
+                handler = True
+                ev.append(("api", "handler", f"view class {d.qualname}({view})", d.line))
             if d.route is not None:
+                handler = True
                 scores["api"] += 3
                 ev.append(
                     (
@@ -447,6 +503,15 @@ def classify_modules(
                 if t == suf or t.endswith("." + suf):
                     role, key = sr, suf
                     break
+            if role is None and _callee(t) in HANDLER_CALLS and "." in t:
+                role, key = "api", _callee(t)
+                if not handler:
+                    scores["api"] += 3
+                handler = True
+                if key not in seen_call:
+                    seen_call.add(key)
+                    ev.append(("api", "handler", f"registers a handler: {ref.target}()", ref.line))
+                continue
             if role is None:
                 last = _callee(t)
                 if last in CALLS and "." in t:
@@ -476,6 +541,16 @@ def classify_modules(
                     scores[role] += w
                     where = "package" if part in folders else "module"
                     ev.append((role, "name", f"{where} name '{part}'", 0))
+        # Configuration and framework wiring (settings.py, urls.py, asgi.py, config.py...)
+        # without a route handler of its own: wiring / config, whatever framework it imports
+        # and whatever SQL probe its settings hold; its web-framework evidence is wiring's.
+        if not handler and _WIRING_NAME.match(parts[-1]):
+            scores.pop("api", None)
+            ev = [(("wiring" if r == "api" else r), k, d, ln) for r, k, d, ln in ev]
+            scores["wiring"] = max(max(scores.values(), default=0), _MIN_SCORE) + 1
+            ev.append(
+                ("wiring", "wiring", f"configuration module '{parts[-1]}', no route handler", 0)
+            )
         best = max(scores.values(), default=0)
         roles = [
             r
@@ -513,6 +588,7 @@ def classify_modules(
             "scores": {r: scores[r] for r in ROLES if scores.get(r, 0) > 0},
             "evidence": evidence,
             "empty": not f.definitions and not f.references,
+            "handlers": handler,
             "strong": sorted(
                 {e["role"] for e in evidence if e["kind"] not in ("name", "default", "partition")},
                 key=ROLES.index,
@@ -521,8 +597,28 @@ def classify_modules(
     return out
 
 
+def _top(pool: Mapping[str, int]) -> str | None:
+    """The heaviest role of ``pool`` other than ``kernel`` and ``business``, or None."""
+    specific = [r for r in pool if r not in ("kernel", "business")]
+    return sorted(specific, key=lambda r: (-pool[r], ROLES.index(r)))[0] if specific else None
+
+
 def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
     """Roles per module and per service.
+
+    Tests and schema migrations are left out of a service's roles: they run beside the code,
+    not in the deployed service, so a ``pickle.loads`` in a migration is no model artifact and a
+    test client is no HTTP API.
+
+    A service's ``primary`` role is the one source of truth every table and sentence uses. It is
+    the role most of its code (lines) plays among the roles backed by imports, decorators,
+    routes, calls or SQL (``primary_basis`` ``"evidence"``); when no module has such evidence,
+    the same among the roles from module names (``"names"``); else ``business``
+    (``"default"``); the shared kernel is ``kernel`` (``"partition"``). ``kernel`` and
+    ``business`` count only when nothing else is present. A service whose HTTP API modules have
+    no route handler (a route decorator, a handler registration or a view class:
+    ``http_handlers`` empty) only wires a web framework — settings, urls, asgi, middleware — so
+    its ``api`` role is reported as ``wiring`` (wiring / config).
 
     Args:
         graph: the program graph.
@@ -530,11 +626,10 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
 
     Returns:
         ``{"modules": {module: ...}`` (see :func:`classify_modules`) ``, "services": {service:
-        {"primary": role, "strong_primary": role, "strong_roles": [role], "roles": {role: modules
-        with that role}, "modules_by_role": {role: [module, ...]}, "summary": "training (4),
-        inference (2)"}}}``. A service's primary role is the one most of its code (lines) plays,
-        ignoring ``kernel`` and ``business`` unless nothing else is present; ``strong_*`` count
-        only roles backed by imports, decorators, calls or SQL (not by names alone).
+        {"primary": role, "primary_basis": str, "strong_roles": [role], "http_handlers":
+        [module], "roles": {role: modules with that role}, "modules_by_role": {role: [module,
+        ...]}, "summary": "training (4), inference (2)"}}}``; ``strong_roles`` are the roles
+        backed by more than names, strongest first.
     """
     kernel = frozenset(m for s in plan.services if s.kernel for m in s.modules)
     mods = classify_modules(graph, kernel)
@@ -544,29 +639,44 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
         by_role: dict[str, list[str]] = defaultdict(list)
         weight: dict[str, int] = defaultdict(int)
         strong: dict[str, int] = defaultdict(int)
-        for m in s.modules:
-            info = mods.get(m)
-            if info is None or info["empty"] or is_test_module(m):
-                continue
-            for r in info["roles"]:
+        deployed = [
+            m
+            for m in s.modules
+            if m in mods
+            and not mods[m]["empty"]
+            and not is_test_module(m)
+            and not is_migration_module(m)
+        ]
+        handlers = [m for m in deployed if mods[m].get("handlers")]
+        for m in deployed:
+            info = mods[m]
+            # Without a route handler anywhere in the service, its web-framework code is wiring.
+            rs = {"wiring" if (r == "api" and not handlers) else r for r in info["roles"]}
+            st = {"wiring" if (r == "api" and not handlers) else r for r in info["strong"]}
+            for r in rs:
                 by_role[r].append(m)
                 weight[r] += max(lines.get(m, 0), 1)
-                if r in info["strong"]:
+                if r in st:
                     strong[r] += max(lines.get(m, 0), 1)
-        specific = [r for r in weight if r not in ("kernel", "business")]
-        pool = specific or list(weight) or ["business"]
-        primary = sorted(pool, key=lambda r: (-weight.get(r, 0), ROLES.index(r)))[0]
-        spool = [r for r in strong if r not in ("kernel", "business")]
-        strong_primary = (
-            sorted(spool, key=lambda r: (-strong[r], ROLES.index(r)))[0] if spool else "business"
-        )
+
+        strong_top, weak_top = _top(strong), _top(weight)
         if s.kernel:
-            primary = strong_primary = "kernel"
+            primary, basis = "kernel", "partition"
+        elif strong_top is not None:
+            primary, basis = strong_top, "evidence"
+        elif weak_top is not None:
+            primary, basis = weak_top, "names"
+        else:
+            primary, basis = "business", "default"
         ordered = sorted(by_role, key=lambda r: (-len(by_role[r]), ROLES.index(r)))
         services[s.name] = {
             "primary": primary,
-            "strong_primary": strong_primary,
-            "strong_roles": sorted(spool, key=lambda r: (-strong[r], ROLES.index(r))),
+            "primary_basis": basis,
+            "strong_roles": sorted(
+                (r for r in strong if r not in ("kernel", "business")),
+                key=lambda r: (-strong[r], ROLES.index(r)),
+            ),
+            "http_handlers": sorted(handlers),
             "roles": {r: len(by_role[r]) for r in ordered},
             "modules_by_role": {r: sorted(by_role[r]) for r in ordered},
             "summary": ", ".join(f"{ROLE_TITLES[r]} ({len(by_role[r])})" for r in ordered),

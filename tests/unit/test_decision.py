@@ -226,3 +226,156 @@ def test_verdict_text_agrees_with_the_scaling_criterion(make_project) -> None:
     assert not [
         s for s, p in web_only.items() if p["criteria"]["independent_scaling"]["score"] >= 1
     ]
+
+
+# A Django project's wiring (settings, urls, asgi) next to a FastAPI router, a GPU model, a
+# document loader, a name-only "db" package, and a migration and a test that unpickle things.
+WIRED = {
+    "proj/__init__.py": "",
+    "proj/app/__init__.py": "",
+    "proj/app/settings.py": "DATABASES = {}\nPROBE = 'SELECT datname FROM pg_database'\n" + FILLER,
+    "proj/app/urls.py": "from django.contrib import admin\nfrom django.urls import path\n"
+    "urlpatterns = [path('admin/', admin.site.urls)]\n",
+    "proj/app/asgi.py": "from django.core.asgi import get_asgi_application\n"
+    "application = get_asgi_application()\n",
+    "proj/routers/__init__.py": "",
+    "proj/routers/api.py": """
+        from fastapi import APIRouter
+        from proj.ml.model import generate
+        from proj.ingest.docx_loader import load
+        router = APIRouter()
+
+        @router.post("/chat")
+        def chat(q):
+            return {"a": generate(q), "doc": load(q)}
+    """,
+    "proj/ml/__init__.py": "",
+    "proj/ml/model.py": "import torch\nfrom transformers import AutoModelForCausalLM\n\n\n"
+    "def generate(prompt):\n"
+    "    return AutoModelForCausalLM.from_pretrained('gpt2').cuda().generate(prompt)\n\n\n"
+    + FILLER,
+    "proj/ml/migrations/__init__.py": "",
+    "proj/ml/migrations/0064_job_state.py": "import pickle\n\n\ndef forwards(job):\n"
+    "    return pickle.loads(job.state)\n",
+    "proj/ml/tests/__init__.py": "",
+    "proj/ml/tests/test_model.py": "import pickle\n\n\ndef test_it(f):\n"
+    "    assert pickle.loads(f)\n",
+    "proj/ingest/__init__.py": "",
+    "proj/ingest/docx_loader.py": """
+        from langchain_community.document_loaders import Docx2txtLoader
+
+        def load(path):
+            return Docx2txtLoader(path).load()
+    """,
+    "proj/db/__init__.py": "",
+    "proj/db/apps.py": "class Config:\n    name = 'db'\n",
+}
+WIRED_SERVICES = {
+    "proj.app": "app",
+    "proj.routers": "web",
+    "proj.ml": "ml",
+    "proj.ingest": "ingest",
+    "proj.db": "apps",
+}
+
+
+def _wired(make_project) -> tuple[dict, dict, str]:
+    import dataclasses
+    from types import SimpleNamespace
+
+    from decompose.decision import decision_markdown, evaluate
+
+    root = make_project(WIRED)
+    graph, plan = plan_for(root, WIRED_SERVICES)
+    extras = evaluate(root, graph, plan, history_enabled=False)
+    md = decision_markdown(SimpleNamespace(plan=dataclasses.replace(plan, extras=extras)))  # type: ignore[arg-type]
+    return extras["roles"], extras["decision"], md
+
+
+def test_one_primary_role_in_every_table_and_sentence(make_project) -> None:
+    """Regression (khoj): the Roles table said `app` is api while its evidence said "primary
+    role data_access"; now one value feeds both."""
+    import re
+
+    from decompose.decision import role_title
+
+    roles, dec, md = _wired(make_project)
+    table = dict(
+        re.findall(
+            r"^\| `(\w+)` \| ([^|]+?) \| ",
+            md.split("## Roles", 1)[1].split("<details>", 1)[0],
+            re.M,
+        )
+    )
+    assert set(dec["services"]) <= set(table)
+    for s, p in dec["services"].items():
+        primary = roles["services"][s]["primary"]
+        assert p["facts"]["primary_role"] == primary
+        assert table[s].startswith(role_title(primary)), (s, table[s])
+        sentence = " ".join(p["criteria"]["independent_scaling"]["evidence"])
+        assert f"primary role {role_title(primary)}" in sentence, (s, sentence)
+    # a role from a package name alone is shown as such and is not a scaling need
+    assert roles["services"]["apps"]["primary_basis"] == "names"
+    assert "(from module names only)" in table["apps"]
+
+
+def test_wiring_is_not_the_http_front_door(make_project) -> None:
+    """Regression (khoj): Django settings/urls/asgi were called "the HTTP front door"."""
+    roles, dec, _ = _wired(make_project)
+    app, web = roles["services"]["app"], roles["services"]["web"]
+    assert app["http_handlers"] == [] and app["primary"] == "wiring"
+    assert "api" not in app["roles"] and "wiring" in app["roles"]
+    assert web["http_handlers"] == ["proj.routers.api"] and web["primary"] == "api"
+    scaling = " ".join(dec["services"]["ml"]["criteria"]["independent_scaling"]["evidence"])
+    assert "HTTP front door (web)" in scaling
+    assert "front door (app)" not in " ".join(
+        e for p in dec["services"].values() for c in p["criteria"].values() for e in c["evidence"]
+    )
+
+
+def test_migrations_tests_and_loaders_are_not_model_code(make_project) -> None:
+    """Regression (khoj): a pickle.loads in a migration was a "pickled model artifact" and a
+    document loader (langchain_community.document_loaders) was "model serving" code."""
+    from decompose.footprint import footprints
+
+    root = make_project(WIRED)
+    graph, plan = plan_for(root, WIRED_SERVICES)
+    fps = footprints(graph, plan)
+    assert fps["services"]["ml"]["loads_pickles"] == []
+    roles = classify(graph, plan)
+    ml = roles["services"]["ml"]
+    assert not [m for ms in ml["modules_by_role"].values() for m in ms if "migrations" in m]
+    assert not [m for ms in ml["modules_by_role"].values() for m in ms if "tests" in m]
+    assert roles["modules"]["proj.ingest.docx_loader"]["primary"] == "ingestion"
+    dec = decide(graph, plan, roles, fps, data_coupling(graph, plan), {"available": False})
+    assert dec["services"]["ingest"]["criteria"]["model_deployment"]["score"] == 0
+    model = dec["services"]["ml"]["criteria"]["model_deployment"]
+    assert model["score"] == 2
+    assert "proj.ml.model (imports torch" in model["evidence"][0]
+    assert "migrations" not in model["evidence"][0]
+
+
+def test_total_wording_follows_its_sign() -> None:
+    from decompose.decision import total_reason
+
+    assert total_reason(-3) == "total -3: the costs outweigh the gains"
+    assert "outweigh" not in total_reason(0) and "balance" in total_reason(0)
+    assert total_reason(2) == "total +2: the gains outweigh the costs"
+
+
+def test_counts_agree_in_number(make_project) -> None:
+    """Regression (khoj): "1 crossings", "1 modules" in the report."""
+    import re
+
+    from decompose.decision import count
+
+    assert count(1, "module") == "1 module" and count(2, "module") == "2 modules"
+    assert count(1, "entry", "entries") == "1 entry" and count(0, "entry", "entries") == "0 entries"
+    _, dec, md = _wired(make_project)
+    assert "1 module " in md or "1 module)" in md or "1 crossing" in md  # singulars are used
+    bad = re.findall(
+        r"(?<![\d.,])1 (modules|crossings|edges|lines|members|sites|commits|services|tables|"
+        r"deployables|statements|authors|entries)\b",
+        md,
+    )
+    assert bad == []

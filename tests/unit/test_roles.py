@@ -76,6 +76,43 @@ def test_service_roles(make_project) -> None:
     root = make_project(AI)
     graph, plan = plan_for(root, {"app.trainer": "ml", "app.jobs": "ml", "app": "web"})
     roles = classify(graph, plan)
-    assert roles["services"]["ml"]["strong_primary"] in ("training", "worker")
+    assert roles["services"]["ml"]["primary"] in ("training", "worker")
+    assert roles["services"]["ml"]["primary_basis"] == "evidence"
     assert set(roles["services"]["ml"]["roles"]) == {"training", "worker"}
     assert "api" in roles["services"]["web"]["strong_roles"]
+
+
+def test_http_handlers_and_wiring(make_project) -> None:
+    """A route, a handler registration or a view class makes an HTTP handler; importing a web
+    framework in settings/urls/asgi is wiring / config (regression: khoj's Django settings were
+    called "the HTTP front door")."""
+    root = make_project(
+        {
+            "web/__init__.py": "",
+            "web/routes.py": "from fastapi import APIRouter\n\n\ndef ping():\n    return 1\n\n\n"
+            "router = APIRouter()\nrouter.add_api_route('/ping', ping)\n",
+            "web/views.py": "from django.views import View\n\n\nclass Home(View):\n"
+            "    def get(self, request):\n        return 1\n",
+            "web/deps.py": "from fastapi import HTTPException\n\n\ndef deny():\n"
+            "    raise HTTPException(403)\n",
+            "conf/__init__.py": "",
+            "conf/settings.py": "from django.http import HttpResponse\n"
+            "PROBE = 'SELECT datname FROM pg_database'\n",
+            "conf/urls.py": "from django.contrib import admin\nfrom django.urls import path\n"
+            "urlpatterns = [path('admin/', admin.site.urls)]\n",
+        }
+    )
+    graph, plan = plan_for(root, {"web": "web", "conf": "conf"})
+    roles = classify(graph, plan)
+    mods = roles["modules"]
+    assert mods["web.routes"]["handlers"] and mods["web.views"]["handlers"]
+    assert not mods["web.deps"]["handlers"] and "api" in mods["web.deps"]["roles"]
+    kinds = {e["kind"] for e in mods["web.views"]["evidence"]}
+    assert "handler" in kinds
+    for m in ("conf.settings", "conf.urls"):
+        assert mods[m]["primary"] == "wiring" and not mods[m]["handlers"], mods[m]
+        assert "api" not in mods[m]["roles"]
+    web, conf = roles["services"]["web"], roles["services"]["conf"]
+    assert web["http_handlers"] == ["web.routes", "web.views"] and web["primary"] == "api"
+    assert conf["http_handlers"] == [] and conf["primary"] == "wiring"
+    assert "wiring / config" in conf["summary"] and "HTTP API" not in conf["summary"]
