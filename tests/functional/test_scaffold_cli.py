@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -199,6 +200,14 @@ def test_small_project_scaffold_is_complete_and_clean(
     assert report["gateway"]["composition_root"] == "shop.app:app"
     md = (out / "scaffold-report.md").read_text()
     assert "strangler-fig" in md and "network call" in md
+    # counts agree in number ("1 call crossings became network calls" before)
+    n = report["network_calls"]
+    assert (
+        "1 call crossing became a network call"
+        if n == 1
+        else f"{n} call crossings became network calls"
+    ) in md
+    assert not re.search(r"(?<![\d.])1 (services|call crossings)\b", md)
     # generated code parses; what we wrote passes ruff's defaults, derived files pyflakes
     for p in out.rglob("*.py"):
         ast.parse(p.read_text(), str(p))
