@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from decompose.errors import UsageError
-from decompose.model import Crossing, Partition, Plan
+from decompose.model import Crossing, Partition, Plan, count
 
 if TYPE_CHECKING:
     from decompose.config import AnalyzeSettings
@@ -63,12 +63,6 @@ _IMAGE_RANK = {"slim": 0, "large-cpu": 1, "gpu-capable": 2, "gpu": 3}
 _SCALING_ROLES = ("training", "inference", "worker", "orchestration", "ingestion")
 _SMALL_PROJECT = 1500  # lines: below this a split is rarely worth a second deployable
 _MIN_Q = 0.3
-
-
-def count(n: int, noun: str, plural: str | None = None) -> str:
-    """``n`` and ``noun`` agreeing in number: ``count(1, "module")`` is ``"1 module"``,
-    ``count(3, "entry", "entries")`` is ``"3 entries"``; the plural defaults to ``noun + "s"``."""
-    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
 
 
 def total_reason(total: int) -> str:

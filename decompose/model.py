@@ -12,6 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``"1 module"``, ``"3 modules"``: a number with its noun in the right number."""
+    return f"{n} {noun if n == 1 else (plural or noun + 's')}"
+
+
 # Module edge kinds (see docs/schema.md and the cases README).
 IMPORT_KINDS = (
     "import",

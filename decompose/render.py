@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from decompose.errors import UsageError
-from decompose.model import Partition, Plan
+from decompose.model import Partition, Plan, count
 
 if TYPE_CHECKING:
     from decompose.config import Config
@@ -327,7 +327,7 @@ def services_view(
         if keep is not None and s.name not in keep:
             continue
         loc = sum(lines.get(m, 0) for m in s.modules)
-        label = f"{'shared kernel' if s.kernel else s.name}\n{len(s.modules)} modules"
+        label = f"{'shared kernel' if s.kernel else s.name}\n{count(len(s.modules), 'module')}"
         if loc:
             label += f", {loc} lines"
         nodes.append(
@@ -498,7 +498,7 @@ def service_view(plan: Plan, graph: ProgramGraph, service: str, depth: int | Non
     extra = [
         Node(
             f"@{o}",
-            f"{'shared kernel' if o in kernel_names else o}\n{sizes[o]} modules",
+            f"{'shared kernel' if o in kernel_names else o}\n{count(sizes[o], 'module')}",
             "external",
             "",
             sizes[o],

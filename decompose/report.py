@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from decompose import __version__
 from decompose.decision import decision_markdown
-from decompose.model import GeneratedFile, Plan
+from decompose.model import GeneratedFile, Plan, count
 
 if TYPE_CHECKING:
     from decompose.graph import ProgramGraph
@@ -197,7 +197,7 @@ def report_markdown(analysis: Analysis) -> str:
     w(f"| call-graph edges | {len(g.calls)} |")
     w(f"| call resolution rate | {g.resolution_rate:.1%} ({g.resolved_calls}/{g.call_sites}) |")
     w(f"| services proposed | {int(m.get('services', 0))} (+ shared kernel of "
-      f"{int(m.get('kernel_modules', 0))} modules) |")
+      f"{count(int(m.get('kernel_modules', 0)), 'module')}) |")
     w(f"| modularity Q | {m.get('modularity', 0):.3f} |")
     w(f"| crossings | {int(m.get('crossings', 0))} |")
     w(f"| contested modules | {int(m.get('contested_modules', 0))} |")
@@ -213,7 +213,7 @@ def report_markdown(analysis: Analysis) -> str:
     for s in plan.services:
         loc = sum(lines_of.get(x, 0) for x in s.modules)
         title = "Shared kernel" if s.kernel else f"`{s.name}`"
-        w(f"### {title} — {len(s.modules)} modules, {loc} lines")
+        w(f"### {title} — {count(len(s.modules), 'module')}, {count(loc, 'line')}")
         w("")
         if s.kernel:
             w("Omnipresent modules taken out of the clustering: a library every service may "

@@ -295,8 +295,8 @@ def test_kernel_never_imports_a_service_and_aliases_follow_their_file(make_proje
 
 def test_migrations_follow_their_app_and_do_not_name_a_service(make_project) -> None:
     from decompose.config import Config
-    from decompose.pipeline import load_graph, make_cache
     from decompose.partition import is_migration_module
+    from decompose.pipeline import load_graph, make_cache
 
     files = {"shop/__init__.py": "", "shop/orders/__init__.py": "",
              "shop/orders/models.py": "class Order:\n    pass\n",
