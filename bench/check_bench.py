@@ -47,8 +47,9 @@ PEERS = HERE / ".venv-peers"
 DECOMPOSE = Path(sys.executable).with_name("decompose")
 
 
-def sh(cmd: list[str], cwd: Path, env: dict[str, str] | None = None,
-       check: bool = False) -> subprocess.CompletedProcess[str]:
+def sh(
+    cmd: list[str], cwd: Path, env: dict[str, str] | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
     r = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
     if check and r.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{r.stdout}\n{r.stderr}")
@@ -59,8 +60,7 @@ def ensure_peers() -> tuple[Path, Path]:
     tach, li = PEERS / "bin" / "tach", PEERS / "bin" / "lint-imports"
     if not (tach.exists() and li.exists()):
         sh([sys.executable, "-m", "venv", str(PEERS)], REPO, check=True)
-        sh([str(PEERS / "bin" / "pip"), "install", "-q", "tach", "import-linter"], REPO,
-           check=True)
+        sh([str(PEERS / "bin" / "pip"), "install", "-q", "tach", "import-linter"], REPO, check=True)
     return tach, li
 
 
@@ -72,8 +72,23 @@ def ensure_package(spec: str) -> tuple[Path, str]:
     name = spec.split("==")[0]
     sdists = sorted(dl.glob("*.tar.gz"))
     if not sdists:
-        sh([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-q",
-            "-d", str(dl), spec], REPO, check=True)
+        sh(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                "-q",
+                "-d",
+                str(dl),
+                spec,
+            ],
+            REPO,
+            check=True,
+        )
         sdists = sorted(dl.glob("*.tar.gz"))
     work = CACHE / "work"
     if work.exists():
@@ -81,8 +96,11 @@ def ensure_package(spec: str) -> tuple[Path, str]:
     work.mkdir(parents=True)
     pkg = name.lower().replace("-", "_")
     with tarfile.open(sdists[0]) as tf:
-        members = [m for m in tf.getmembers() if f"/{pkg}/" in f"/{m.name}/" and
-                   m.name.split("/")[1] == pkg]
+        members = [
+            m
+            for m in tf.getmembers()
+            if f"/{pkg}/" in f"/{m.name}/" and m.name.split("/")[1] == pkg
+        ]
         tf.extractall(work / "x", members=members, filter="data")
     src = next((work / "x").iterdir()) / pkg
     proj = work / "proj"
@@ -111,12 +129,16 @@ def write_tach(proj: Path, mods: list[str], deps: dict[str, set[str]]) -> None:
 
 
 def write_decompose(proj: Path, pkg: str, mods: list[str], deps: dict[str, set[str]]) -> None:
-    lines = ["[check]", 'unclaimed = "off"',
-             'rules = {DEC103 = "off", DEC108 = "off"}', ""]
+    lines = ["[check]", 'unclaimed = "off"', 'rules = {DEC103 = "off", DEC108 = "off"}', ""]
     for m in mods:
         d = ", ".join(f'"{x}"' for x in sorted(deps.get(m, ())))
-        lines += [f'[services."{m}"]', f'modules = ["{m}", "{m}.*"]',
-                  f'interface = ["{m}", "{m}.*"]', f"depends_on = [{d}]", ""]
+        lines += [
+            f'[services."{m}"]',
+            f'modules = ["{m}", "{m}.*"]',
+            f'interface = ["{m}", "{m}.*"]',
+            f"depends_on = [{d}]",
+            "",
+        ]
     (proj / "decompose.toml").write_text("\n".join(lines))
 
 
@@ -126,15 +148,22 @@ def write_importlinter(proj: Path, pkg: str, mods: list[str], deps: dict[str, se
         forbidden = [x for x in mods if x != m and x not in deps.get(m, ())]
         if not forbidden:
             continue
-        lines += [f"[importlinter:contract:c{i}]", f"name = {m} depends only on its declared",
-                  "type = forbidden", f"source_modules = {m}",
-                  "forbidden_modules =", *[f"    {x}" for x in forbidden],
-                  "allow_indirect_imports = True", ""]
+        lines += [
+            f"[importlinter:contract:c{i}]",
+            f"name = {m} depends only on its declared",
+            "type = forbidden",
+            f"source_modules = {m}",
+            "forbidden_modules =",
+            *[f"    {x}" for x in forbidden],
+            "allow_indirect_imports = True",
+            "",
+        ]
     (proj / ".importlinter").write_text("\n".join(lines))
 
 
-def real_deps(proj: Path, pkg: str, mods: list[str], tach: Path, env: dict[str, str]
-              ) -> dict[str, set[str]]:
+def real_deps(
+    proj: Path, pkg: str, mods: list[str], tach: Path, env: dict[str, str]
+) -> dict[str, set[str]]:
     deps: dict[str, set[str]] = {m: set() for m in mods}
     write_tach(proj, mods, {})
     sh([str(tach), "sync"], proj, env)
@@ -157,8 +186,12 @@ def real_deps(proj: Path, pkg: str, mods: list[str], tach: Path, env: dict[str, 
     return deps
 
 
-def timed(cmd: list[str], cwd: Path, env: dict[str, str], before=None  # type: ignore[no-untyped-def]
-          ) -> tuple[float, float, int]:
+def timed(
+    cmd: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    before=None,  # type: ignore[no-untyped-def]
+) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds user+sys of the child and its children, exit code)."""
     if before is not None:
         before()
@@ -171,14 +204,24 @@ def timed(cmd: list[str], cwd: Path, env: dict[str, str], before=None  # type: i
     return wall, cpu, r.returncode
 
 
-def series(n: int, cmd: list[str], cwd: Path, env: dict[str, str], before=None,  # type: ignore[no-untyped-def]
-           warmup: bool = True) -> tuple[float, float, float, set[int]]:
+def series(
+    n: int,
+    cmd: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    before=None,  # type: ignore[no-untyped-def]
+    warmup: bool = True,
+) -> tuple[float, float, float, set[int]]:
     """(median wall, min wall, median CPU, exit codes) of ``n`` runs after one warm-up."""
     if warmup:
         timed(cmd, cwd, env, before)
     runs = [timed(cmd, cwd, env, before) for _ in range(n)]
-    return (statistics.median(w for w, _, _ in runs), min(w for w, _, _ in runs),
-            statistics.median(c for _, c, _ in runs), {rc for _, _, rc in runs})
+    return (
+        statistics.median(w for w, _, _ in runs),
+        min(w for w, _, _ in runs),
+        statistics.median(c for _, c, _ in runs),
+        {rc for _, _, rc in runs},
+    )
 
 
 def main() -> None:
@@ -240,8 +283,9 @@ def main() -> None:
     edited.write_text(original)
 
     # sanity: one forbidden import must fail all three
-    victim_mod = next(m for m in mods if len(deps[m]) < len(mods) - 1 and
-                      (proj / m.replace(".", "/")).is_dir())
+    victim_mod = next(
+        m for m in mods if len(deps[m]) < len(mods) - 1 and (proj / m.replace(".", "/")).is_dir()
+    )
     target = next(m for m in mods if m != victim_mod and m not in deps[victim_mod])
     victim = proj / victim_mod.replace(".", "/") / "__init__.py"
     before = victim.read_text()
@@ -256,35 +300,42 @@ def main() -> None:
     ver = {
         "decompose": sh([str(DECOMPOSE), "--version"], proj).stdout.strip(),
         "tach": sh([str(tach), "--version"], proj).stdout.strip(),
-        "import-linter": sh([str(PEERS / "bin" / "pip"), "show", "import-linter"],
-                            proj).stdout.split("Version: ")[1].split("\n")[0],
+        "import-linter": sh([str(PEERS / "bin" / "pip"), "show", "import-linter"], proj)
+        .stdout.split("Version: ")[1]
+        .split("\n")[0],
     }
-    table = ["| run | wall median (s) | wall min (s) | CPU median (s) | exit codes |",
-             "|---|---:|---:|---:|---|"]
+    table = [
+        "| run | wall median (s) | wall min (s) | CPU median (s) | exit codes |",
+        "|---|---:|---:|---:|---|",
+    ]
     for label, med, mn, cpu, rcs in rows:
-        table.append(f"| {label} | {med:.3f} | {mn:.3f} | {cpu:.3f} | "
-                     f"{', '.join(map(str, sorted(rcs)))} |")
-    text = "\n".join([
-        "## check",
-        "",
-        f"`bench/check_bench.py` on {args.package} ({n_files} files, {len(mods)} top-level "
-        f"modules as services, {sum(len(v) for v in deps.values())} allowed dependencies; "
-        f"import-linter: {n_contracts} forbidden contracts with direct imports only). "
-        f"{ver['decompose']}, tach {ver['tach'].split()[-1]}, import-linter "
-        f"{ver['import-linter']}; Python {platform.python_version()}, {os.cpu_count()} cores. "
-        f"Each run is a fresh process; {n} runs after one warm-up. CPU = user + sys time of "
-        f"the process and its children (robust when other work shares the machine; load "
-        f"average at the start: {load:.1f}).",
-        "",
-        *table,
-        "",
-        f"Untouched tree (all must pass, exit 0): {passes}. One forbidden import added to "
-        f"`{victim_mod}` (`import {target}`), all must fail (exit 1): {caught}.",
-        "",
-        f"Edited file for the one-edit rows: `{edited.relative_to(proj).as_posix()}` (a comment "
-        "appended before each run).",
-        "",
-    ])
+        table.append(
+            f"| {label} | {med:.3f} | {mn:.3f} | {cpu:.3f} | {', '.join(map(str, sorted(rcs)))} |"
+        )
+    text = "\n".join(
+        [
+            "## check",
+            "",
+            f"`bench/check_bench.py` on {args.package} ({n_files} files, {len(mods)} top-level "
+            f"modules as services, {sum(len(v) for v in deps.values())} allowed dependencies; "
+            f"import-linter: {n_contracts} forbidden contracts with direct imports only). "
+            f"{ver['decompose']}, tach {ver['tach'].split()[-1]}, import-linter "
+            f"{ver['import-linter']}; Python {platform.python_version()}, {os.cpu_count()} cores. "
+            f"Each run is a fresh process; {n} runs after one warm-up. CPU = user + sys time of "
+            f"the process and its children (robust when other work shares the machine; load "
+            f"average at the start: {load:.1f}).",
+            "",
+            *table,
+            "",
+            f"Untouched tree (all must pass, exit 0): {passes}. One forbidden import added to "
+            f"`{victim_mod}` (`import {target}`), all must fail (exit 1): {caught}.",
+            "",
+            "Edited file for the one-edit rows: "
+            f"`{edited.relative_to(proj).as_posix()}` (a comment "
+            "appended before each run).",
+            "",
+        ]
+    )
     print(text)
     if args.write:
         doc = REPO / "docs" / "performance.md"
@@ -292,7 +343,7 @@ def main() -> None:
         if "\n## check\n" in "\n" + old:
             head, _, rest = ("\n" + old).partition("\n## check\n")
             nxt = rest.find("\n## ")
-            tail = rest[nxt + 1:] if nxt >= 0 else ""
+            tail = rest[nxt + 1 :] if nxt >= 0 else ""
             new = head[1:] + "\n" + text + ("\n" + tail if tail else "")
         else:
             new = old.rstrip() + "\n\n" + text

@@ -40,8 +40,12 @@ from decompose.model import FileFacts, SourceFile
 FORMAT = 8
 
 
-def atomic_pickle(path: Path, obj: object, folders: tuple[Path, ...],
-                  pickler: type[pickle.Pickler] = pickle.Pickler) -> None:
+def atomic_pickle(
+    path: Path,
+    obj: object,
+    folders: tuple[Path, ...],
+    pickler: type[pickle.Pickler] = pickle.Pickler,
+) -> None:
     """Write ``obj`` to ``path`` atomically (temporary file + ``os.replace``), creating
     ``folders`` private to the user (0700: entries are pickles). I/O errors are ignored: caches
     are an optimisation."""

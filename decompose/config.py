@@ -92,8 +92,12 @@ def pattern_specificity(pattern: str) -> tuple[int, int]:
     return (0 if wild else 1, len(pattern.replace("*", "").replace("?", "")))
 
 
-def owners(modules: Iterable[str], services: Sequence[ServiceDecl], kernel: Sequence[str] = (),
-           kernel_name: str = "kernel") -> dict[str, str]:
+def owners(
+    modules: Iterable[str],
+    services: Sequence[ServiceDecl],
+    kernel: Sequence[str] = (),
+    kernel_name: str = "kernel",
+) -> dict[str, str]:
     """Which declared service owns each module: the service with the most specific matching
     pattern (ties: the alphabetically first service); ``kernel`` patterns compete like a service
     named ``kernel_name``. Modules no pattern matches are left out."""
@@ -256,13 +260,16 @@ def _typecheck(path: str, value: Any, typ: str, problems: list[str]) -> bool:
     else:  # pragma: no cover
         ok = True
     if not ok:
-        problems.append(f"{path}: expected {typ.replace('table', 'a table')}, "
-                        f"got {type(value).__name__} {value!r}")
+        problems.append(
+            f"{path}: expected {typ.replace('table', 'a table')}, "
+            f"got {type(value).__name__} {value!r}"
+        )
     return ok
 
 
-def _check_table(prefix: str, table: Mapping[str, Any], schema: Mapping[str, str],
-                 problems: list[str]) -> dict[str, Any]:
+def _check_table(
+    prefix: str, table: Mapping[str, Any], schema: Mapping[str, str], problems: list[str]
+) -> dict[str, Any]:
     good: dict[str, Any] = {}
     for key in sorted(table):
         path = f"{prefix}.{key}" if prefix else key
@@ -294,8 +301,10 @@ def parse_config(data: Mapping[str, Any], source: str = "", prefix: str = "") ->
     an = _check_table(f"{p}analyze", top.get("analyze", {}), _ANALYZE_KEYS, problems)
     ck = _check_table(f"{p}check", top.get("check", {}), _CHECK_KEYS, problems)
     if "algorithm" in an and an["algorithm"] not in ALGORITHMS:
-        problems.append(f"{p}analyze.algorithm: must be one of {', '.join(ALGORITHMS)}, got "
-                        f"{an['algorithm']!r}{_suggest(an['algorithm'], list(ALGORITHMS))}")
+        problems.append(
+            f"{p}analyze.algorithm: must be one of {', '.join(ALGORITHMS)}, got "
+            f"{an['algorithm']!r}{_suggest(an['algorithm'], list(ALGORITHMS))}"
+        )
     if "resolution" in an and not an["resolution"] > 0:
         problems.append(f"{p}analyze.resolution: must be > 0, got {an['resolution']}")
     if "services" in an and an["services"] < 1:
@@ -320,8 +329,9 @@ def parse_config(data: Mapping[str, Any], source: str = "", prefix: str = "") ->
     rules: dict[str, str] = {}
     for k, v in sorted(ck.get("rules", {}).items()):
         if v not in SEVERITIES:
-            problems.append(f"{p}check.rules.{k}: severity must be one of "
-                            f"{', '.join(SEVERITIES)}, got {v!r}")
+            problems.append(
+                f"{p}check.rules.{k}: severity must be one of {', '.join(SEVERITIES)}, got {v!r}"
+            )
         else:
             rules[k] = v
     if "unclaimed" in ck and ck["unclaimed"] not in SEVERITIES:
@@ -335,25 +345,31 @@ def parse_config(data: Mapping[str, Any], source: str = "", prefix: str = "") ->
         st = _check_table(spath, table, _SERVICE_KEYS, problems)
         if "modules" not in table:
             problems.append(f"{spath}.modules: required")
-        services.append(ServiceDecl(
-            name=name,
-            modules=tuple(st.get("modules", ())),
-            interface=tuple(st.get("interface", ())),
-            depends_on=tuple(st["depends_on"]) if "depends_on" in st else None,
-            layer=st.get("layer", ""),
-            description=st.get("description", ""),
-        ))
+        services.append(
+            ServiceDecl(
+                name=name,
+                modules=tuple(st.get("modules", ())),
+                interface=tuple(st.get("interface", ())),
+                depends_on=tuple(st["depends_on"]) if "depends_on" in st else None,
+                layer=st.get("layer", ""),
+                description=st.get("description", ""),
+            )
+        )
     names = {s.name for s in services}
     for s in services:
         for dep in s.depends_on or ():
             if dep not in names:
-                problems.append(f"{p}services.{s.name}.depends_on: unknown service '{dep}'"
-                                f"{_suggest(dep, sorted(names))}")
+                problems.append(
+                    f"{p}services.{s.name}.depends_on: unknown service '{dep}'"
+                    f"{_suggest(dep, sorted(names))}"
+                )
     layers = tuple(top.get("layers", ()))
     for s in services:
         if s.layer and layers and s.layer not in layers:
-            problems.append(f"{p}services.{s.name}.layer: '{s.layer}' is not in layers "
-                            f"{list(layers)}{_suggest(s.layer, list(layers))}")
+            problems.append(
+                f"{p}services.{s.name}.layer: '{s.layer}' is not in layers "
+                f"{list(layers)}{_suggest(s.layer, list(layers))}"
+            )
     if "jobs" in top and top["jobs"] < 0:
         problems.append(f"{p}jobs: must be >= 0 (0 = all cores)")
     if problems:

@@ -148,8 +148,10 @@ def _has_python(folder: Path) -> bool:
                     return True
                 if e.is_dir() and (Path(e.path) / "__init__.py").exists():
                     return True
-                if e.is_dir() and not e.name.startswith(".") and any(
-                    c.name.endswith(".py") for c in os.scandir(e.path) if c.is_file()
+                if (
+                    e.is_dir()
+                    and not e.name.startswith(".")
+                    and any(c.name.endswith(".py") for c in os.scandir(e.path) if c.is_file())
                 ):
                     return True
     except OSError:
@@ -179,8 +181,11 @@ class _Walker:
             try:
                 entries = sorted(os.scandir(folder), key=lambda e: e.name)
             except OSError as exc:
-                self.diags.append(Diagnostic(rel or ".", 1, 0, "DEC003",
-                                             f"cannot list folder: {exc.strerror}", "error"))
+                self.diags.append(
+                    Diagnostic(
+                        rel or ".", 1, 0, "DEC003", f"cannot list folder: {exc.strerror}", "error"
+                    )
+                )
                 continue
             subdirs: list[tuple[Path, str, tuple[str, ...]]] = []
             for e in entries:
@@ -192,9 +197,10 @@ class _Walker:
                     if is_link:
                         import errno
 
-                        what = ("symlink loop" if exc.errno == errno.ELOOP else "broken symlink")
-                        self.diags.append(Diagnostic(erel, 1, 0, "DEC007",
-                                                     f"{what}: skipped", "info"))
+                        what = "symlink loop" if exc.errno == errno.ELOOP else "broken symlink"
+                        self.diags.append(
+                            Diagnostic(erel, 1, 0, "DEC007", f"{what}: skipped", "info")
+                        )
                     continue
                 is_dir = stat.S_ISDIR(st.st_mode)
                 if self.ignored(erel, is_dir):
@@ -203,28 +209,51 @@ class _Walker:
                     # Not importable under any module name, and not writable into UTF-8 outputs.
                     if is_dir or e.name.endswith(SOURCE_SUFFIXES):
                         shown = os.fsencode(erel).decode("utf-8", "backslashreplace")
-                        self.diags.append(Diagnostic(
-                            shown, 1, 0, "DEC003",
-                            "file or folder name is not valid UTF-8: skipped", "warning"))
+                        self.diags.append(
+                            Diagnostic(
+                                shown,
+                                1,
+                                0,
+                                "DEC003",
+                                "file or folder name is not valid UTF-8: skipped",
+                                "warning",
+                            )
+                        )
                     continue
                 if is_dir:
                     real = os.path.realpath(e.path)
                     if is_link:
                         if real in chain:
-                            self.diags.append(Diagnostic(
-                                erel, 1, 0, "DEC006",
-                                f"{erel} -> {os.readlink(e.path)} is a symlink cycle: skipped",
-                                "warning"))
+                            self.diags.append(
+                                Diagnostic(
+                                    erel,
+                                    1,
+                                    0,
+                                    "DEC006",
+                                    f"{erel} -> {os.readlink(e.path)} is a symlink cycle: skipped",
+                                    "warning",
+                                )
+                            )
                             continue
                         if not _inside(real, str(self.real_root)):
-                            self.diags.append(Diagnostic(
-                                erel, 1, 0, "DEC007",
-                                f"symlink to a folder outside the project ({real}): not followed",
-                                "info"))
+                            self.diags.append(
+                                Diagnostic(
+                                    erel,
+                                    1,
+                                    0,
+                                    "DEC007",
+                                    f"symlink to a folder outside the project ({real}): "
+                                    "not followed",
+                                    "info",
+                                )
+                            )
                             continue
                     if len(chain) > _MAX_DEPTH:
-                        self.diags.append(Diagnostic(erel, 1, 0, "DEC006",
-                                                     "folder nesting too deep: skipped", "warning"))
+                        self.diags.append(
+                            Diagnostic(
+                                erel, 1, 0, "DEC006", "folder nesting too deep: skipped", "warning"
+                            )
+                        )
                         continue
                     subdirs.append((Path(e.path), erel, (*chain, real)))
                     self.dirs.append(erel)
@@ -235,16 +264,29 @@ class _Walker:
                         continue
                     real = os.path.realpath(e.path)
                     if is_link and not _inside(real, str(self.real_root)):
-                        self.diags.append(Diagnostic(
-                            erel, 1, 0, "DEC007",
-                            f"symlink to a file outside the project ({real}): not followed",
-                            "info"))
+                        self.diags.append(
+                            Diagnostic(
+                                erel,
+                                1,
+                                0,
+                                "DEC007",
+                                f"symlink to a file outside the project ({real}): not followed",
+                                "info",
+                            )
+                        )
                         continue
                     self.files.append((erel, real))
                 elif e.name.endswith(SOURCE_SUFFIXES):
-                    self.diags.append(Diagnostic(erel, 1, 0, "DEC003",
-                                                 "not a regular file (FIFO, socket or device): "
-                                                 "skipped", "warning"))
+                    self.diags.append(
+                        Diagnostic(
+                            erel,
+                            1,
+                            0,
+                            "DEC003",
+                            "not a regular file (FIFO, socket or device): skipped",
+                            "warning",
+                        )
+                    )
             stack.extend(reversed(subdirs))
 
 
@@ -321,8 +363,10 @@ def discover(
     # through sys.path, but the canonical names come from the enclosing root.
     final_roots: list[str] = []
     for r in root_list:
-        if r != "." and (root / r / "__init__.py").exists() and any(
-            _under(r, o) and o != r for o in [*root_list, "."]
+        if (
+            r != "."
+            and (root / r / "__init__.py").exists()
+            and any(_under(r, o) and o != r for o in [*root_list, "."])
         ):
             alias_roots.append(r)
         else:
@@ -338,9 +382,17 @@ def discover(
     prefix = ""
     if not roots and (root / "__init__.py").is_file() and _importable(root.name):
         prefix = root.name
-        diags.append(Diagnostic("__init__.py", 1, 0, "DEC017",
-                                f"the analyzed folder is itself the package {prefix}: modules are "
-                                f"named {prefix}.* (as imported from its parent folder)", "info"))
+        diags.append(
+            Diagnostic(
+                "__init__.py",
+                1,
+                0,
+                "DEC017",
+                f"the analyzed folder is itself the package {prefix}: modules are "
+                f"named {prefix}.* (as imported from its parent folder)",
+                "info",
+            )
+        )
     by_module: dict[str, list[SourceFile]] = {}
     real_of: dict[str, str] = {}
     for rel, real in walker.files:
@@ -366,9 +418,16 @@ def discover(
             elif other.kind == "stub":
                 shadowed.append(other.relpath)
             else:
-                diags.append(Diagnostic(other.relpath, 1, 0, "DEC012",
-                                        f"module {module} is also defined by {main.relpath}: "
-                                        "this file is ignored", "warning"))
+                diags.append(
+                    Diagnostic(
+                        other.relpath,
+                        1,
+                        0,
+                        "DEC012",
+                        f"module {module} is also defined by {main.relpath}: this file is ignored",
+                        "warning",
+                    )
+                )
     # ---- the same real file under two names (symlinks)
     first_name: dict[str, str] = {}
     aliases: list[tuple[str, str]] = []
@@ -383,20 +442,35 @@ def discover(
         if sf.kind != "notebook" and not all(
             p.isidentifier() and not keyword.iskeyword(p) for p in sf.module.split(".")
         ):
-            diags.append(Diagnostic(sf.relpath, 1, 0, "DEC013",
-                                    f"{sf.relpath} cannot be imported as a module (a name on its "
-                                    "path is not a Python identifier or is a keyword): "
-                                    "analyzed as a script",
-                                    "info"))
+            diags.append(
+                Diagnostic(
+                    sf.relpath,
+                    1,
+                    0,
+                    "DEC013",
+                    f"{sf.relpath} cannot be imported as a module (a name on its "
+                    "path is not a Python identifier or is a keyword): "
+                    "analyzed as a script",
+                    "info",
+                )
+            )
     stdlib = sys.stdlib_module_names
     tops = sorted({sf.module.split(".")[0] for sf in files if sf.kind != "notebook"})
     for top in tops:
         if top in stdlib:
             sf = next(s for s in files if s.module.split(".")[0] == top)
-            diags.append(Diagnostic(sf.relpath, 1, 0, "DEC010",
-                                    f"first-party module {top} shadows the standard library "
-                                    "module of that name: imports of it are resolved to this "
-                                    "project", "info"))
+            diags.append(
+                Diagnostic(
+                    sf.relpath,
+                    1,
+                    0,
+                    "DEC010",
+                    f"first-party module {top} shadows the standard library "
+                    "module of that name: imports of it are resolved to this "
+                    "project",
+                    "info",
+                )
+            )
     return Project(
         root=root,
         roots=tuple(final_roots),
@@ -431,8 +505,9 @@ def _detect_roots(root: Path, dirs: list[str], files: Sequence[str] = ()) -> lis
         if name in ("src", "lib", "python") and not (folder / "__init__.py").exists():
             if (folder.parent / "__init__.py").exists():
                 continue  # app/src/ inside package app is the subpackage app.src
-            if _has_python(folder) or any(f.startswith(d + "/") and f.endswith(
-                    (".py", ".pyi", ".pyx")) for f in files):
+            if _has_python(folder) or any(
+                f.startswith(d + "/") and f.endswith((".py", ".pyi", ".pyx")) for f in files
+            ):
                 found.append(d)
     return sorted(set(found))
 
@@ -443,8 +518,9 @@ def _importable(name: str) -> bool:
     return name.isidentifier() and not keyword.iskeyword(name)
 
 
-def _source_file(rel: str, inner: str, sroot: str, root: Path, prefix: str = ""
-                 ) -> SourceFile | None:
+def _source_file(
+    rel: str, inner: str, sroot: str, root: Path, prefix: str = ""
+) -> SourceFile | None:
     try:
         size = (root / rel).stat().st_size
     except OSError:
@@ -472,8 +548,10 @@ def _all_entry_points(root: Path, dirs: list[str]) -> list[EntryPoint]:
     for d in ["", *dirs]:
         folder = root / d if d else root
         prefix = f"{d}/" if d else ""
-        for name, reader in (("pyproject.toml", _pyproject_entry_points),
-                             ("setup.cfg", _setup_cfg_entry_points)):
+        for name, reader in (
+            ("pyproject.toml", _pyproject_entry_points),
+            ("setup.cfg", _setup_cfg_entry_points),
+        ):
             f = folder / name
             if f.is_file():
                 try:
@@ -503,7 +581,7 @@ def _pyproject_entry_points(path: str, text: str) -> list[EntryPoint]:
         tables.append(("console_scripts", r"project\.scripts", project.get("scripts")))
         tables.append(("gui_scripts", r"project\.gui-scripts", project.get("gui-scripts")))
         eps = project.get("entry-points", {})
-        for group, table in (eps.items() if isinstance(eps, dict) else ()):
+        for group, table in eps.items() if isinstance(eps, dict) else ():
             g = re.escape(group)
             tables.append((group, rf"project\.entry-points\.(\"{g}\"|'{g}'|{g})", table))
     tool = data.get("tool", {})
@@ -515,8 +593,9 @@ def _pyproject_entry_points(path: str, text: str) -> list[EntryPoint]:
     for group, header, table in tables:
         if not isinstance(table, dict):
             continue
-        start = next((i for i, ln in enumerate(lines)
-                      if re.match(rf"^\s*\[\s*{header}\s*\]", ln)), None)
+        start = next(
+            (i for i, ln in enumerate(lines) if re.match(rf"^\s*\[\s*{header}\s*\]", ln)), None
+        )
         for name, value in table.items():
             if isinstance(value, dict):  # poetry: {reference = "...", type = "console"}
                 value = value.get("reference") or value.get("callable")
@@ -526,8 +605,9 @@ def _pyproject_entry_points(path: str, text: str) -> list[EntryPoint]:
             line = 1
             if start is not None:
                 key = re.compile(rf"""^\s*(["']?){re.escape(str(name))}\1\s*=""")
-                line = next((i + 1 for i in range(start + 1, len(lines))
-                             if key.match(lines[i])), start + 1)
+                line = next(
+                    (i + 1 for i in range(start + 1, len(lines)) if key.match(lines[i])), start + 1
+                )
             out.append(EntryPoint(path, line, group, str(name), target))
     return out
 
@@ -539,8 +619,9 @@ def _setup_cfg_entry_points(path: str, text: str) -> list[EntryPoint]:
     in_section = False
     group = ""
     for i, raw in enumerate(text.splitlines(), start=1):
-        line = raw.split("#", 1)[0].split(";", 1)[0] if not raw.lstrip().startswith(
-            ("#", ";")) else ""
+        line = (
+            raw.split("#", 1)[0].split(";", 1)[0] if not raw.lstrip().startswith(("#", ";")) else ""
+        )
         if not line.strip():
             continue
         if line.lstrip().startswith("["):

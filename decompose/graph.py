@@ -153,8 +153,13 @@ class ProgramGraph:
         return {
             "schema": "decompose.graph/1",
             "modules": [
-                {"name": m.name, "path": m.path, "kind": m.kind, "status": m.status,
-                 "lines": m.lines}
+                {
+                    "name": m.name,
+                    "path": m.path,
+                    "kind": m.kind,
+                    "status": m.status,
+                    "lines": m.lines,
+                }
                 for m in self.modules
             ],
             "imports": [_edge_json(e) for e in self.imports],
@@ -164,14 +169,28 @@ class ProgramGraph:
                 for c in self.calls
             ],
             "diagnostics": [
-                {"path": d.path, "line": d.line, "column": d.column + 1, "code": d.code,
-                 "message": d.message, "severity": d.severity}
+                {
+                    "path": d.path,
+                    "line": d.line,
+                    "column": d.column + 1,
+                    "code": d.code,
+                    "message": d.message,
+                    "severity": d.severity,
+                }
                 for d in self.diagnostics
             ],
             "aliases": [{"module": a, "canonical": b} for a, b in self.aliases],
             "entry_points": [
-                {"src": e.src, "dst": e.dst, "kind": "entry_point", "line": e.line,
-                 "group": e.group, "name": e.name, "target": e.target, "object": e.dst_id}
+                {
+                    "src": e.src,
+                    "dst": e.dst,
+                    "kind": "entry_point",
+                    "line": e.line,
+                    "group": e.group,
+                    "name": e.name,
+                    "target": e.target,
+                    "object": e.dst_id,
+                }
                 for e in self.entry_points
             ],
             "stats": {
@@ -187,8 +206,15 @@ class ProgramGraph:
 
 
 def _edge_json(e: ModuleEdge) -> dict[str, Any]:
-    return {"src": e.src, "dst": e.dst, "kind": e.kind, "line": e.line, "weight": e.weight,
-            "scope": e.scope, "confidence": e.confidence}
+    return {
+        "src": e.src,
+        "dst": e.dst,
+        "kind": e.kind,
+        "line": e.line,
+        "weight": e.weight,
+        "scope": e.scope,
+        "confidence": e.confidence,
+    }
 
 
 class _Resolver:
@@ -364,8 +390,9 @@ class _Resolver:
             return _EXTERNAL if cls is _EXTERNAL else None
         return None
 
-    def in_module(self, module: str, name: str, depth: int, seen: frozenset[str] = frozenset()
-                  ) -> Symbol | None:
+    def in_module(
+        self, module: str, name: str, depth: int, seen: frozenset[str] = frozenset()
+    ) -> Symbol | None:
         if depth > _MAX_DEPTH or module in seen:
             self.depth_cuts += depth > _MAX_DEPTH
             return None
@@ -403,16 +430,25 @@ class _Resolver:
                 c = stack.pop()
                 for base in c.definition.bases if c.definition is not None else ():
                     b = self.resolve(base, 0)
-                    if b is not None and b is not _EXTERNAL and b.kind == "class" and (
-                        b.id not in out
+                    if (
+                        b is not None
+                        and b is not _EXTERNAL
+                        and b.kind == "class"
+                        and (b.id not in out)
                     ):
                         out.add(b.id)
                         stack.append(b)
             found = self._ancestors[cls.id] = frozenset(out)
         return found
 
-    def member(self, cls: Symbol, name: str, depth: int,
-               seen: frozenset[str] = frozenset(), own: bool = True) -> Symbol | None:
+    def member(
+        self,
+        cls: Symbol,
+        name: str,
+        depth: int,
+        seen: frozenset[str] = frozenset(),
+        own: bool = True,
+    ) -> Symbol | None:
         """Look ``name`` up on class ``cls`` (unless ``own`` is False, as for ``super()``) and
         then its bases, depth-first left to right.
 
@@ -436,8 +472,14 @@ class _Resolver:
                 self._members[key] = (result, depth, anc)
         return result
 
-    def _member(self, cls: Symbol, name: str, depth: int,
-                seen: frozenset[str] = frozenset(), own: bool = True) -> Symbol | None:
+    def _member(
+        self,
+        cls: Symbol,
+        name: str,
+        depth: int,
+        seen: frozenset[str] = frozenset(),
+        own: bool = True,
+    ) -> Symbol | None:
         if cls is _EXTERNAL:
             return _EXTERNAL
         if depth > _MAX_DEPTH or cls.id in seen:
@@ -503,10 +545,17 @@ def build_graph(
             pkg = m if f.source.is_package else m.rpartition(".")[0]
             if pkg and pkg in facts_map and pkg not in prefixes:
                 prefixes.add(pkg)
-                diags.append(Diagnostic(
-                    f.source.relpath, 1, 0, "DEC014",
-                    f"this file adds its folder to sys.path: modules under {pkg} are also "
-                    f"importable without the '{pkg}.' prefix (treated as aliases)", "info"))
+                diags.append(
+                    Diagnostic(
+                        f.source.relpath,
+                        1,
+                        0,
+                        "DEC014",
+                        f"this file adds its folder to sys.path: modules under {pkg} are also "
+                        f"importable without the '{pkg}.' prefix (treated as aliases)",
+                        "info",
+                    )
+                )
     res = _Resolver(facts_map, fp, sorted(prefixes))
 
     # ---- nodes (+ namespace packages that have no file)
@@ -522,8 +571,11 @@ def build_graph(
             continue
         parts = m.split(".")
         # the folder (or path without suffix) that stands for ``m`` itself
-        base = f.source.relpath.rpartition("/")[0] if f.source.is_package else (
-            f.source.relpath.rpartition(".")[0])
+        base = (
+            f.source.relpath.rpartition("/")[0]
+            if f.source.is_package
+            else (f.source.relpath.rpartition(".")[0])
+        )
         for i in range(1, len(parts)):
             pkg = ".".join(parts[:i])
             if pkg not in nodes:
@@ -534,8 +586,15 @@ def build_graph(
     edges: dict[tuple[str, str, str], list[Any]] = {}
     ext: dict[tuple[str, str, str], list[Any]] = {}
 
-    def add(store: dict[tuple[str, str, str], list[Any]], src: str, dst: str, kind: str,
-            line: int, scope: str, confidence: str) -> None:
+    def add(
+        store: dict[tuple[str, str, str], list[Any]],
+        src: str,
+        dst: str,
+        kind: str,
+        line: int,
+        scope: str,
+        confidence: str,
+    ) -> None:
         key = (src, dst, kind)
         cur = store.get(key)
         if cur is None:
@@ -588,9 +647,16 @@ def build_graph(
                     continue  # a string that names nothing here is not evidence of a dependency
                 hint = _unresolved_hint(m, f, target, res)
                 if hint:
-                    diags.append(Diagnostic(f.source.relpath, imp.line, imp.column, "DEC005",
-                                            f"unresolved import `{target}` - hint: {hint}",
-                                            "warning"))
+                    diags.append(
+                        Diagnostic(
+                            f.source.relpath,
+                            imp.line,
+                            imp.column,
+                            "DEC005",
+                            f"unresolved import `{target}` - hint: {hint}",
+                            "warning",
+                        )
+                    )
                     hinted.append(f)
                     continue
                 add(ext, m, target, kind, imp.line, imp.scope, imp.confidence)
@@ -607,13 +673,20 @@ def build_graph(
                 if sym is not None and sym is not _EXTERNAL and sym.module not in (canon, m):
                     add(edges, m, sym.module, "reexport", imp.line, imp.scope, imp.confidence)
     for f, line, col, target in unresolved_imports:
-        diags.append(Diagnostic(f.source.relpath, line, col, "DEC005",
-                                f"unresolved import `{target}`: no such first-party module",
-                                "warning"))
+        diags.append(
+            Diagnostic(
+                f.source.relpath,
+                line,
+                col,
+                "DEC005",
+                f"unresolved import `{target}`: no such first-party module",
+                "warning",
+            )
+        )
 
     # parent_init: importing a.b.c runs a/__init__.py and a/b/__init__.py; so does being a.b.c.
     runtime_targets: dict[str, set[str]] = defaultdict(set)
-    for (src, dst, kind) in edges:
+    for src, dst, kind in edges:
         if kind in RUNTIME_KINDS:
             runtime_targets[src].add(dst)
     for m, f in facts_map.items():
@@ -639,9 +712,16 @@ def build_graph(
         canon = res.module(mod)
         if canon is None:
             if mod and res.is_first_party(mod):
-                diags.append(Diagnostic(ep.path, ep.line, 0, "DEC016",
-                                        f"entry point {ep.name} = {ep.target}: no first-party "
-                                        f"module {mod}", "warning"))
+                diags.append(
+                    Diagnostic(
+                        ep.path,
+                        ep.line,
+                        0,
+                        "DEC016",
+                        f"entry point {ep.name} = {ep.target}: no first-party module {mod}",
+                        "warning",
+                    )
+                )
             continue
         dst_id = ""
         if obj:
@@ -649,11 +729,17 @@ def build_graph(
             if sym is not None and sym is not _EXTERNAL and sym.kind != "module":
                 dst_id = sym.id
             elif sym is None:
-                diags.append(Diagnostic(ep.path, ep.line, 0, "DEC016",
-                                        f"entry point {ep.name} = {ep.target}: {obj} is not "
-                                        f"defined in {canon}", "warning"))
-        entry_edges.append(EntryEdge(ep.path, canon, ep.line, ep.group, ep.name, ep.target,
-                                     dst_id))
+                diags.append(
+                    Diagnostic(
+                        ep.path,
+                        ep.line,
+                        0,
+                        "DEC016",
+                        f"entry point {ep.name} = {ep.target}: {obj} is not defined in {canon}",
+                        "warning",
+                    )
+                )
+        entry_edges.append(EntryEdge(ep.path, canon, ep.line, ep.group, ep.name, ep.target, dst_id))
 
     # ---- call graph
     calls: dict[tuple[str, str, str], list[int]] = {}
@@ -715,29 +801,46 @@ def build_graph(
         if writers and len(others) >= 2 and readers:
             vdef = res.defs.get(vmod, {}).get(vname)
             if vdef is not None and (vdef.mutable or vdef.returns):
-                diags.append(Diagnostic(
-                    facts_map[vmod].source.relpath, vdef.line, 0, "DEC015",
-                    f"mutable module-level object {vid} is written by {', '.join(writers)} and "
-                    f"read by {', '.join(readers)}: shared state if they land in different "
-                    "services", "info"))
+                diags.append(
+                    Diagnostic(
+                        facts_map[vmod].source.relpath,
+                        vdef.line,
+                        0,
+                        "DEC015",
+                        f"mutable module-level object {vid} is written by {', '.join(writers)} and "
+                        f"read by {', '.join(readers)}: shared state if they land in different "
+                        "services",
+                        "info",
+                    )
+                )
 
-    import_edges = tuple(sorted(
-        ModuleEdge(s, d, k, v[0], v[1], v[2], v[3]) for (s, d, k), v in edges.items()
-    ))
-    external_edges = tuple(sorted(
-        ModuleEdge(s, d, k, v[0], v[1], v[2], v[3]) for (s, d, k), v in ext.items()
-    ))
+    import_edges = tuple(
+        sorted(ModuleEdge(s, d, k, v[0], v[1], v[2], v[3]) for (s, d, k), v in edges.items())
+    )
+    external_edges = tuple(
+        sorted(ModuleEdge(s, d, k, v[0], v[1], v[2], v[3]) for (s, d, k), v in ext.items())
+    )
     call_edges = tuple(sorted(CallEdge(s, d, k, v[0], v[1]) for (s, d, k), v in calls.items()))
 
     diags.extend(_cycle_diagnostics(import_edges, facts_map))
     n_py = sum(1 for f in facts_map.values() if f.source.kind != "notebook")
-    if n_py > 1 and not any(e.kind in RUNTIME_KINDS for e in import_edges) and (
-        unresolved_imports or hinted
+    if (
+        n_py > 1
+        and not any(e.kind in RUNTIME_KINDS for e in import_edges)
+        and (unresolved_imports or hinted)
     ):
         f0 = min([u[0] for u in unresolved_imports] + hinted, key=lambda x: x.source.relpath)
-        diags.append(Diagnostic(f0.source.relpath, 1, 0, "DEC020",
-                                "no first-party import edge was found although modules import "
-                                "first-party-looking names: check the source roots", "error"))
+        diags.append(
+            Diagnostic(
+                f0.source.relpath,
+                1,
+                0,
+                "DEC020",
+                "no first-party import edge was found although modules import "
+                "first-party-looking names: check the source roots",
+                "error",
+            )
+        )
     return ProgramGraph(
         modules=tuple(sorted(nodes.values())),
         imports=import_edges,
@@ -819,9 +922,7 @@ def _reference(
     if kind in ("reads", "writes"):
         state_access[sym.id][kind].add(m)
     # dispatch: self.m() may reach overrides in subclasses of the receiver's class.
-    if hint == "call" and "()" in r.target and sym.kind == "method" and (
-        "<super>" not in r.target
-    ):
+    if hint == "call" and "()" in r.target and sym.kind == "method" and ("<super>" not in r.target):
         overrides = res.dispatch.get(sym.id)
         if overrides is None:  # computed once per method, not once per call site
             overrides = []
@@ -903,12 +1004,17 @@ def _unresolved_hint(m: str, f: FileFacts, target: str, res: _Resolver) -> str:
     top = target.split(".")[0]
     pkg = m if f.source.is_package else m.rpartition(".")[0]
     sibling = f"{pkg}.{top}" if pkg else ""
-    if sibling and sibling != m and res.module(sibling) is not None and _corroborated(
-        f, top, sibling, res
+    if (
+        sibling
+        and sibling != m
+        and res.module(sibling) is not None
+        and _corroborated(f, top, sibling, res)
     ):
         folder = f.source.relpath.rpartition("/")[0]
-        return (f"sibling module {pkg}.{target} exists (Python-2 implicit relative import?); "
-                f"if {folder}/ is put on sys.path, add source root {folder}")
+        return (
+            f"sibling module {pkg}.{target} exists (Python-2 implicit relative import?); "
+            f"if {folder}/ is put on sys.path, add source root {folder}"
+        )
     found = res.nested_top(top)
     if found is not None:
         mod, i = found
@@ -919,8 +1025,9 @@ def _unresolved_hint(m: str, f: FileFacts, target: str, res: _Resolver) -> str:
     return ""
 
 
-def _cycle_diagnostics(edges: tuple[ModuleEdge, ...], facts: dict[str, FileFacts]
-                       ) -> list[Diagnostic]:
+def _cycle_diagnostics(
+    edges: tuple[ModuleEdge, ...], facts: dict[str, FileFacts]
+) -> list[Diagnostic]:
     """DEC201 for import cycles that run at import time, DEC202 for cycles that exist only
     through function-level (deferred) imports. Deterministic: members sorted."""
     import networkx as nx
@@ -939,17 +1046,32 @@ def _cycle_diagnostics(edges: tuple[ModuleEdge, ...], facts: dict[str, FileFacts
     for comp in sorted(import_time):
         f = facts.get(comp[0])
         path = f.source.relpath if f else comp[0]
-        out.append(Diagnostic(path, 1, 0, "DEC201",
-                              f"import cycle at import time among {len(comp)} modules: "
-                              + ", ".join(comp[:12]) + (" ..." if len(comp) > 12 else ""),
-                              "warning"))
+        out.append(
+            Diagnostic(
+                path,
+                1,
+                0,
+                "DEC201",
+                f"import cycle at import time among {len(comp)} modules: "
+                + ", ".join(comp[:12])
+                + (" ..." if len(comp) > 12 else ""),
+                "warning",
+            )
+        )
     for comp in sorted(sorted(c) for c in nx.strongly_connected_components(all_g) if len(c) > 1):
         if set(comp) in import_time_sets:
             continue
         f = facts.get(comp[0])
         path = f.source.relpath if f else comp[0]
-        out.append(Diagnostic(path, 1, 0, "DEC202",
-                              f"import cycle through function-level imports among {len(comp)} "
-                              "modules: " + ", ".join(comp[:12])
-                              + (" ..." if len(comp) > 12 else ""), "info"))
+        out.append(
+            Diagnostic(
+                path,
+                1,
+                0,
+                "DEC202",
+                f"import cycle through function-level imports among {len(comp)} "
+                "modules: " + ", ".join(comp[:12]) + (" ..." if len(comp) > 12 else ""),
+                "info",
+            )
+        )
     return out

@@ -44,9 +44,7 @@ def lower_source(text: str) -> str | None:
 
     class _Lower(cst.CSTTransformer):
         def leave_TypeAlias(self, original: Any, updated: Any) -> Any:
-            return cst.Assign(
-                targets=[cst.AssignTarget(target=updated.name)], value=updated.value
-            )
+            return cst.Assign(targets=[cst.AssignTarget(target=updated.name)], value=updated.value)
 
         def leave_FunctionDef(self, original: Any, updated: Any) -> Any:
             if getattr(updated, "type_parameters", None) is not None:
@@ -114,9 +112,14 @@ def lower_source(text: str) -> str | None:
                 if at >= 0:
                     base = whole.count("\n", 0, at)
                 # the embedded expressions, themselves lowered, with their own lines
-                visited = n.with_changes(parts=[
-                    q.with_changes(expression=q.expression.visit(self))
-                    if hasattr(q, "expression") else q for q in n.parts])
+                visited = n.with_changes(
+                    parts=[
+                        q.with_changes(expression=q.expression.visit(self))
+                        if hasattr(q, "expression")
+                        else q
+                        for q in n.parts
+                    ]
+                )
                 items.extend(self._items(n, visited, base))
             return self._tuple(items, whole.count("\n"))
 

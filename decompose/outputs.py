@@ -19,9 +19,13 @@ def safe_relpath(path: str) -> PurePosixPath:
         OutputError: the path could escape the output folder.
     """
     p = PurePosixPath(path)
-    if p.is_absolute() or not p.parts or any(
-        part in ("..", "", ".") or any(ord(c) < 32 for c in part) or "\\" in part
-        for part in p.parts
+    if (
+        p.is_absolute()
+        or not p.parts
+        or any(
+            part in ("..", "", ".") or any(ord(c) < 32 for c in part) or "\\" in part
+            for part in p.parts
+        )
     ):
         raise OutputError(f"refusing to write outside the output folder: {path!r}")
     return p

@@ -79,26 +79,81 @@ _KIND_RANK = {"import": 0, "guarded": 1, "optional": 2, "fallback": 3, "type_che
 _MAX_STRING_REFS = 2000
 # Data-coupling literals (FileFacts.data_refs): SQL statements, artifact paths, env keys, queues.
 _MAX_DATA_REFS = 2000
-_SQL_START = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|WITH|ALTER|DROP|REPLACE|MERGE"
-                        r"|TRUNCATE)\b", re.IGNORECASE)
+_SQL_START = re.compile(
+    r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|WITH|ALTER|DROP|REPLACE|MERGE"
+    r"|TRUNCATE)\b",
+    re.IGNORECASE,
+)
 _SQL_TABLE = re.compile(
     r"\b(FROM|JOIN|INTO|UPDATE|TABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?|TRUNCATE)\s+"
-    r"[`\"\[]?([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)[`\"\]]?", re.IGNORECASE)
+    r"[`\"\[]?([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)[`\"\]]?",
+    re.IGNORECASE,
+)
 _SQL_OPEN_END = re.compile(r"\b(FROM|JOIN|INTO|UPDATE|TABLE|EXISTS)\s*[\"`]?$", re.IGNORECASE)
-_SQL_WORDS = frozenset({"select", "where", "values", "set", "the", "a", "an", "this", "that", "it",
-                        "its", "your", "my", "our", "their", "lateral", "unnest", "only", "exists",
-                        "if", "not", "json_each", "generate_series", "dual"})
+_SQL_WORDS = frozenset(
+    {
+        "select",
+        "where",
+        "values",
+        "set",
+        "the",
+        "a",
+        "an",
+        "this",
+        "that",
+        "it",
+        "its",
+        "your",
+        "my",
+        "our",
+        "their",
+        "lateral",
+        "unnest",
+        "only",
+        "exists",
+        "if",
+        "not",
+        "json_each",
+        "generate_series",
+        "dual",
+    }
+)
 _ARTIFACT = re.compile(
     r"^[\w./~${}-]*\.(pkl|pickle|joblib|pt|pth|onnx|safetensors|ckpt|h5|hdf5|keras|pb|tflite|"
     r"gguf|ggml|bin|npz|npy|parquet|feather|arrow|db|sqlite|sqlite3|csv|tsv|jsonl|faiss|index|"
-    r"model|engine|mlmodel)$")
-_ENV_GETTERS = frozenset({"os.environ.get", "os.getenv", "os.environ.setdefault", "os.environ.pop",
-                          "os.putenv", "os.environ.__getitem__"})
-_QUEUE_CALLS = frozenset({"send_task", "publish", "produce", "subscribe", "basic_publish",
-                          "queue_declare", "xadd", "xread", "xreadgroup", "lpush", "rpush",
-                          "blpop", "brpop", "enqueue_call"})
-_QUEUE_KWARGS = frozenset({"queue", "topic", "topics", "routing_key", "exchange", "stream",
-                           "queue_name", "topic_name"})
+    r"model|engine|mlmodel)$"
+)
+_ENV_GETTERS = frozenset(
+    {
+        "os.environ.get",
+        "os.getenv",
+        "os.environ.setdefault",
+        "os.environ.pop",
+        "os.putenv",
+        "os.environ.__getitem__",
+    }
+)
+_QUEUE_CALLS = frozenset(
+    {
+        "send_task",
+        "publish",
+        "produce",
+        "subscribe",
+        "basic_publish",
+        "queue_declare",
+        "xadd",
+        "xread",
+        "xreadgroup",
+        "lpush",
+        "rpush",
+        "blpop",
+        "brpop",
+        "enqueue_call",
+    }
+)
+_QUEUE_KWARGS = frozenset(
+    {"queue", "topic", "topics", "routing_key", "exchange", "stream", "queue_name", "topic_name"}
+)
 _CACHE_CALLS = frozenset({"setex", "hset", "hget", "hgetall", "incr", "expire", "getex", "hincrby"})
 
 
@@ -321,8 +376,9 @@ class _Extractor:
     def ref(self, scope: _Scope, node: ast.AST, target: str, hint: str) -> None:
         line = getattr(node, "lineno", 1)
         self.refs.append(
-            Reference(line, getattr(node, "col_offset", 0), self.scope_name(scope, line), target,
-                      hint)
+            Reference(
+                line, getattr(node, "col_offset", 0), self.scope_name(scope, line), target, hint
+            )
         )
 
     def lookup(self, name: str, scope: _Scope | None) -> tuple[str | None, bool]:
@@ -541,9 +597,7 @@ class _Extractor:
         text = _target_of(node)
         if text is not None:
             resolved, _, _ = self.resolve(node, scope)
-            if text in _TC_NAMES or (resolved or "") in _TC_NAMES or text.endswith(
-                "TYPE_CHECKING"
-            ):
+            if text in _TC_NAMES or (resolved or "") in _TC_NAMES or text.endswith("TYPE_CHECKING"):
                 # `if not TYPE_CHECKING:` runs at run time; its else branch is type-only.
                 return "not_type_checking" if negated else "type_checking"
         return "guarded" if self.is_guard_expr(test, scope, 0) else None
@@ -570,8 +624,9 @@ class _Extractor:
         return False
 
     # ----------------------------------------------------------------- definitions
-    def decorators(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef,
-                   scope: _Scope) -> tuple[tuple[str, ...], tuple[str, str] | None]:
+    def decorators(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, scope: _Scope
+    ) -> tuple[tuple[str, ...], tuple[str, str] | None]:
         out: list[str] = []
         route: tuple[str, str] | None = None
         for dec in node.decorator_list:
@@ -587,9 +642,11 @@ class _Extractor:
                         if method == "ANY":
                             for kw in dec.keywords:
                                 if kw.arg == "methods" and isinstance(
-                                        kw.value, (ast.List, ast.Tuple)):
+                                    kw.value, (ast.List, ast.Tuple)
+                                ):
                                     vals = [
-                                        e.value for e in kw.value.elts
+                                        e.value
+                                        for e in kw.value.elts
                                         if isinstance(e, ast.Constant) and isinstance(e.value, str)
                                     ]
                                     if vals:
@@ -629,7 +686,8 @@ class _Extractor:
                             self.constants[name] = strings
                         if name == "__all__" and isinstance(value, (ast.List, ast.Tuple)):
                             vals = [
-                                e.value for e in value.elts
+                                e.value
+                                for e in value.elts
                                 if isinstance(e, ast.Constant) and isinstance(e.value, str)
                             ]
                             if isinstance(stmt, ast.AugAssign) and self.all_names is not None:
@@ -661,8 +719,12 @@ class _Extractor:
             self.visit_class(node, scope, kind, stack)
         elif t is ast.Lambda:
             assert isinstance(node, ast.Lambda)
-            inner = _Scope(f"{scope.qualname}.<lambda>" if scope.kind != "module" else "<lambda>",
-                           "function", parent=scope, cls=scope.cls)
+            inner = _Scope(
+                f"{scope.qualname}.<lambda>" if scope.kind != "module" else "<lambda>",
+                "function",
+                parent=scope,
+                cls=scope.cls,
+            )
             if scope.kind == "module" and self.cells is not None:
                 inner.qualname = f"{self.scope_name(scope, node.lineno)}.<lambda>"
             for a in _all_args(node.args):
@@ -746,8 +808,9 @@ class _Extractor:
                         scope.locals[name] = None
                 suppress = suppress or self.suppresses_import_error(item.context_expr, scope)
             # `with contextlib.suppress(ImportError):` is a try/except ImportError
-            self.push_children(node, scope, _stronger(kind, "optional") if suppress else kind,
-                               stack)
+            self.push_children(
+                node, scope, _stronger(kind, "optional") if suppress else kind, stack
+            )
         elif t is ast.NamedExpr:
             assert isinstance(node, ast.NamedExpr)
             if scope.kind != "module" and isinstance(node.target, ast.Name):
@@ -786,8 +849,9 @@ class _Extractor:
             if fname in skip:
                 continue
             if isinstance(value, ast.AST):
-                if not isinstance(value, (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop,
-                                          ast.boolop)):
+                if not isinstance(
+                    value, (ast.expr_context, ast.operator, ast.cmpop, ast.unaryop, ast.boolop)
+                ):
                     children.append(value)
             elif isinstance(value, list):
                 children.extend(v for v in value if isinstance(v, ast.AST))
@@ -823,8 +887,9 @@ class _Extractor:
         in_class = scope.kind == "class"
         decorators, route = self.decorators(node, scope)
         args = _all_args(node.args)
-        inner = _Scope(qual, "function", parent=scope,
-                       cls=scope.qualname if in_class else scope.cls)
+        inner = _Scope(
+            qual, "function", parent=scope, cls=scope.qualname if in_class else scope.cls
+        )
         annotations: list[tuple[str, str]] = []
         static = any(d.split(".")[-1] == "staticmethod" for d in decorators)
         classmethod_ = any(d.split(".")[-1] == "classmethod" for d in decorators)
@@ -875,8 +940,9 @@ class _Extractor:
         for d in reversed([*node.args.defaults, *(d for d in node.args.kw_defaults if d)]):
             push((d, scope, kind, "load"))
 
-    def task_name(self, node: ast.FunctionDef | ast.AsyncFunctionDef,
-                  decorators: tuple[str, ...], qual: str) -> str:
+    def task_name(
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, decorators: tuple[str, ...], qual: str
+    ) -> str:
         """The registered name of a task-queue task (Celery ``@app.task`` / ``@shared_task``,
         Dramatiq ``@actor``): the decorator's ``name=`` string, else ``module.qualname``
         (Celery's default). ``""`` when the function is not a task."""
@@ -885,8 +951,11 @@ class _Extractor:
                 continue
             if isinstance(dec, ast.Call):
                 for kw in dec.keywords:
-                    if kw.arg in ("name", "actor_name") and isinstance(kw.value, ast.Constant) \
-                            and isinstance(kw.value.value, str):
+                    if (
+                        kw.arg in ("name", "actor_name")
+                        and isinstance(kw.value, ast.Constant)
+                        and isinstance(kw.value.value, str)
+                    ):
                         return kw.value.value
             return f"{self.module}.{qual}"
         return ""
@@ -948,9 +1017,11 @@ class _Extractor:
         else:  # pragma: no cover
             return
         if (
-            len(targets) == 1 and isinstance(targets[0], ast.Name)
+            len(targets) == 1
+            and isinstance(targets[0], ast.Name)
             and targets[0].id in ("__tablename__", "db_table")
-            and isinstance(value, ast.Constant) and isinstance(value.value, str)
+            and isinstance(value, ast.Constant)
+            and isinstance(value.value, str)
         ):
             self.data_refs.append((node.lineno, "orm_table", value.value))
         typ: str | None = None
@@ -969,15 +1040,28 @@ class _Extractor:
                     if scope.kind == "module":
                         mutable = isinstance(
                             value,
-                            (ast.Call, ast.Dict, ast.List, ast.Set, ast.ListComp, ast.DictComp,
-                             ast.SetComp),
+                            (
+                                ast.Call,
+                                ast.Dict,
+                                ast.List,
+                                ast.Set,
+                                ast.ListComp,
+                                ast.DictComp,
+                                ast.SetComp,
+                            ),
                         )
-                        if not any(d.qualname == name and d.kind == "variable" for d in
-                                   self.defs[-3:]):
+                        if not any(
+                            d.qualname == name and d.kind == "variable" for d in self.defs[-3:]
+                        ):
                             self.defs.append(
-                                Definition(name, "variable", node.lineno,
-                                           getattr(node, "end_lineno", None) or node.lineno,
-                                           returns=typ[:-2] if typ else "", mutable=mutable)
+                                Definition(
+                                    name,
+                                    "variable",
+                                    node.lineno,
+                                    getattr(node, "end_lineno", None) or node.lineno,
+                                    returns=typ[:-2] if typ else "",
+                                    mutable=mutable,
+                                )
                             )
                         self.bindings.pop(name, None)
                     else:
@@ -1013,8 +1097,10 @@ class _Extractor:
             if isinstance(node.func, ast.Attribute):
                 self.data_call(node, "", node.func.attr)  # queue/cache calls on local clients
         else:
-            if target in ("importlib.import_module",) or target.endswith(".import_module") and (
-                target.startswith("importlib")
+            if (
+                target in ("importlib.import_module",)
+                or target.endswith(".import_module")
+                and (target.startswith("importlib"))
             ):
                 self.dynamic_import(node, scope, "importlib.import_module")
             elif target == "sys.path.insert" or target == "sys.path.append":
@@ -1043,8 +1129,11 @@ class _Extractor:
         for a in reversed(node.args):
             push((a, scope, kind, "load"))
         if base is not None:
-            if isinstance(base, ast.Call) and isinstance(base.func, ast.Name) and (
-                    base.func.id == "super"):
+            if (
+                isinstance(base, ast.Call)
+                and isinstance(base.func, ast.Name)
+                and (base.func.id == "super")
+            ):
                 pass
             else:
                 push((base, scope, kind, "load"))
@@ -1074,8 +1163,11 @@ class _Extractor:
             elif last in _CACHE_CALLS:
                 self.data_refs.append((line, "cache", lit))
         for kw in node.keywords:
-            if kw.arg in _QUEUE_KWARGS and isinstance(kw.value, ast.Constant) and isinstance(
-                    kw.value.value, str):
+            if (
+                kw.arg in _QUEUE_KWARGS
+                and isinstance(kw.value, ast.Constant)
+                and isinstance(kw.value.value, str)
+            ):
                 self.data_refs.append((line, "queue", kw.value.value))
 
     def through_self(self, func: ast.expr, scope: _Scope) -> bool:
@@ -1144,8 +1236,10 @@ class _Extractor:
         # Find the root attribute chain under subscripts: a.b[c].d -> a.b (+ visit c).
         cur = node
         if (
-            isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant)
-            and isinstance(node.slice.value, str) and len(self.data_refs) < _MAX_DATA_REFS
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+            and len(self.data_refs) < _MAX_DATA_REFS
             and isinstance(node.value, (ast.Attribute, ast.Name))
             and self.resolve(node.value, scope)[0] == "os.environ"
         ):
@@ -1168,8 +1262,8 @@ class _Extractor:
                 root: ast.expr = inner
                 while isinstance(root, ast.Attribute):
                     root = root.value
-                local = isinstance(root, ast.Name) and self.is_local(root.id, scope) and not (
-                    inferred
+                local = (
+                    isinstance(root, ast.Name) and self.is_local(root.id, scope) and not (inferred)
                 )
                 if target and not local and mode != "load_base":
                     hint = "store" if mode == "store" and inner is cur else "load"
@@ -1229,8 +1323,11 @@ def _string_values(value: ast.expr | None) -> tuple[str, ...]:
     elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
         elems = list(value.elts)
     out = [
-        e.value for e in elems
-        if isinstance(e, ast.Constant) and isinstance(e.value, str) and "." in e.value
+        e.value
+        for e in elems
+        if isinstance(e, ast.Constant)
+        and isinstance(e.value, str)
+        and "." in e.value
         and _is_dotted(e.value.lstrip("."))
     ]
     return tuple(out)
@@ -1274,17 +1371,38 @@ def parse_file(source: SourceFile, root: Path, stub: SourceFile | None = None) -
         return _parse_file(source, root, stub)
     except (RecursionError, MemoryError) as exc:  # pragma: no cover - guarded below
         return FileFacts(
-            source, "parse_error", "", 0,
-            diagnostics=(Diagnostic(source.relpath, 1, 0, "DEC001",
-                                    f"file too complex to analyze: {type(exc).__name__}",
-                                    "error"),),
+            source,
+            "parse_error",
+            "",
+            0,
+            diagnostics=(
+                Diagnostic(
+                    source.relpath,
+                    1,
+                    0,
+                    "DEC001",
+                    f"file too complex to analyze: {type(exc).__name__}",
+                    "error",
+                ),
+            ),
         )
     except Exception as exc:  # noqa: BLE001 - never lose a run to one file
         return FileFacts(
-            source, "parse_error", "", 0,
-            diagnostics=(Diagnostic(source.relpath, 1, 0, "DEC099",
-                                    f"internal error while analyzing this file: "
-                                    f"{type(exc).__name__}: {exc} (please report)", "error"),),
+            source,
+            "parse_error",
+            "",
+            0,
+            diagnostics=(
+                Diagnostic(
+                    source.relpath,
+                    1,
+                    0,
+                    "DEC099",
+                    f"internal error while analyzing this file: "
+                    f"{type(exc).__name__}: {exc} (please report)",
+                    "error",
+                ),
+            ),
         )
     finally:
         if gc_was_enabled:
@@ -1298,9 +1416,13 @@ def _parse_file(source: SourceFile, root: Path, stub: SourceFile | None) -> File
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return FileFacts(
-            source, "read_error", "", 0,
-            diagnostics=(Diagnostic(source.relpath, 1, 0, "DEC003",
-                                    f"cannot read file: {reason}", "error"),),
+            source,
+            "read_error",
+            "",
+            0,
+            diagnostics=(
+                Diagnostic(source.relpath, 1, 0, "DEC003", f"cannot read file: {reason}", "error"),
+            ),
         )
     sha = _sha(data)
     diags: list[Diagnostic] = []
@@ -1309,8 +1431,13 @@ def _parse_file(source: SourceFile, root: Path, stub: SourceFile | None) -> File
     if source.kind == "notebook":
         text, cells, err = _notebook_source(data)
         if err:
-            return FileFacts(source, "parse_error", sha, 0, diagnostics=(
-                Diagnostic(source.relpath, 1, 0, "DEC008", err, "error"),))
+            return FileFacts(
+                source,
+                "parse_error",
+                sha,
+                0,
+                diagnostics=(Diagnostic(source.relpath, 1, 0, "DEC008", err, "error"),),
+            )
     else:
         text, err, eline, ecol = _read_source(data)
         if err:
@@ -1321,10 +1448,17 @@ def _parse_file(source: SourceFile, root: Path, stub: SourceFile | None) -> File
         # rest with the NULs blanked so that the file's facts are not lost.
         at = text.index("\x00")
         nl = text.rfind("\n", 0, at)
-        diags.append(Diagnostic(source.relpath, text.count("\n", 0, at) + 1, at - nl - 1,
-                                "DEC001", "syntax error: source contains a null byte "
-                                "(Python cannot import this file; facts read with it blanked)",
-                                "error"))
+        diags.append(
+            Diagnostic(
+                source.relpath,
+                text.count("\n", 0, at) + 1,
+                at - nl - 1,
+                "DEC001",
+                "syntax error: source contains a null byte "
+                "(Python cannot import this file; facts read with it blanked)",
+                "error",
+            )
+        )
         status = "parse_error"
         text = text.replace("\x00", " ")
     nlines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
@@ -1334,8 +1468,15 @@ def _parse_file(source: SourceFile, root: Path, stub: SourceFile | None) -> File
         if stub is not None:
             sfacts = _parse_file(stub, root, None)
             defs = sfacts.definitions
-        return FileFacts(source, status, sha, nlines, imports=tuple(imports), definitions=defs,
-                         diagnostics=tuple(diags))
+        return FileFacts(
+            source,
+            status,
+            sha,
+            nlines,
+            imports=tuple(imports),
+            definitions=defs,
+            diagnostics=tuple(diags),
+        )
     tree: ast.Module | None = None
     try:
         tree = _ast_parse(text, source.relpath)
@@ -1344,10 +1485,17 @@ def _parse_file(source: SourceFile, root: Path, stub: SourceFile | None) -> File
         if lowered is not None:
             try:
                 tree = ast.parse(lowered, filename=source.relpath)
-                diags.append(Diagnostic(
-                    source.relpath, getattr(exc, "lineno", None) or 1, 0, "DEC011",
-                    f"syntax newer than Python {sys.version_info[0]}.{sys.version_info[1]} "
-                    "read through libcst", "info"))
+                diags.append(
+                    Diagnostic(
+                        source.relpath,
+                        getattr(exc, "lineno", None) or 1,
+                        0,
+                        "DEC011",
+                        f"syntax newer than Python {sys.version_info[0]}.{sys.version_info[1]} "
+                        "read through libcst",
+                        "info",
+                    )
+                )
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 tree = None
         if tree is None:
@@ -1361,20 +1509,30 @@ def _parse_file(source: SourceFile, root: Path, stub: SourceFile | None) -> File
                 msg = "merge conflict marker (unresolved git conflict)"
             if cells is not None:
                 msg += _cell_note(cells, line)
-            diags.append(Diagnostic(source.relpath, line, col, "DEC001", f"syntax error: {msg}",
-                                    "error"))
+            diags.append(
+                Diagnostic(source.relpath, line, col, "DEC001", f"syntax error: {msg}", "error")
+            )
             imports = _scan_imports(text, source.module, source.is_package)
-            return FileFacts(source, "parse_error", sha, nlines, imports=tuple(imports),
-                             diagnostics=tuple(diags))
+            return FileFacts(
+                source, "parse_error", sha, nlines, imports=tuple(imports), diagnostics=tuple(diags)
+            )
     except (RecursionError, MemoryError) as exc:
         line, col, _ = _deepest_point(text)
-        diags.append(Diagnostic(source.relpath, line, col, "DEC001",
-                                f"expression too deeply nested for the parser "
-                                f"({type(exc).__name__}); imports recovered line by line",
-                                "error"))
+        diags.append(
+            Diagnostic(
+                source.relpath,
+                line,
+                col,
+                "DEC001",
+                f"expression too deeply nested for the parser "
+                f"({type(exc).__name__}); imports recovered line by line",
+                "error",
+            )
+        )
         imports = _scan_imports(text, source.module, source.is_package)
-        return FileFacts(source, "parse_error", sha, nlines, imports=tuple(imports),
-                         diagnostics=tuple(diags))
+        return FileFacts(
+            source, "parse_error", sha, nlines, imports=tuple(imports), diagnostics=tuple(diags)
+        )
     ex = _Extractor(source, cells)
     ex.run(tree)
     del tree

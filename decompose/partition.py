@@ -309,8 +309,9 @@ def detect_kernel(
     return tuple(sorted(out))
 
 
-def _kernel_closure(graph: ProgramGraph, cand: set[str], kernel: set[str], declared: set[str]
-                    ) -> set[str]:
+def _kernel_closure(
+    graph: ProgramGraph, cand: set[str], kernel: set[str], declared: set[str]
+) -> set[str]:
     """Make the kernel a library: it may not import services (``check`` reports that as
     DEC102). Every auto-detected member that imports a non-kernel first-party module leaves the
     kernel, until nothing changes (pulling its dependencies in instead was measured: it dragged
@@ -727,8 +728,9 @@ def propose(
     code = [m.name for m in graph.modules if m.kind not in ("namespace", "notebook")]
     # Tests and schema migrations follow the code they exercise or migrate: they are attached
     # after clustering (a Django app's hundred migrations would otherwise form a service).
-    tests = [m for m in code if (settings.exclude_tests and is_test_module(m))
-             or is_migration_module(m)]
+    tests = [
+        m for m in code if (settings.exclude_tests and is_test_module(m)) or is_migration_module(m)
+    ]
     core = [m for m in code if m not in set(tests)]
     kernel = detect_kernel(graph, core, (*settings.kernel,), settings.auto_kernel)
     kset = set(kernel)

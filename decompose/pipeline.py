@@ -35,8 +35,10 @@ class Timings:
     plan: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
-        return {k: round(getattr(self, k), 4) for k in
-                ("discover", "parse", "graph", "partition", "plan")}
+        return {
+            k: round(getattr(self, k), 4)
+            for k in ("discover", "parse", "graph", "partition", "plan")
+        }
 
 
 @dataclass(slots=True)
@@ -66,8 +68,9 @@ class Analysis:
     @property
     def skipped(self) -> list[str]:
         """Paths of files that could not be parsed or decoded (facts partly recovered)."""
-        return [m.path for m in self.graph.modules if m.status not in ("ok",)
-                and m.kind != "namespace"]
+        return [
+            m.path for m in self.graph.modules if m.status not in ("ok",) and m.kind != "namespace"
+        ]
 
 
 _Task = tuple[SourceFile, SourceFile | None, str, str]  # file, stub, cache key, sha256 of bytes
@@ -148,8 +151,7 @@ def collect_facts(
         chunks = [todo[i::n_chunks] for i in range(n_chunks)]
         try:
             with ProcessPoolExecutor(max_workers=workers) as pool:
-                results = pool.map(_parse_chunk,
-                                   [(str(project.root), cache, ch) for ch in chunks])
+                results = pool.map(_parse_chunk, [(str(project.root), cache, ch) for ch in chunks])
                 for ch, res in zip(chunks, results, strict=True):
                     for (sf, _, _, _), f in zip(ch, res, strict=True):
                         facts[sf.module] = f
@@ -196,15 +198,22 @@ def load_graph(
     t = timings or Timings()
     t0 = time.perf_counter()
     if project is None:
-        project = discover(path, config.roots, config.exclude, config.include_notebooks,
-                           config.respect_gitignore)
+        project = discover(
+            path, config.roots, config.exclude, config.include_notebooks, config.respect_gitignore
+        )
     t.discover = time.perf_counter() - t0
     t0 = time.perf_counter()
     fr = collect_facts(project, cache, jobs or config.jobs, progress)
     t.parse = time.perf_counter() - t0
     t0 = time.perf_counter()
-    graph = build_graph(fr.facts, project.first_party, project.alias_roots, project.aliases,
-                        project.diagnostics, project.entry_points)
+    graph = build_graph(
+        fr.facts,
+        project.first_party,
+        project.alias_roots,
+        project.aliases,
+        project.diagnostics,
+        project.entry_points,
+    )
     t.graph = time.perf_counter() - t0
     return project, graph, fr
 
@@ -263,8 +272,9 @@ def analyze(
         extra = evaluate(project.root, graph, plan, history)
     plan = replace(plan, extras={**plan.extras, **extra})
     timings.plan = time.perf_counter() - t0
-    return Analysis(project, graph, partition, plan, config, timings, fr.cache_hits,
-                    fr.cache_misses)
+    return Analysis(
+        project, graph, partition, plan, config, timings, fr.cache_hits, fr.cache_misses
+    )
 
 
 def with_overrides(settings: AnalyzeSettings, **kw: object) -> AnalyzeSettings:

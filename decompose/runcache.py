@@ -70,7 +70,10 @@ def _git_head(root: Path) -> str:
     try:
         proc = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=10, check=False,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return ""
@@ -82,8 +85,18 @@ def run_key(project: Project, parts: str, history: bool) -> str | None:
     h = hashlib.sha256()
     h.update(_code_digest().encode())
     h.update(parts.encode())
-    h.update(repr((project.roots, project.alias_roots, project.aliases, project.shadowed,
-                   project.diagnostics, getattr(project, "entry_points", ()))).encode())
+    h.update(
+        repr(
+            (
+                project.roots,
+                project.alias_roots,
+                project.aliases,
+                project.shadowed,
+                project.diagnostics,
+                getattr(project, "entry_points", ()),
+            )
+        ).encode()
+    )
     stubs = {s.module: s for s in project.stubs}
     for sf in project.files:
         try:

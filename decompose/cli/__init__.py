@@ -54,8 +54,11 @@ def _common(f: F) -> F:
         except Exception as exc:  # noqa: BLE001 - one place turns crashes into a message
             if _State.debug:
                 traceback.print_exc()
-            click.echo(f"decompose: internal error: {type(exc).__name__}: {exc} "
-                       "(run with --debug for the traceback, and please report it)", err=True)
+            click.echo(
+                f"decompose: internal error: {type(exc).__name__}: {exc} "
+                "(run with --debug for the traceback, and please report it)",
+                err=True,
+            )
             sys.exit(2)
 
     return wrapper  # type: ignore[return-value]
@@ -113,8 +116,9 @@ class _Resolution(click.ParamType):  # type: ignore[type-arg]
 
     name = "float"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-                ) -> float:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
         import math
 
         try:
@@ -129,20 +133,34 @@ class _Resolution(click.ParamType):  # type: ignore[type-arg]
 RESOLUTION = _Resolution()
 
 _path_arg = click.argument(
-    "path", type=click.Path(path_type=Path, file_okay=True, dir_okay=True), default=".",
+    "path",
+    type=click.Path(path_type=Path, file_okay=True, dir_okay=True),
+    default=".",
 )
 
 
 def _cache_options(f: F) -> F:
-    f = click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
-                     help="Fact cache folder (default: ~/.cache/decompose or "
-                          "$DECOMPOSE_CACHE_DIR).")(f)
+    f = click.option(
+        "--cache-dir",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="Fact cache folder (default: ~/.cache/decompose or $DECOMPOSE_CACHE_DIR).",
+    )(f)
     f = click.option("--no-cache", is_flag=True, help="Do not read or write the fact cache.")(f)
-    f = click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
-                     help="Parser processes for uncached files (0 = all cores).")(f)
-    f = click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-                     default=None, help="Read configuration from this file instead of "
-                                        "decompose.toml / pyproject.toml.")(f)
+    f = click.option(
+        "-j",
+        "--jobs",
+        type=click.IntRange(min=0),
+        default=0,
+        help="Parser processes for uncached files (0 = all cores).",
+    )(f)
+    f = click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Read configuration from this file instead of decompose.toml / pyproject.toml.",
+    )(f)
     return f
 
 
@@ -158,33 +176,78 @@ def _load_config(path: Path, config_path: Path | None) -> Any:
 
 @main.command()
 @_path_arg
-@click.option("-o", "--out", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="Output folder (default: ./decompose-out).")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Output folder (default: ./decompose-out).",
+)
 @click.option("--seed", type=int, default=None, help="Random seed (default 0).")
-@click.option("--resolution", type=RESOLUTION, default=None,
-              help="Modularity resolution gamma (default: chosen by the stability rule).")
-@click.option("--services", "n_services", type=click.IntRange(min=1), default=None,
-              help="Target number of services.")
-@click.option("--algorithm", type=click.Choice(["leiden", "louvain"]), default=None,
-              help="Community detection algorithm (default leiden).")
-@click.option("--names/--no-names", default=None,
-              help="Use identifier tokens as a grouping signal (default on; off = name-blind).")
+@click.option(
+    "--resolution",
+    type=RESOLUTION,
+    default=None,
+    help="Modularity resolution gamma (default: chosen by the stability rule).",
+)
+@click.option(
+    "--services",
+    "n_services",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Target number of services.",
+)
+@click.option(
+    "--algorithm",
+    type=click.Choice(["leiden", "louvain"]),
+    default=None,
+    help="Community detection algorithm (default leiden).",
+)
+@click.option(
+    "--names/--no-names",
+    default=None,
+    help="Use identifier tokens as a grouping signal (default on; off = name-blind).",
+)
 @click.option("--calls/--no-calls", default=None, help="Use call-graph edges (default on).")
 @click.option("--strict", is_flag=True, help="Exit 1 when a file could not be parsed.")
 @click.option("--dry-run", is_flag=True, help="List the files that would be written.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              help="Summary format on stdout.")
-@click.option("--move", "moves", multiple=True, metavar="MODULE=SERVICE",
-              help="What-if: move modules matching MODULE (a pattern such as pkg.*) to SERVICE "
-                   "and compare crossings, metrics and verdict with the proposal. Repeatable.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Summary format on stdout.",
+)
+@click.option(
+    "--move",
+    "moves",
+    multiple=True,
+    metavar="MODULE=SERVICE",
+    help="What-if: move modules matching MODULE (a pattern such as pkg.*) to SERVICE "
+    "and compare crossings, metrics and verdict with the proposal. Repeatable.",
+)
 @click.option("--no-history", is_flag=True, help="Do not read git history (ownership, co-change).")
 @_cache_options
 @_common
-def analyze(path: Path, out: Path | None, seed: int | None, resolution: float | None,
-            n_services: int | None, algorithm: str | None, names: bool | None,
-            calls: bool | None, strict: bool, dry_run: bool, fmt: str, moves: tuple[str, ...],
-            no_history: bool, cache_dir: Path | None, no_cache: bool, jobs: int,
-            config_path: Path | None) -> None:
+def analyze(
+    path: Path,
+    out: Path | None,
+    seed: int | None,
+    resolution: float | None,
+    n_services: int | None,
+    algorithm: str | None,
+    names: bool | None,
+    calls: bool | None,
+    strict: bool,
+    dry_run: bool,
+    fmt: str,
+    moves: tuple[str, ...],
+    no_history: bool,
+    cache_dir: Path | None,
+    no_cache: bool,
+    jobs: int,
+    config_path: Path | None,
+) -> None:
     """Analyze PATH and propose service boundaries.
 
     Writes graph.json, proposal.json, boundaries.toml, report.md and report.html into the output
@@ -198,31 +261,54 @@ def analyze(path: Path, out: Path | None, seed: int | None, resolution: float | 
     from decompose.runcache import RunCache, run_key
 
     config = _load_config(path, config_path)
-    settings = with_overrides(config.analyze, seed=seed, resolution=resolution,
-                              services=n_services, algorithm=algorithm, names=names, calls=calls)
+    settings = with_overrides(
+        config.analyze,
+        seed=seed,
+        resolution=resolution,
+        services=n_services,
+        algorithm=algorithm,
+        names=names,
+        calls=calls,
+    )
     cache = make_cache(config, cache_dir, no_cache)
     move_list = parse_moves(moves)
-    project = discover(path, config.roots, config.exclude, config.include_notebooks,
-                       config.respect_gitignore)
+    project = discover(
+        path, config.roots, config.exclude, config.include_notebooks, config.respect_gitignore
+    )
     runs = RunCache(cache.folder.parent, enabled=not no_cache)
-    key = run_key(project, repr((config, settings, move_list, not no_history)),
-                  history=not no_history) if runs.enabled else None
+    key = (
+        run_key(
+            project, repr((config, settings, move_list, not no_history)), history=not no_history
+        )
+        if runs.enabled
+        else None
+    )
     outcome = runs.get(key)
     if outcome is not None:
-        verbose("nothing changed since the last run with these settings: outputs served from the "
-                "run cache")
+        verbose(
+            "nothing changed since the last run with these settings: outputs served from the "
+            "run cache"
+        )
     else:
         progress = _Progress()
         try:
-            result = run_analyze(path, config, settings, cache, jobs, progress,
-                                 moves=move_list, history=not no_history, project=project)
+            result = run_analyze(
+                path,
+                config,
+                settings,
+                cache,
+                jobs,
+                progress,
+                moves=move_list,
+                history=not no_history,
+                project=project,
+            )
         finally:
             progress.close()
         outcome = _outcome(result)
         runs.put(key, outcome)
         stages = ", ".join(f"{k} {v:.3f} s" for k, v in result.timings.as_dict().items())
-        verbose(f"timings: {stages}; cache: {result.cache_hits} hits, "
-                f"{result.cache_misses} misses")
+        verbose(f"timings: {stages}; cache: {result.cache_hits} hits, {result.cache_misses} misses")
     out_dir = out or Path("decompose-out")
     if dry_run:
         for f in outcome.files:
@@ -230,8 +316,9 @@ def analyze(path: Path, out: Path | None, seed: int | None, resolution: float | 
     else:
         write_files(out_dir, outcome.files)
     if fmt == "json":
-        click.echo(json.dumps({**outcome.summary_json, "out": str(out_dir)}, indent=2,
-                              sort_keys=True))
+        click.echo(
+            json.dumps({**outcome.summary_json, "out": str(out_dir)}, indent=2, sort_keys=True)
+        )
     else:
         for line in outcome.summary_text:
             info(line)
@@ -255,12 +342,12 @@ def _outcome(result: Any) -> Any:
     skipped = result.skipped
     n_files = len([m for m in g.modules if m.kind != "namespace"])
     svc = [s for s in plan.services if not s.kernel]
-    sizes = ", ".join(f"{s.name} ({len(s.modules)})" for s in
-                      sorted(svc, key=lambda s: (-len(s.modules), s.name)))
+    sizes = ", ".join(
+        f"{s.name} ({len(s.modules)})" for s in sorted(svc, key=lambda s: (-len(s.modules), s.name))
+    )
     text = [
         f"decompose {__version__}: analyzed {result.project.root}",
-        f"  files: {n_files} read, {len(skipped)} skipped (parse/decode errors, see "
-        "diagnostics)",
+        f"  files: {n_files} read, {len(skipped)} skipped (parse/decode errors, see diagnostics)",
         f"  modules: {len(g.modules)}  import edges: {len(g.imports)}  "
         f"call edges: {len(g.calls)}  call resolution: {g.resolution_rate:.1%}",
         f"  services: {len(svc)}: {sizes}",
@@ -268,9 +355,11 @@ def _outcome(result: Any) -> Any:
     if plan.partition.kernel:
         n_k = len(plan.partition.kernel)
         text.append(f"  shared kernel: {n_k} module{'' if n_k == 1 else 's'}")
-    text.append(f"  modularity: {plan.metrics.get('modularity', 0):.3f}  seed: "
-                f"{plan.partition.seed}  resolution: {plan.partition.resolution}  algorithm: "
-                f"{plan.partition.algorithm}")
+    text.append(
+        f"  modularity: {plan.metrics.get('modularity', 0):.3f}  seed: "
+        f"{plan.partition.seed}  resolution: {plan.partition.resolution}  algorithm: "
+        f"{plan.partition.algorithm}"
+    )
     if g.diagnostics:
         text.append(f"  diagnostics: {len(g.diagnostics)} (see report.md / graph.json)")
     summary = {
@@ -292,19 +381,37 @@ def _outcome(result: Any) -> Any:
 
 @main.command()
 @click.argument("graph_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), default=None,
-              help="Write the proposal JSON here (default: stdout).")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="Write the proposal JSON here (default: stdout).",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--resolution", type=RESOLUTION, default=None)
 @click.option("--services", "n_services", type=click.IntRange(min=1), default=None)
-@click.option("--algorithm", type=click.Choice(["leiden", "louvain"]), default="leiden",
-              show_default=True)
-@click.option("--names/--no-names", default=False, show_default=True,
-              help="Use name tokens of the node names (off: names are treated as opaque).")
+@click.option(
+    "--algorithm", type=click.Choice(["leiden", "louvain"]), default="leiden", show_default=True
+)
+@click.option(
+    "--names/--no-names",
+    default=False,
+    show_default=True,
+    help="Use name tokens of the node names (off: names are treated as opaque).",
+)
 @click.option("--no-kernel", is_flag=True, help="Do not take omnipresent nodes out.")
 @_common
-def partition(graph_file: Path, out: Path | None, seed: int, resolution: float | None,
-              n_services: int | None, algorithm: str, names: bool, no_kernel: bool) -> None:
+def partition(
+    graph_file: Path,
+    out: Path | None,
+    seed: int,
+    resolution: float | None,
+    n_services: int | None,
+    algorithm: str,
+    names: bool,
+    no_kernel: bool,
+) -> None:
     """Partition a graph given in the graph.json schema (node names may be opaque).
 
     Only "modules" (name) and "imports"/"calls" (src, dst, kind, weight/count) are read, so graphs
@@ -314,8 +421,14 @@ def partition(graph_file: Path, out: Path | None, seed: int, resolution: float |
     from decompose.interchange import partition_graph_file
     from decompose.report import dumps
 
-    settings = AnalyzeSettings(seed=seed, resolution=resolution, services=n_services,
-                               algorithm=algorithm, names=names, auto_kernel=not no_kernel)
+    settings = AnalyzeSettings(
+        seed=seed,
+        resolution=resolution,
+        services=n_services,
+        algorithm=algorithm,
+        names=names,
+        auto_kernel=not no_kernel,
+    )
     doc = partition_graph_file(graph_file, settings)
     text = dumps(doc)
     if out is None:
@@ -324,17 +437,22 @@ def partition(graph_file: Path, out: Path | None, seed: int, resolution: float |
         from decompose.model import GeneratedFile
         from decompose.outputs import write_files
 
-        write_files(out.parent if str(out.parent) else Path("."),
-                    [GeneratedFile(out.name, text.encode())])
+        write_files(
+            out.parent if str(out.parent) else Path("."), [GeneratedFile(out.name, text.encode())]
+        )
         info(f"wrote {out}")
 
 
 @main.command()
 @click.argument("proposal", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.argument("reference", type=click.Path(path_type=Path, exists=True))
-@click.option("--graph", "graph_file", type=click.Path(path_type=Path, dir_okay=False,
-                                                        exists=True), default=None,
-              help="graph.json to compute the structural metrics on.")
+@click.option(
+    "--graph",
+    "graph_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="graph.json to compute the structural metrics on.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @_common
 def score(proposal: Path, reference: Path, graph_file: Path | None, fmt: str) -> None:

@@ -116,9 +116,19 @@ def test_byte_identical_across_hash_seeds(tmp_path: Path) -> None:
         out = tmp_path / f"o{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed}
         subprocess.run(
-            [sys.executable, "-m", "decompose", "analyze", str(REPO / "samples" / "predictly"),
-             "--out", str(out), "--no-cache", "-q"],
-            check=True, env=env,
+            [
+                sys.executable,
+                "-m",
+                "decompose",
+                "analyze",
+                str(REPO / "samples" / "predictly"),
+                "--out",
+                str(out),
+                "--no-cache",
+                "-q",
+            ],
+            check=True,
+            env=env,
         )
         outs.append({p.name: p.read_bytes() for p in sorted(out.iterdir())})
     assert outs[0] == outs[1] == outs[2]
@@ -143,8 +153,10 @@ def test_proposed_boundaries_describe_todays_code(runner: CliRunner, tmp_path: P
     out = tmp_path / "o"
     sample = REPO / "samples" / "predictly"
     assert runner.invoke(main, ["analyze", str(sample), "--out", str(out), "-q"]).exit_code == 0
-    r = runner.invoke(main, ["check", str(sample), "--boundaries", str(out / "boundaries.toml"),
-                             "--format", "json"])
+    r = runner.invoke(
+        main,
+        ["check", str(sample), "--boundaries", str(out / "boundaries.toml"), "--format", "json"],
+    )
     doc = json.loads(r.stdout)
     codes = {d["code"] for d in doc["diagnostics"]}
     assert codes <= {"DEC103"}, codes

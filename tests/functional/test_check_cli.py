@@ -228,8 +228,12 @@ def test_adopting_a_fresh_proposal_passes_today_and_fails_on_a_new_violation(
     proj = tmp_path / "p"
     shutil.copytree(repo / "samples" / "predictly", proj)
     runner = CliRunner()
-    assert runner.invoke(main, ["analyze", str(proj), "--out", str(proj / "decompose-out"),
-                                "-q"]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["analyze", str(proj), "--out", str(proj / "decompose-out"), "-q"]
+        ).exit_code
+        == 0
+    )
     r = runner.invoke(main, ["adopt", str(proj)])
     assert r.exit_code == 0, r.output
     assert (proj / "decompose-baseline.json").is_file()

@@ -17,7 +17,7 @@ def test_defaults_when_no_config(tmp_path: Path) -> None:
 def test_reads_tool_decompose_from_pyproject(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[project]\nname = "x"\n[tool.decompose]\nroots = ["src"]\n'
-        '[tool.decompose.analyze]\nseed = 7\nresolution = 1.5\n'
+        "[tool.decompose.analyze]\nseed = 7\nresolution = 1.5\n"
     )
     cfg = load_config(tmp_path)
     assert cfg.roots == ("src",)

@@ -20,8 +20,11 @@ def _commit(root: Path, author: str, files: dict[str, str]) -> None:
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text)
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
-    subprocess.run(["git", "-c", f"user.name={author}", "-c", f"user.email={author}@x",
-                    "commit", "-qm", "c"], cwd=root, check=True)
+    subprocess.run(
+        ["git", "-c", f"user.name={author}", "-c", f"user.email={author}@x", "commit", "-qm", "c"],
+        cwd=root,
+        check=True,
+    )
 
 
 def test_owners_and_co_change(tmp_path: Path) -> None:
@@ -29,8 +32,16 @@ def test_owners_and_co_change(tmp_path: Path) -> None:
     proj = repo / "proj"
     proj.mkdir(parents=True)
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
-    _commit(repo, "ann", {"proj/app/__init__.py": "", "proj/app/a.py": "x = 1\n",
-                          "proj/app/b.py": "y = 1\n", "outside.txt": "o"})
+    _commit(
+        repo,
+        "ann",
+        {
+            "proj/app/__init__.py": "",
+            "proj/app/a.py": "x = 1\n",
+            "proj/app/b.py": "y = 1\n",
+            "outside.txt": "o",
+        },
+    )
     _commit(repo, "ann", {"proj/app/a.py": "x = 2\n", "proj/app/b.py": "y = 2\n"})
     _commit(repo, "bob", {"proj/app/b.py": "y = 3\n"})
     _commit(repo, "bob", {"proj/app/b.py": "y = 4\n"})
@@ -39,8 +50,12 @@ def test_owners_and_co_change(tmp_path: Path) -> None:
     h = history(proj, graph, plan)
     assert h["available"] and h["commits"] == 4  # the commit outside the folder is not read
     assert h["modules"]["app.a"]["owner"] == "ann"
-    assert h["modules"]["app.b"] == {"commits": 4, "authors": {"bob": 2, "ann": 2},
-                                     "owner": "ann", "owner_share": 0.5}
+    assert h["modules"]["app.b"] == {
+        "commits": 4,
+        "authors": {"bob": 2, "ann": 2},
+        "owner": "ann",
+        "owner_share": 0.5,
+    }
     assert h["services"]["beta"]["co_change"] == {"alpha": 2}
     assert h["service_pairs"][0] == {"a": "alpha", "b": "beta", "commits": 2, "share": 0.5}
     assert h["module_pairs"][0]["commits"] == 2

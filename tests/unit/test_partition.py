@@ -278,8 +278,12 @@ def test_kernel_never_imports_a_service_and_aliases_follow_their_file(make_proje
     from decompose.config import Config
     from decompose.pipeline import load_graph, make_cache
 
-    files = {"app/__init__.py": "", "app/util.py": "import app.billing\n",
-             "app/base.py": "X = 1\n", "app/billing.py": "import app.base\n"}
+    files = {
+        "app/__init__.py": "",
+        "app/util.py": "import app.billing\n",
+        "app/base.py": "X = 1\n",
+        "app/billing.py": "import app.base\n",
+    }
     for i in range(14):
         files[f"app/m{i}.py"] = "import app.util\nimport app.base\n"
     root = make_project(files)
@@ -298,10 +302,13 @@ def test_migrations_follow_their_app_and_do_not_name_a_service(make_project) -> 
     from decompose.partition import is_migration_module
     from decompose.pipeline import load_graph, make_cache
 
-    files = {"shop/__init__.py": "", "shop/orders/__init__.py": "",
-             "shop/orders/models.py": "class Order:\n    pass\n",
-             "shop/orders/views.py": "from shop.orders.models import Order\n",
-             "shop/orders/migrations/__init__.py": ""}
+    files = {
+        "shop/__init__.py": "",
+        "shop/orders/__init__.py": "",
+        "shop/orders/models.py": "class Order:\n    pass\n",
+        "shop/orders/views.py": "from shop.orders.models import Order\n",
+        "shop/orders/migrations/__init__.py": "",
+    }
     for i in range(12):
         files[f"shop/orders/migrations/{i:04d}_step.py"] = "from shop.orders import models\n"
     root = make_project(files)

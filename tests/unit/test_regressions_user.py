@@ -16,15 +16,17 @@ def _graph(root: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_project_module_named_like_a_library_does_not_hide_it(make_project, tmp_path) -> None:
-    root = make_project({
-        "app/__init__.py": "",
-        "app/clients/__init__.py": "",
-        "app/clients/openai.py": "def wrap():\n    return 1\n",
-        "app/svc.py": "import openai\nfrom openai import OpenAI\n\ndef f():\n"
-                      "    return openai.chat(OpenAI())\n",
-        "app/celery.py": "from celery import Celery\n\napp = Celery('x')\n",
-        "app/tasks.py": "from celery import shared_task\n",
-    })
+    root = make_project(
+        {
+            "app/__init__.py": "",
+            "app/clients/__init__.py": "",
+            "app/clients/openai.py": "def wrap():\n    return 1\n",
+            "app/svc.py": "import openai\nfrom openai import OpenAI\n\ndef f():\n"
+            "    return openai.chat(OpenAI())\n",
+            "app/celery.py": "from celery import Celery\n\napp = Celery('x')\n",
+            "app/tasks.py": "from celery import shared_task\n",
+        }
+    )
     g = _graph(root, tmp_path)
     ext = {(e.src, e.dst) for e in g.external}
     assert ("app.svc", "openai") in ext
@@ -34,23 +36,28 @@ def test_project_module_named_like_a_library_does_not_hide_it(make_project, tmp_
 
 
 def test_sibling_hint_still_given_when_the_code_uses_the_sibling(make_project, tmp_path) -> None:
-    root = make_project({
-        "legacy/__init__.py": "",
-        "legacy/a.py": "import b\n\ndef run():\n    return b.VALUE\n",
-        "legacy/b.py": "VALUE = 1\n",
-    })
+    root = make_project(
+        {
+            "legacy/__init__.py": "",
+            "legacy/a.py": "import b\n\ndef run():\n    return b.VALUE\n",
+            "legacy/b.py": "VALUE = 1\n",
+        }
+    )
     g = _graph(root, tmp_path)
-    assert [d for d in g.diagnostics if d.code == "DEC005" and "sibling module legacy.b"
-            in d.message]
+    assert [
+        d for d in g.diagnostics if d.code == "DEC005" and "sibling module legacy.b" in d.message
+    ]
     assert not [e for e in g.imports if (e.src, e.dst) == ("legacy.a", "legacy.b")]
 
 
 def test_package_wins_over_module_of_the_same_name(make_project, tmp_path) -> None:
-    root = make_project({
-        "app/__init__.py": "",
-        "app/pkgmod.py": "OLD = 1\n",
-        "app/pkgmod/__init__.py": "NEW = 1\n",
-    })
+    root = make_project(
+        {
+            "app/__init__.py": "",
+            "app/pkgmod.py": "OLD = 1\n",
+            "app/pkgmod/__init__.py": "NEW = 1\n",
+        }
+    )
     g = _graph(root, tmp_path)
     node = next(m for m in g.modules if m.name == "app.pkgmod")
     assert node.path == "app/pkgmod/__init__.py" and node.kind == "package"
@@ -58,19 +65,25 @@ def test_package_wins_over_module_of_the_same_name(make_project, tmp_path) -> No
 
 
 def test_import_module_relative_to_dunder_package(make_project, tmp_path) -> None:
-    root = make_project({
-        "app/__init__.py": "",
-        "app/dyn2.py": "X = 1\n",
-        "app/loader.py": "import importlib\n\ndef f():\n"
-                         "    return importlib.import_module('.dyn2', __package__)\n",
-    })
+    root = make_project(
+        {
+            "app/__init__.py": "",
+            "app/dyn2.py": "X = 1\n",
+            "app/loader.py": "import importlib\n\ndef f():\n"
+            "    return importlib.import_module('.dyn2', __package__)\n",
+        }
+    )
     g = _graph(root, tmp_path)
     assert [e for e in g.imports if (e.src, e.dst, e.kind) == ("app.loader", "app.dyn2", "dynamic")]
 
 
 def test_merge_conflict_is_named(make_project, tmp_path) -> None:
-    root = make_project({"app/__init__.py": "", "app/c.py": "A = 1\n<<<<<<< HEAD\nB = 1\n"
-                         "=======\nB = 2\n>>>>>>> other\n"})
+    root = make_project(
+        {
+            "app/__init__.py": "",
+            "app/c.py": "A = 1\n<<<<<<< HEAD\nB = 1\n=======\nB = 2\n>>>>>>> other\n",
+        }
+    )
     g = _graph(root, tmp_path)
     d = next(d for d in g.diagnostics if d.code == "DEC001")
     assert d.line == 2 and "merge conflict" in d.message

@@ -26,14 +26,16 @@ def test_collapse_keeps_a_package_whose_subtree_is_split() -> None:
 
 
 def test_boundaries_toml_round_trips(make_project, tmp_path: Path) -> None:
-    root = make_project({
-        "shop/__init__.py": "",
-        "shop/cart.py": "from shop import billing\n\ndef t():\n    return billing.charge(1)\n",
-        "shop/billing.py": "def charge(x):\n    return x\n",
-        "shop/users/__init__.py": "",
-        "shop/users/auth.py": "import shop.users.store\n",
-        "shop/users/store.py": "X = 1\n",
-    })
+    root = make_project(
+        {
+            "shop/__init__.py": "",
+            "shop/cart.py": "from shop import billing\n\ndef t():\n    return billing.charge(1)\n",
+            "shop/billing.py": "def charge(x):\n    return x\n",
+            "shop/users/__init__.py": "",
+            "shop/users/auth.py": "import shop.users.store\n",
+            "shop/users/store.py": "X = 1\n",
+        }
+    )
     result = analyze(root, Config(), cache=make_cache(Config(), tmp_path / "c", True))
     text = boundaries_toml(result)
     f = tmp_path / "boundaries.toml"

@@ -16,8 +16,9 @@ FILES = {
 
 
 def _run(root: Path, out: Path, cache: Path, *extra: str) -> str:
-    r = CliRunner().invoke(main, ["analyze", str(root), "--out", str(out), "--cache-dir",
-                                  str(cache), "-v", *extra])
+    r = CliRunner().invoke(
+        main, ["analyze", str(root), "--out", str(out), "--cache-dir", str(cache), "-v", *extra]
+    )
     assert r.exit_code == 0, r.output
     return r.output
 
