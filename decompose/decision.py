@@ -884,6 +884,14 @@ def what_if(
 # --------------------------------------------------------------------------- Markdown
 
 
+def _md_spans(s: object) -> str:
+    """Like :func:`_md`, but text between backticks stays a code span (service names)."""
+    parts = str(s).split("`")
+    return "".join(
+        _md(p) if i % 2 == 0 else "`" + p.replace("\n", " ") + "`" for i, p in enumerate(parts)
+    )
+
+
 def _md(s: object) -> str:
     return (
         str(s)
@@ -921,7 +929,7 @@ def decision_markdown(analysis: Analysis) -> str:
     w = out.append
     w("## Decision: monolith, modular monolith or services?")
     w("")
-    w(f"**Verdict: {_md(dec['headline'])}.**")
+    w(f"**Verdict: {_md_spans(dec['headline'])}.**")
     w("")
     for y in dec["why"]:
         w(f"- {_md(y).replace(chr(92) + '`', '`')}")
