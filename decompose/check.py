@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from decompose import __version__
+from decompose.algorithms import strongly_connected_components
 from decompose.cache import FactCache
 from decompose.config import DEFAULT_EXCLUDES, SOURCE_SUFFIXES, Config, ServiceDecl, matches
 from decompose.diagnostics import Finding, Ignore, parse_ignores, with_severity
@@ -693,48 +694,12 @@ def _public_uncached(
 
 
 def _sccs(nodes: Iterable[str], succ: Mapping[str, Iterable[str]]) -> list[list[str]]:
-    """Strongly connected components, iterative Tarjan (Tarjan, SIAM J. Comput. 1972);
-    each sorted, deterministic for sorted input."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
-    counter = 0
-    for start in sorted(nodes):
-        if start in index:
-            continue
-        work: list[tuple[str, list[str]]] = [(start, sorted(succ.get(start, ())))]
-        index[start] = low[start] = counter
-        counter += 1
-        stack.append(start)
-        on.add(start)
-        while work:
-            v, it = work[-1]
-            if it:
-                w = it.pop(0)
-                if w not in index:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on.add(w)
-                    work.append((w, sorted(succ.get(w, ()))))
-                elif w in on:
-                    low[v] = min(low[v], index[w])
-            else:
-                work.pop()
-                if work:
-                    low[work[-1][0]] = min(low[work[-1][0]], low[v])
-                if low[v] == index[v]:
-                    comp = []
-                    while True:
-                        w = stack.pop()
-                        on.discard(w)
-                        comp.append(w)
-                        if w == v:
-                            break
-                    out.append(sorted(comp))
-    return out
+    """Strongly connected components (:func:`decompose.algorithms.strongly_connected_components`)
+    of ``nodes`` only."""
+    keep = set(nodes)
+    return strongly_connected_components(
+        keep, {v: [w for w in succ.get(v, ()) if w in keep] for v in keep}
+    )
 
 
 def _shortest_cycle(start: str, members: set[str], succ: Mapping[str, Iterable[str]]) -> list[str]:

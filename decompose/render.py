@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from decompose.algorithms import strongly_connected_components
 from decompose.errors import UsageError
 from decompose.model import Partition, Plan, count
 
@@ -153,47 +154,7 @@ def service_cycles(plan: Plan) -> list[list[str]]:
 
 
 def _sccs(adj: Mapping[str, Iterable[str]]) -> list[list[str]]:
-    nodes = sorted(set(adj) | {v for vs in adj.values() for v in vs})
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on: set[str] = set()
-    stack: list[str] = []
-    out: list[list[str]] = []
-    counter = 0
-    for root in nodes:
-        if root in index:
-            continue
-        work: list[tuple[str, list[str]]] = [(root, sorted(adj.get(root, ())))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on.add(root)
-        while work:
-            v, todo = work[-1]
-            if todo:
-                w = todo.pop(0)
-                if w not in index:
-                    index[w] = low[w] = counter
-                    counter += 1
-                    stack.append(w)
-                    on.add(w)
-                    work.append((w, sorted(adj.get(w, ()))))
-                elif w in on:
-                    low[v] = min(low[v], index[w])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[v])
-            if low[v] == index[v]:
-                comp: list[str] = []
-                while True:
-                    w = stack.pop()
-                    on.discard(w)
-                    comp.append(w)
-                    if w == v:
-                        break
-                out.append(sorted(comp))
-    return sorted(out)
+    return strongly_connected_components(adj, adj)
 
 
 def _import_weights(plan: Plan) -> dict[tuple[str, str], int]:
