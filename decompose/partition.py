@@ -654,12 +654,35 @@ def _common_package(mods: Sequence[str]) -> str:
     return prefix[-1].lower().strip("_") if prefix else ""
 
 
+def _majority_package(mods: Sequence[str]) -> str:
+    """Last component of the deepest package below the top level (``top.pkg`` or deeper) that
+    holds more than half of ``mods`` (the package itself counts as inside it), or ``""``."""
+    names = [m for m in mods if "/" not in m]
+    if len(names) < 2:
+        return ""
+    counts: dict[str, int] = defaultdict(int)
+    for m in names:
+        parts = m.split(".")
+        for d in range(2, len(parts) + 1):
+            counts[".".join(parts[:d])] += 1
+    half = len(names) / 2
+    best = ""
+    for prefix, c in sorted(counts.items()):
+        if c > half and c >= 2 and prefix.count(".") > best.count("."):
+            best = prefix
+    if not best or best in names and counts[best] == 1:
+        return ""
+    return best.rsplit(".", 1)[-1].lower().strip("_")
+
+
 def name_services(groups: Mapping[int, Sequence[str]], taken: Iterable[str] = ()) -> dict[int, str]:
     """Readable, unique, deterministic names from the modules of each group.
 
-    Each group is named after the token (package or module stem) most specific to it: the count
-    of its modules carrying the token divided by one plus the count in other groups, ties broken
-    by the token; duplicates get the next token, then a numeric suffix.
+    A group is named after the deepest package (below the top level) holding most of its
+    modules (``training`` for ``app.training.*`` plus a router). Otherwise, and when that name
+    is taken, after the token (package or module stem) most specific to it: the count of its
+    modules carrying the token divided by one plus the count in other groups, ties broken by
+    the token; duplicates get the next token, then a numeric suffix.
     """
     tokens_of: dict[int, dict[str, int]] = {}
     total: dict[str, int] = defaultdict(int)
@@ -688,6 +711,9 @@ def name_services(groups: Mapping[int, Sequence[str]], taken: Iterable[str] = ()
                 t,
             ),
         )
+        home = _majority_package(groups[gid])
+        if home:
+            ranked = [home, *[t for t in ranked if t != home]]
         name = ""
         for t in ranked:
             cand = re.sub(r"[^a-z0-9_]+", "_", t).strip("_") or "service"

@@ -318,3 +318,17 @@ def test_migrations_follow_their_app_and_do_not_name_a_service(make_project) -> 
     assert is_migration_module("shop.orders.migrations.0001_step")
     assert of["shop.orders.migrations.0003_step"] == of["shop.orders.models"]
     assert "migrations" not in part.services()
+
+
+def test_services_are_named_after_their_home_package() -> None:
+    from decompose.partition import name_services
+
+    names = name_services(
+        {
+            0: ["app.training", "app.training.fit", "app.training.eval", "app.api.train_router"],
+            1: ["app.api", "app.api.app", "app.api.deps", "app.main"],
+            2: ["app.routers.orders", "app.services.orders", "app.models.orders"],
+        },
+        taken=("kernel",),
+    )
+    assert names == {0: "training", 1: "api", 2: "orders"}
