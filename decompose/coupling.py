@@ -29,6 +29,7 @@ from typing import Any
 
 from decompose.graph import ProgramGraph
 from decompose.model import Definition, Plan
+from decompose.parse import QUEUE_CALLS
 from decompose.partition import is_test_module
 
 KERNEL = "kernel"
@@ -77,24 +78,6 @@ _MODEL_EXTS = frozenset(
         "mlmodel",
         "faiss",
         "index",
-    }
-)
-_QUEUE_CALLS = frozenset(
-    {
-        "send_task",
-        "publish",
-        "produce",
-        "subscribe",
-        "basic_publish",
-        "queue_declare",
-        "xadd",
-        "xread",
-        "xreadgroup",
-        "lpush",
-        "rpush",
-        "blpop",
-        "brpop",
-        "enqueue_call",
     }
 )
 _CACHE_CALLS = frozenset({"setex", "hset", "hget", "hgetall", "incr", "expire", "getex", "hincrby"})
@@ -300,7 +283,7 @@ def data_coupling(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> 
             elif kind == "env":
                 store, key, mode = env, value, "read"
             elif kind in ("queue", "cache"):
-                names = _QUEUE_CALLS if kind == "queue" else _CACHE_CALLS
+                names = QUEUE_CALLS if kind == "queue" else _CACHE_CALLS
                 targets = [
                     t
                     for t in callee_at.get(line, ())

@@ -133,7 +133,8 @@ _ENV_GETTERS = frozenset(
         "os.environ.__getitem__",
     }
 )
-_QUEUE_CALLS = frozenset(
+# Client methods that name a queue or topic in their first argument (also read by coupling).
+QUEUE_CALLS = frozenset(
     {
         "send_task",
         "publish",
@@ -1158,7 +1159,7 @@ class _Extractor:
                 self.data_refs.append((line, "env", lit))
             elif last == "Table" and len(node.args) >= 2:
                 self.data_refs.append((line, "orm_table", lit))
-            elif last in _QUEUE_CALLS:
+            elif last in QUEUE_CALLS:
                 self.data_refs.append((line, "queue", lit))
             elif last in _CACHE_CALLS:
                 self.data_refs.append((line, "cache", lit))
