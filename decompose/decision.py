@@ -884,25 +884,26 @@ def what_if(
 # --------------------------------------------------------------------------- Markdown
 
 
-def _md_spans(s: object) -> str:
-    """Like :func:`_md`, but text between backticks stays a code span (service names)."""
-    parts = str(s).split("`")
+def _md(s: object) -> str:
+    """Escape text for Markdown (tables included); text between a pair of backticks (the
+    sentences name services and modules that way) stays a code span, only ``|`` escaped."""
+    parts = str(s).replace("\n", " ").split("`")
+    if len(parts) % 2 == 0:  # an unpaired backtick: escape everything
+        return _escape(str(s).replace("\n", " "))
     return "".join(
-        _md(p) if i % 2 == 0 else "`" + p.replace("\n", " ") + "`" for i, p in enumerate(parts)
+        _escape(p) if i % 2 == 0 else "`" + p.replace("|", "\\|") + "`" for i, p in enumerate(parts)
     )
 
 
-def _md(s: object) -> str:
+def _escape(s: str) -> str:
     return (
-        str(s)
-        .replace("\\", "\\\\")
+        s.replace("\\", "\\\\")
         .replace("|", "\\|")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
         .replace("*", "\\*")
         .replace("_", "\\_")
         .replace("`", "\\`")
-        .replace("\n", " ")
     )
 
 
@@ -929,10 +930,10 @@ def decision_markdown(analysis: Analysis) -> str:
     w = out.append
     w("## Decision: monolith, modular monolith or services?")
     w("")
-    w(f"**Verdict: {_md_spans(dec['headline'])}.**")
+    w(f"**Verdict: {_md(dec['headline'])}.**")
     w("")
     for y in dec["why"]:
-        w(f"- {_md(y).replace(chr(92) + '`', '`')}")
+        w(f"- {_md(y)}")
     w("")
     w(
         "Scores run from -2 (keep it in the monolith) to +2 (extract it); every score is followed "
