@@ -5,16 +5,22 @@ from __future__ import annotations
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
 from decompose import __version__
-from decompose.cli import _cache_options, _common, _load_config, _path_arg, info, main, verbose
+from decompose.cli import _cache_options, _common, _path_arg, info, main, verbose
 
 
 @main.command()
-@_path_arg
+@click.argument(
+    "paths",
+    nargs=-1,
+    type=click.Path(path_type=Path, file_okay=True, dir_okay=True),
+)
 @click.option(
     "--boundaries",
     "boundaries",
@@ -35,7 +41,8 @@ from decompose.cli import _cache_options, _common, _load_config, _path_arg, info
     "--baseline",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="Report only violations not recorded in this baseline file (default: check.baseline).",
+    help="Report only violations not recorded in this baseline file, relative to the current "
+    "folder (default: check.baseline, relative to the config file).",
 )
 @click.option(
     "--update-baseline",
@@ -61,7 +68,7 @@ from decompose.cli import _cache_options, _common, _load_config, _path_arg, info
 @_cache_options
 @_common
 def check(
-    path: Path,
+    paths: tuple[Path, ...],
     boundaries: Path | None,
     fmt: str,
     baseline: Path | None,
@@ -74,39 +81,226 @@ def check(
     jobs: int,
     config_path: Path | None,
 ) -> None:
-    """Check PATH against its declared service boundaries.
+    """Check the project holding PATHS against its declared service boundaries.
 
-    Prints `path:line:col: CODE message` per violation, sorted. Exit 0 clean, 1 violations
-    (errors, or warnings with --strict, or a file that could not be parsed), 2 could not run.
-    Rules and ignores: docs/check.md.
+    Each PATH (default: the current folder; files too, as pre-commit passes them) belongs to the
+    project of the nearest decompose.toml or pyproject.toml with [tool.decompose] in its folder
+    or above, and the whole project is checked. Prints `path:line:col: CODE message` per
+    violation, sorted, paths relative to the current folder. Exit 0 clean, 1 violations (errors,
+    or warnings with --strict, or a file that could not be parsed), 2 could not run. Rules,
+    ignores and config search: docs/check.md.
     """
+    from decompose.diagnostics import (
+        format_github,
+        format_json,
+        format_sarif,
+        format_text,
+        parse_codes,
+    )
+    from decompose.errors import UsageError
+
+    t0 = time.perf_counter()
+    if config_path is not None and not config_path.is_file():
+        raise UsageError(f"config file not found: {config_path}")
+    projects = _projects(paths or (Path("."),), config_path)
+    if len(projects) > 1 and (boundaries is not None or baseline is not None):
+        names = ", ".join(p.shown or "." for p in projects)
+        raise UsageError(
+            f"the paths belong to {len(projects)} projects ({names}); --boundaries and "
+            "--baseline describe one project: run decompose check once per project"
+        )
+    selected = parse_codes(select)
+    ignored_codes = parse_codes(ignore_codes)
+    kept: list[Any] = []
+    results = [
+        _check_project(
+            p,
+            boundaries,
+            baseline,
+            update_baseline,
+            strict,
+            selected,
+            ignored_codes,
+            cache_dir,
+            no_cache,
+            jobs,
+            kept,
+        )
+        for p in projects
+    ]
+    kept.sort()
+    n_err = sum(1 for f in kept if f.diagnostic.severity == "error")
+    n_warn = sum(1 for f in kept if f.diagnostic.severity == "warning")
+    failed = any(r.errors > 0 or (r.strict and r.warnings > 0) for r in results)
+    files = sum(r.files for r in results)
+    n_skipped = sum(r.skipped for r in results)
+    n_ignored = sum(r.ignored for r in results)
+    n_baselined = sum(r.baselined for r in results)
+    n_services = sum(r.services for r in results)
+    summary = {
+        "files": files,
+        "skipped": n_skipped,
+        "errors": n_err,
+        "warnings": n_warn,
+        "ignored": n_ignored,
+        "baselined": n_baselined,
+        "passed": not failed,
+        "services": n_services,
+    }
+    if fmt == "json":
+        click.echo(format_json(kept, summary), nl=False)
+    elif fmt == "sarif":
+        click.echo(format_sarif(kept, __version__), nl=False)
+    elif fmt == "github":
+        click.echo(format_github(kept), nl=False)
+    else:
+        click.echo(format_text(kept), nl=False)
+    parts = [f"{n_err} error{'s' * (n_err != 1)}", f"{n_warn} warning{'s' * (n_warn != 1)}"]
+    if n_ignored:
+        parts.append(f"{n_ignored} ignored inline")
+    if n_baselined:
+        parts.append(f"{n_baselined} baselined")
+    if n_skipped:
+        parts.append(f"{n_skipped} file{'s' * (n_skipped != 1)} not parsed")
+    status = "failed" if failed else "passed"
+    contracts = ", ".join(r.contract for r in results)
+    if fmt == "text" or _is_verbose():
+        info_err(
+            f"decompose check {status}: {', '.join(parts)} "
+            f"({files} files, {n_services} services from {contracts})"
+        )
+    verbose(f"check: total {time.perf_counter() - t0:.3f} s")
+    if failed:
+        sys.exit(1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Project:
+    """One project to check: its root (absolute, symlinks kept), how its paths are shown
+    (relative to the current folder, or absolute; "" = the current folder), its configuration
+    the paths of the command line that led to it, and the configurations above it that exclude
+    it (for the message when none applies)."""
+
+    root: Path
+    shown: str
+    config: Any
+    given: tuple[Path, ...]
+    passed_over: tuple[str, ...] = ()
+
+
+def _projects(paths: tuple[Path, ...], config_path: Path | None) -> list[_Project]:
+    """Group the command line's paths by the project that holds them (docs/check.md)."""
+    from dataclasses import replace
+
+    from decompose.config import Config, load_config
+    from decompose.configfind import find_config
+    from decompose.errors import UsageError
+
+    cwd = Path.cwd()
+    explicit = load_config(cwd, config_path) if config_path is not None else None
+    by_root: dict[Path, _Project] = {}
+    for p in paths:
+        if not p.exists():
+            raise UsageError(f"path does not exist: {p}")
+        here = Path(os.path.abspath(p))
+        folder = here if here.is_dir() else here.parent
+        found = None
+        passed_over: list[Path] = []
+        if explicit is not None:
+            config: Any = explicit
+            cfg_dir = Path(os.path.abspath(config_path)).parent  # type: ignore[arg-type]
+            root = here if here.is_dir() else _first_holding(folder, (cfg_dir, cwd))
+        else:
+            found = find_config(folder, passed_over=passed_over)
+            if found is not None:
+                root, config = found.root, found.config
+            else:
+                root = here if here.is_dir() else _first_holding(folder, (cwd,))
+                config = Config()
+        if root in by_root:
+            old = by_root[root]
+            by_root[root] = replace(old, given=(*old.given, p))
+            continue
+        if root == here and p.is_dir():
+            shown = os.path.normpath(p)  # as typed, like before the search existed
+        elif p.is_absolute():
+            shown = str(root)
+        else:
+            shown = os.path.relpath(root, cwd)
+        by_root[root] = _Project(
+            root,
+            "" if shown == "." else Path(shown).as_posix(),
+            config,
+            (p,),
+            tuple(str(x) for x in passed_over),
+        )
+    return [by_root[r] for r in sorted(by_root)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    """The counts of one project's check, and the file its contract came from."""
+
+    errors: int
+    warnings: int
+    strict: bool
+    files: int
+    skipped: int
+    ignored: int
+    baselined: int
+    services: int
+    contract: str
+
+
+def _first_holding(folder: Path, candidates: tuple[Path, ...]) -> Path:
+    """The first candidate folder that holds ``folder`` (a file's folder), else ``folder``."""
+    for c in candidates:
+        if folder == c or c in folder.parents:
+            return c
+    return folder
+
+
+def _check_project(
+    proj: _Project,
+    boundaries: Path | None,
+    baseline: Path | None,
+    update_baseline: bool,
+    strict: bool | None,
+    selected: frozenset[str] | set[str],
+    ignored_codes: frozenset[str] | set[str],
+    cache_dir: Path | None,
+    no_cache: bool,
+    jobs: int,
+    out: list[Any],
+) -> _Result:
+    """Check one project; append its findings (paths as seen from the current folder) to
+    ``out``."""
     from dataclasses import replace
 
     from decompose.cache import FactCache, default_cache_dir
     from decompose.check import collect_ignores, evaluate, gather, result_key, save_snapshot
     from decompose.config import load_boundaries
     from decompose.diagnostics import (
+        Finding,
         apply_baseline,
         apply_ignores,
         baseline_text,
-        format_github,
-        format_json,
-        format_sarif,
-        format_text,
-        parse_codes,
         read_baseline,
         resolve_severities,
         shrink_baseline,
     )
     from decompose.errors import UsageError
+    from decompose.model import Diagnostic
 
     t0 = time.perf_counter()
-    if not path.exists():
-        raise UsageError(f"path does not exist: {path}")
-    if not path.is_dir():
-        raise UsageError(f"not a folder: {path} (decompose check checks a project folder)")
-    config = _load_config(path, config_path)
+    path = proj.root
+    config = proj.config
     contract_file = config.source
+    where = proj.shown or "."
+    if config.source:
+        verbose(f"check: project {where}, config {config.source}")
+    else:
+        verbose(f"check: project {where}, no config file")
     if boundaries is not None:
         if not boundaries.is_file():
             raise UsageError(f"boundaries file not found: {boundaries}")
@@ -114,14 +308,22 @@ def check(
         config = replace(config, services=b.services, kernel=b.kernel, layers=b.layers)
         contract_file = str(boundaries)
     if not config.services:
+        if config.source:
+            head = f"no boundaries declared in {config.source}"
+        else:
+            starts = ", ".join(sorted({os.path.normpath(g) for g in proj.given}))
+            head = (
+                "no boundaries declared: no decompose.toml or pyproject.toml with "
+                f"[tool.decompose] in {starts} or any folder above it"
+            )
+            if proj.passed_over:
+                head += f" ({', '.join(proj.passed_over)} excludes this folder)"
         raise UsageError(
-            "no boundaries declared: add [tool.decompose.services.NAME] tables to pyproject.toml "
+            f"{head}; add [tool.decompose.services.NAME] tables to pyproject.toml "
             "(or a decompose.toml), pass --boundaries boundaries.toml, or run `decompose adopt` "
             "on an analyze proposal"
         )
     severities = resolve_severities(config.check.rules, config.check.unclaimed, config.source)
-    selected = parse_codes(select)
-    ignored_codes = parse_codes(ignore_codes)
     strict_mode = config.check.strict if strict is None else strict
     root = path.resolve()
     contract_text = ""
@@ -165,10 +367,11 @@ def check(
     kept, meta, n_ignored = apply_ignores(findings, collect_ignores(g.modules))
     kept += [f for f in meta if severities.get(f.diagnostic.code, "error") != "off"]
 
-    # baseline
+    # baseline: --baseline as typed (relative to the current folder), check.baseline relative
+    # to the config file's folder (config.source is as seen from the current folder)
     bl_path = baseline
     if bl_path is None and config.check.baseline:
-        base = Path(config.source).parent if config.source else root
+        base = Path(config.source).parent if config.source else path
         bl_path = base / config.check.baseline
     n_baselined = 0
     stale: list[tuple[str, str, str]] = []
@@ -195,8 +398,7 @@ def check(
             bl = read_baseline(bl_path)
         kept, n_baselined, stale = apply_baseline(kept, bl)
         if stale and severities.get("DEC192", "warn") != "off":
-            from decompose.diagnostics import Finding, with_severity
-            from decompose.model import Diagnostic
+            from decompose.diagnostics import with_severity
 
             rel = _rel(bl_path, root)
             for code, src, dst in stale:
@@ -224,12 +426,9 @@ def check(
     if ignored_codes:
         kept = [f for f in kept if f.diagnostic.code not in ignored_codes]
 
-    # paths as given on the command line (clickable from where the command ran)
-    prefix = "" if os.path.normpath(str(path)) == "." else Path(os.path.normpath(path)).as_posix()
+    # paths as seen from where the command ran (clickable there)
+    prefix = proj.shown
     if prefix:
-        from decompose.diagnostics import Finding
-        from decompose.model import Diagnostic
-
         kept = [
             Finding(
                 Diagnostic(
@@ -245,49 +444,22 @@ def check(
             )
             for f in kept
         ]
-    kept.sort()
+    out.extend(kept)
     n_err = sum(1 for f in kept if f.diagnostic.severity == "error")
     n_warn = sum(1 for f in kept if f.diagnostic.severity == "warning")
-    failed = n_err > 0 or (strict_mode and n_warn > 0)
-    files = len(g.modules)
-    skipped = sorted({m.path for m in g.modules.values() if m.status != "ok"})
-    elapsed = time.perf_counter() - t0
-    summary = {
-        "files": files,
-        "skipped": len(skipped),
-        "errors": n_err,
-        "warnings": n_warn,
-        "ignored": n_ignored,
-        "baselined": n_baselined,
-        "passed": not failed,
-        "services": len(config.services),
-    }
-    if fmt == "json":
-        click.echo(format_json(kept, summary), nl=False)
-    elif fmt == "sarif":
-        click.echo(format_sarif(kept, __version__), nl=False)
-    elif fmt == "github":
-        click.echo(format_github(kept), nl=False)
-    else:
-        click.echo(format_text(kept), nl=False)
-    parts = [f"{n_err} error{'s' * (n_err != 1)}", f"{n_warn} warning{'s' * (n_warn != 1)}"]
-    if n_ignored:
-        parts.append(f"{n_ignored} ignored inline")
-    if n_baselined:
-        parts.append(f"{n_baselined} baselined")
-    if skipped:
-        parts.append(f"{len(skipped)} file{'s' * (len(skipped) != 1)} not parsed")
-    status = "failed" if failed else "passed"
-    if fmt == "text" or _is_verbose():
-        info_err(
-            f"decompose check {status}: {', '.join(parts)} "
-            f"({files} files, {len(config.services)} services)"
-        )
-    verbose(
-        f"check: {g.mode} ({g.parsed} files parsed), gather {t_gather:.3f} s, total {elapsed:.3f} s"
+    skipped = {m.path for m in g.modules.values() if m.status != "ok"}
+    verbose(f"check: {g.mode} ({g.parsed} files parsed), gather {t_gather:.3f} s")
+    return _Result(
+        n_err,
+        n_warn,
+        bool(strict_mode),
+        len(g.modules),
+        len(skipped),
+        n_ignored,
+        n_baselined,
+        len(config.services),
+        contract_file,
     )
-    if failed:
-        sys.exit(1)
 
 
 def _rel(p: Path, root: Path) -> str:
