@@ -13,13 +13,15 @@ docs/decision.md) are deliberately simple so a reader can check them against the
   service (> 30% of commits: -1) — coupled changes become coordinated releases;
 - *independent scaling*: a distinct image (GPU or large runtime while the HTTP API's image is
   slimmer: +1) and a load that is not the request path (training, inference, workers,
-  orchestration or ingestion as primary role: +1);
+  orchestration or ingestion as primary role: +1); an LLM API client is network-bound on a slim
+  image and scales with the requests that call it (0);
 - *team autonomy*: with history, a distinct main author owning >= 60% of the commits (+1, +2 when
   the rest of the code has other owners); one author everywhere gives 0. Without history, size
   decides: >= 3,000 lines +1, < 800 lines -1;
 - *operational complexity*: always a cost: -1 for one more deployable, -1 more when it must call
   three or more other services or shares written tables;
-- *model deployment flexibility*: holds inference or model-registry code +2, training +1;
+- *model deployment flexibility*: holds inference or model-registry code +2, training +1; a
+  client of hosted LLM APIs only 0 (the model runs at the provider: nothing to deploy);
 - *fault isolation*: heavy runtime or long-running work (training, workers) +1 (a crash or OOM
   stays out of the API); called synchronously by HTTP API code -1 (a new network failure mode);
 - *testing and debugging*: crossings that become network calls: <= 5: 0, <= 25: -1, more: -2;
@@ -277,6 +279,12 @@ def score_services(
             ev.append(f"image {image} ({', '.join(heavy[:4])}), no heavier than the front door's")
         else:
             ev.append(f"image {image}: no heavy runtime")
+        llm_apis = list(f.get("llm_apis", []))
+        if llm_apis:
+            ev.append(
+                f"calls hosted LLM APIs ({', '.join(llm_apis[:4])}): network-bound, needs API "
+                "keys and rate limits, not a GPU"
+            )
         if counted:
             sc += 1
             ev.append(f"primary role {role_title(primary)}: load that is not the request path")
@@ -284,6 +292,11 @@ def score_services(
             ev.append(
                 f"primary role {role_title(primary)} from module names only: not counted "
                 "without import, call or decorator evidence"
+            )
+        elif primary == "llm_client":
+            ev.append(
+                "primary role LLM API client: waits on a hosted model and scales with the "
+                "requests that make the calls"
             )
         elif primary == "wiring":
             ev.append(
@@ -359,6 +372,7 @@ def score_services(
         # model deployment flexibility
         model_ev = _model_evidence(roles, r, ("inference", "registry"))
         train_ev = _model_evidence(roles, r, ("training",))
+        client_ev = _model_evidence(roles, r, ("llm_client",))
         if model_ev:
             sc = 2
             ev = [
@@ -372,6 +386,14 @@ def score_services(
                 "holds training code: "
                 + ", ".join(train_ev[:4])
                 + " — retraining on its own schedule"
+            ]
+        elif client_ev:
+            sc = 0
+            ev = [
+                "calls hosted LLM APIs only: "
+                + ", ".join(client_ev[:4])
+                + " — the model runs at the provider; changing it is configuration, "
+                "not a deployment"
             ]
         else:
             sc = 0
@@ -472,6 +494,7 @@ def score_services(
                 "interface": len(s.interface),
                 "primary_role": primary,
                 "image": image,
+                "llm_apis": llm_apis,
                 "depends_on": depends,
                 "shared": {k: v for k, v in shared.items() if v},
                 "multi_writer_tables": multi_writer,
@@ -546,9 +569,17 @@ def _plan_criteria(
     crit["operational_complexity"] = _crit(
         -1 if n <= 2 else -2, [f"{count(n, 'deployable')} instead of 1"]
     )
+    clients = sorted(s for s, p in per.items() if p["facts"].get("llm_apis"))
     crit["model_deployment"] = _crit(
         2 if models else 0,
-        [f"model code separable in: {', '.join(models)}" if models else "no model code"],
+        [
+            f"model code separable in: {', '.join(models)}" if models else "no model code",
+            (
+                f"hosted LLM API clients (no model to deploy): {', '.join(clients)}"
+                if clients
+                else ""
+            ),
+        ],
     )
     crit["fault_isolation"] = _crit(
         1 if heavy else 0,
@@ -1116,8 +1147,11 @@ def decision_markdown(analysis: Analysis) -> str:
         + "."
     )
     w("")
-    w("| service | image | GPU runtimes | large runtimes | CUDA evidence | distributions |")
-    w("|---|---|---|---|---|---|")
+    w(
+        "| service | image | GPU runtimes | large runtimes | hosted LLM APIs | CUDA evidence "
+        "| distributions |"
+    )
+    w("|---|---|---|---|---|---|---|")
     for s, f in fps.get("services", {}).items():
         dists = ", ".join(
             d["distribution"]
@@ -1135,7 +1169,7 @@ def decision_markdown(analysis: Analysis) -> str:
                 else ""
             )
             + f" | {', '.join(f['gpu_runtimes']) or '—'} | "
-            f"{', '.join(f['large']) or '—'} | "
+            f"{', '.join(f['large']) or '—'} | {', '.join(f.get('llm_apis', [])) or '—'} | "
             f"{'<br>'.join(_md(x) for x in f['cuda_evidence'][:2]) or '—'} | {_md(dists) or '—'} |"
         )
     w("")

@@ -20,6 +20,12 @@ without it. Heavy runtimes (:data:`GPU_RUNTIMES`, :data:`LARGE_RUNTIMES`) decide
   a GPU would be faster), or any GPU runtime imported only optionally or lazily;
 - ``large-cpu``: large CPU libraries only (transformers without a backend, scipy, pyarrow...);
 - ``slim``: none of the above.
+
+Hosted-model SDKs (``openai``, ``anthropic``, ``litellm``...; see
+:data:`decompose.roles.LLM_API_IMPORTS`) weigh nothing in the image class: a service that calls a
+hosted LLM is a network-bound client on a slim image. They are listed per service as ``llm_apis``
+(what it needs instead: API keys, network egress, rate limits and a cost per token) and their
+distributions carry a note saying so.
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from typing import Any
 from decompose.graph import ProgramGraph
 from decompose.model import Plan
 from decompose.partition import is_migration_module, is_test_module
+from decompose.roles import LLM_API_IMPORTS, framework_of
 
 # import name -> distribution, where they differ (or where a well-known name is ambiguous). A
 # dotted key matches that module and its submodules; the longest key wins.
@@ -699,6 +706,18 @@ LARGE_RUNTIMES: dict[str, str] = {
     "magika": "Magika (ONNX model)",
 }
 _RANK = {"slim": 0, "large-cpu": 1, "gpu-capable": 2, "gpu": 3}
+LLM_API_NOTE = "hosted LLM API client: network, API keys, rate limits; no GPU"
+
+
+def is_llm_api(name: str) -> bool:
+    """True when the import ``name`` is a hosted-model SDK: its longest dotted prefix among
+    :data:`decompose.roles.FRAMEWORKS` is one of :data:`decompose.roles.LLM_API_IMPORTS`
+    (``openai.types.chat`` is ``openai``'s; ``llama_index.llms.huggingface``, a local model, is
+    not)."""
+    hit = framework_of(name)
+    return hit is not None and hit[0] in LLM_API_IMPORTS
+
+
 _PICKLE_LOADS = frozenset(
     {"joblib.load", "pickle.load", "pickle.loads", "torch.load", "cloudpickle.load", "dill.load"}
 )
@@ -748,7 +767,8 @@ def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
         "gpu_modules": [modules importing a required GPU runtime], "large": [...],
         "cuda_evidence": [...], "loads_pickles": ["path:line callee"], "count": n, "image_own":
         class from its own imports, "via_kernel": [heavy distributions the shared kernel brings
-        into its image]}},
+        into its image], "llm_apis": [hosted-LLM SDK distributions it calls through; they do not
+        raise the image class]}},
         "gpu_services": [...], "mapping": "..."}``. Lists sorted; ``evidence`` is
         ``path:line`` of the first import. ``heavy`` is ``gpu``, ``gpu-only``, ``large`` or ``""``.
     """
@@ -798,6 +818,10 @@ def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
         elif top in LARGE_RUNTIMES and not info["heavy"]:
             info["heavy"] = "large"
             info["note"] = LARGE_RUNTIMES[top]
+        if is_llm_api(e.dst):
+            info["llm_api"] = True
+            if not info["heavy"]:
+                info["note"] = LLM_API_NOTE
     # Tests and schema migrations run beside the service, not in it: a ``pickle.loads`` of a
     # job's state in a Django migration is no model artifact.
     cuda: dict[str, list[str]] = defaultdict(list)
@@ -874,6 +898,7 @@ def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
             "large": large,
             "loads_pickles": pickles.get(s.name, []),
             "cuda_evidence": cuda_ev,
+            "llm_apis": sorted(dist for dist, i in acc.get(s.name, {}).items() if i.get("llm_api")),
         }
     # The shared kernel is a library every service embeds: its required runtimes are in every
     # service's image.

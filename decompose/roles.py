@@ -1,13 +1,16 @@
 """AI-aware roles: what part each module plays in an AI system, and the evidence for it.
 
 Roles (:data:`ROLES`): data ingestion, feature engineering, training, model serving and
-inference, model registry and artifacts, HTTP API, background workers, orchestration, data access,
-business logic and shared kernel. A module's role is scored from four kinds of evidence, each
-shown with its line:
+inference, LLM API client, model registry and artifacts, HTTP API, background workers,
+orchestration, data access, business logic and shared kernel. A module's role is scored from four
+kinds of evidence, each shown with its line:
 
 - **imports** of frameworks (``graph.external`` edges), matched by longest dotted prefix against
   :data:`FRAMEWORKS` (``sklearn.ensemble`` is training, ``sklearn.preprocessing`` features,
-  ``fastapi`` HTTP API, ``celery`` workers, ``vllm`` inference...);
+  ``fastapi`` HTTP API, ``celery`` workers, ``vllm`` inference...). Hosted-model SDKs
+  (:data:`LLM_API_IMPORTS`: ``openai``, ``anthropic``, ``litellm``...) make an *LLM API client*,
+  not model serving: serving means loading weights in the process (torch, transformers, vllm,
+  onnxruntime, sentence-transformers, ``from_pretrained``, ``load_state_dict``);
 - **decorators** (``Definition.decorators``) and routes (``Definition.route``): a route is an HTTP
   API, ``@shared_task`` / ``@app.task`` a worker, ``@flow`` / ``@asset`` / ``@dag`` orchestration;
 - **HTTP handlers** besides routes: calls that register one (``add_api_route``,
@@ -15,8 +18,10 @@ shown with its line:
   (:data:`VIEW_BASES`); a module with a route or a handler has ``handlers`` set — importing a web
   framework alone (settings, urls, asgi, middleware) is wiring, not an HTTP API;
 - **calls** (``Reference`` targets of calls): ``fit`` is training, ``predict``/``generate``
-  inference, ``from_pretrained``/``torch.save``/``joblib.dump`` the model registry, ``read_csv``
-  ingestion;
+  inference, ``from_pretrained``/``torch.save``/``joblib.dump`` the model registry (a
+  ``from_pretrained`` or ``load_state_dict`` of weights, not of a tokenizer or config, also
+  inference), ``chat.completions.create``/``messages.create``/``litellm.completion`` LLM API
+  client, ``read_csv`` ingestion;
 - **data literals** (``FileFacts.data_refs``): SQL statements and ORM table names are data access;
 - **names**: a module path token such as ``ingestion``, ``training`` or ``routers`` (weak).
 
@@ -42,6 +47,7 @@ ROLES = (
     "features",
     "training",
     "inference",
+    "llm_client",
     "registry",
     "api",
     "worker",
@@ -57,6 +63,7 @@ ROLE_TITLES = {
     "features": "feature engineering",
     "training": "training",
     "inference": "model serving / inference",
+    "llm_client": "LLM API client",
     "registry": "model registry / artifacts",
     "api": "HTTP API",
     "worker": "background workers",
@@ -67,8 +74,47 @@ ROLE_TITLES = {
     "wiring": "wiring / config",
     "kernel": "shared kernel",
 }
-# Roles whose load differs from the request path: they argue for independent scaling.
+# Roles whose load differs from the request path: they argue for independent scaling. An LLM
+# API client is not one: its calls are network-bound and scale with the requests that make them.
 SCALING_ROLES = frozenset({"training", "inference", "worker", "orchestration", "ingestion"})
+
+# SDKs of hosted models (and of model servers run apart from the service, such as Ollama): a
+# module importing one is an LLM *client* — network-bound, a slim image, API keys, rate limits
+# and cost per token — not a service that loads weights. Import prefix -> weight; the longest
+# dotted prefix wins. The SDKs' ``types`` packages alone (message and tool schemas, no call) weigh
+# 1, so they make the role only together with other evidence. decompose.footprint lists the same
+# imports as a service's ``llm_apis``.
+LLM_API_IMPORTS: dict[str, int] = {
+    "openai": 2,
+    "openai.types": 1,
+    "anthropic": 2,
+    "anthropic.types": 1,
+    "litellm": 2,
+    "cohere": 2,
+    "mistralai": 2,
+    "groq": 2,
+    "together": 2,
+    "replicate": 2,
+    "voyageai": 2,
+    "fireworks": 2,
+    "ollama": 2,
+    "instructor": 2,
+    "google.generativeai": 2,
+    "google.genai": 2,
+    "google.genai.types": 1,
+    "vertexai": 2,
+    "google.cloud.aiplatform": 2,
+    "azure.ai.inference": 2,
+    "langchain_openai": 2,
+    "langchain_anthropic": 2,
+    "langchain_google_genai": 2,
+    "langchain_mistralai": 2,
+    "langchain_groq": 2,
+    "langchain_cohere": 2,
+    "langchain_ollama": 2,
+    "llama_index.llms": 2,
+    "llama_index.embeddings": 2,
+}
 
 # import prefix -> ((role, weight), ...). Longest dotted prefix wins.
 FRAMEWORKS: dict[str, tuple[tuple[str, int], ...]] = {
@@ -173,16 +219,15 @@ FRAMEWORKS: dict[str, tuple[tuple[str, int], ...]] = {
     "exllamav2": (("inference", 3),),
     "sentence_transformers": (("inference", 2),),
     "diffusers": (("inference", 2),),
-    "openai": (("inference", 2),),
-    "anthropic": (("inference", 2),),
-    "litellm": (("inference", 2),),
-    "cohere": (("inference", 2),),
-    "mistralai": (("inference", 2),),
-    "groq": (("inference", 2),),
-    "ollama": (("inference", 2),),
-    "google.generativeai": (("inference", 2),),
-    "google.genai": (("inference", 2),),
-    "langchain": (("inference", 2),),
+    # LLM application frameworks call a model through a provider, hosted unless the code imports
+    # a local one (torch, transformers, sentence_transformers, llama_cpp, the HuggingFace
+    # integrations below): LLM API client.
+    "langchain": (("llm_client", 2),),
+    "langchain_huggingface": (("inference", 2),),
+    "langchain_community.llms.huggingface_pipeline": (("inference", 2),),
+    "langchain_community.embeddings.huggingface": (("inference", 2),),
+    "llama_index.llms.huggingface": (("inference", 2),),
+    "llama_index.embeddings.huggingface": (("inference", 2),),
     # Document loaders and text splitters read and chunk files: ingestion, not a model.
     "langchain.document_loaders": (("ingestion", 2),),
     "langchain_community.document_loaders": (("ingestion", 2),),
@@ -190,10 +235,9 @@ FRAMEWORKS: dict[str, tuple[tuple[str, int], ...]] = {
     "langchain_text_splitters": (("features", 2),),
     "llama_index.readers": (("ingestion", 2),),
     "llama_index.core.readers": (("ingestion", 2),),
-    "langchain_core": (("inference", 2),),
-    "langchain_community": (("inference", 2),),
-    "langchain_openai": (("inference", 2),),
-    "llama_index": (("inference", 2),),
+    "langchain_core": (("llm_client", 2),),
+    "langchain_community": (("llm_client", 2),),
+    "llama_index": (("llm_client", 2),),
     "bentoml": (("inference", 2), ("registry", 1)),
     "ray.serve": (("inference", 3),),
     # registry / artifacts
@@ -255,6 +299,7 @@ FRAMEWORKS: dict[str, tuple[tuple[str, int], ...]] = {
     "whylogs": (("monitoring", 3),),
     "posthog": (("monitoring", 1),),
 }
+FRAMEWORKS.update({k: (("llm_client", w),) for k, w in LLM_API_IMPORTS.items()})
 
 # callee last name -> role (weight 1 per distinct name).
 CALLS: dict[str, str] = {
@@ -280,10 +325,12 @@ CALLS: dict[str, str] = {
     "generate": "inference",
     "generate_stream": "inference",
     "infer": "inference",
-    "completion": "inference",
-    "acompletion": "inference",
     "embed_query": "inference",
-    "chat_completion": "inference",
+    "completion": "llm_client",
+    "acompletion": "llm_client",
+    "chat_completion": "llm_client",
+    "generate_content": "llm_client",
+    "generate_content_async": "llm_client",
     "save_model": "registry",
     "load_model": "registry",
     "save_pretrained": "registry",
@@ -309,10 +356,37 @@ CALL_SUFFIXES: dict[str, str] = {
     "torch.load": "registry",
     "pickle.dump": "registry",
     "pickle.load": "registry",
-    "completions.create": "inference",
-    "embeddings.create": "inference",
-    "messages.create": "inference",
+    "completions.create": "llm_client",
+    "embeddings.create": "llm_client",
+    "messages.create": "llm_client",
+    "messages.stream": "llm_client",
+    "responses.create": "llm_client",
+    "litellm.embedding": "llm_client",
+    "huggingface_hub.InferenceClient": "llm_client",
+    "huggingface_hub.AsyncInferenceClient": "llm_client",
+    "litellm.aembedding": "llm_client",
+    "torch.no_grad": "inference",
+    "torch.inference_mode": "inference",
+    "transformers.pipeline": "inference",
+    "onnxruntime.InferenceSession": "inference",
+    "sentence_transformers.SentenceTransformer": "inference",
+    "sentence_transformers.CrossEncoder": "inference",
+    "vllm.LLM": "inference",
+    "vllm.AsyncLLMEngine.from_engine_args": "inference",
+    "llama_cpp.Llama": "inference",
 }
+# Calls that load model weights into the process (besides their registry role above): they make
+# the module a place where a model runs, unless what they load is a tokenizer, a config or a
+# processor (``AutoTokenizer.from_pretrained`` loads no weights).
+WEIGHT_LOADS = frozenset({"from_pretrained", "load_state_dict"})
+_NOT_WEIGHTS = re.compile(r"(?:Tokenizer(?:Fast)?|Config|Processor|FeatureExtractor)$")
+# ``generate``/``predict``/``infer`` on a client object (``self.client.generate``,
+# ``_get_sglang_client().generate``) asks a model served elsewhere: an LLM API client call.
+_REMOTE_RECEIVER = re.compile(r"client", re.IGNORECASE)
+# An inference import at least this heavy (vllm, onnxruntime, tensorrt, llama_cpp...) keeps the
+# module's inference role even when its routes score far higher: a model worker with an HTTP
+# endpoint still serves a model. (A load of weights is not decisive: training starts from one.)
+_DECISIVE = 3
 # decorator last name -> role; decorator target prefix -> role (wins when it matches).
 DECORATORS: dict[str, str] = {
     "task": "worker",
@@ -375,9 +449,10 @@ _NAME_TOKENS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         ),
         (r"train(?:ing|ers?)?|fine_?tun(?:e|ing)|hyperparams?|evaluation", "training"),
         (
-            r"serv(?:e|ing|er)|infer(?:ence)?|predict(?:ors?|ions?)?|model_worker|generation|llm",
+            r"serv(?:e|ing)|infer(?:ence)?|predict(?:ors?|ions?)?|model_workers?|generation",
             "inference",
         ),
+        (r"llms?|llm_apis?|llm_clients?", "llm_client"),
         (r"registry|artifacts?|checkpoints?|model_store|storage", "registry"),
         (r"api|apis|routers?|routes|views|endpoints|handlers|web|http|rest|app", "api"),
         (r"tasks|workers?|jobs|queues?|consumers?|scheduler", "worker"),
@@ -399,7 +474,9 @@ _REL = 0.4
 _MAX_EVIDENCE = 8
 
 
-def _framework(name: str) -> tuple[str, tuple[tuple[str, int], ...]] | None:
+def framework_of(name: str) -> tuple[str, tuple[tuple[str, int], ...]] | None:
+    """The :data:`FRAMEWORKS` entry for an import: ``(longest matching dotted prefix, ((role,
+    weight), ...))``, or None when no prefix of ``name`` is a known framework."""
     parts = name.split(".")
     for i in range(len(parts), 0, -1):
         key = ".".join(parts[:i])
@@ -444,14 +521,17 @@ def classify_modules(
         scores: dict[str, int] = defaultdict(int)
         ev: list[tuple[str, str, str, int]] = []
         seen_fw: set[str] = set()
+        decisive: set[str] = set()
         for dst, line in sorted(ext.get(module, ()), key=lambda t: (t[1], t[0])):
-            hit = _framework(dst)
+            hit = framework_of(dst)
             if hit is None or hit[0] in seen_fw:
                 continue
             seen_fw.add(hit[0])
             for fw_role, w in hit[1]:
                 scores[fw_role] += w
                 ev.append((fw_role, "import", f"imports {dst}", line))
+                if fw_role == "inference" and w >= _DECISIVE:
+                    decisive.add("inference")
         handler = False
         for d in f.definitions:
             view = next(
@@ -493,6 +573,7 @@ def classify_modules(
                     ev.append((role, "decorator", f"@{dec} on {d.qualname}", d.line))
                     break
         seen_call: set[str] = set()
+        loads_weights = False
         for ref in f.references:
             if ref.hint not in ("call", "inferred"):
                 continue
@@ -516,6 +597,23 @@ def classify_modules(
                 last = _callee(t)
                 if last in CALLS and "." in t:
                     role, key = CALLS[last], last
+                    if role == "inference" and any(
+                        _REMOTE_RECEIVER.search(p) for p in t.split(".")[:-1]
+                    ):
+                        role = "llm_client"
+            if role is not None and key in WEIGHT_LOADS and not loads_weights:
+                owner = t.rsplit(".", 2)[-2]
+                if not _NOT_WEIGHTS.search(owner):
+                    loads_weights = True
+                    scores["inference"] += 1
+                    ev.append(
+                        (
+                            "inference",
+                            "call",
+                            f"loads model weights: {key}() via {ref.target}",
+                            ref.line,
+                        )
+                    )
             if role is None or key in seen_call:
                 continue
             seen_call.add(key)
@@ -555,7 +653,9 @@ def classify_modules(
         roles = [
             r
             for r in ROLES
-            if scores.get(r, 0) >= _MIN_SCORE and scores[r] >= _REL * best and r != "kernel"
+            if scores.get(r, 0) >= _MIN_SCORE
+            and (scores[r] >= _REL * best or r in decisive)
+            and r != "kernel"
         ]
         if scores.get("kernel", 0) >= _MIN_SCORE or module in kernel:
             roles.append("kernel")
