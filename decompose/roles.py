@@ -697,10 +697,16 @@ def classify_modules(
     return out
 
 
-def _top(pool: Mapping[str, int]) -> str | None:
-    """The heaviest role of ``pool`` other than ``kernel`` and ``business``, or None."""
+def _top(pool: Mapping[str, int], ties: Mapping[str, int] | None = None) -> str | None:
+    """The heaviest role of ``pool`` other than ``kernel`` and ``business``, or None; equal
+    weights go to the heavier role of ``ties`` (lines of modules with that primary role)."""
     specific = [r for r in pool if r not in ("kernel", "business")]
-    return sorted(specific, key=lambda r: (-pool[r], ROLES.index(r)))[0] if specific else None
+    t = ties or {}
+    return (
+        sorted(specific, key=lambda r: (-pool[r], -t.get(r, 0), ROLES.index(r)))[0]
+        if specific
+        else None
+    )
 
 
 def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
@@ -712,10 +718,11 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
 
     A service's ``primary`` role is the one source of truth every table and sentence uses. It is
     the role most of its code (lines) plays among the roles backed by imports, decorators,
-    routes, calls or SQL (``primary_basis`` ``"evidence"``); when no module has such evidence,
-    the same among the roles from module names (``"names"``); else ``business``
-    (``"default"``); the shared kernel is ``kernel`` (``"partition"``). ``kernel`` and
-    ``business`` count only when nothing else is present. A service whose HTTP API modules have
+    routes, calls or SQL (``primary_basis`` ``"evidence"``; on equal lines, the role that is the
+    primary of more lines); when no module has such evidence, the same among the roles from
+    module names (``"names"``); else ``business`` (``"default"``); the shared kernel is
+    ``kernel`` (``"partition"``). ``kernel`` and ``business`` count only when nothing else is
+    present. A service whose HTTP API modules have
     no route handler (a route decorator, a handler registration or a view class:
     ``http_handlers`` empty) only wires a web framework — settings, urls, asgi, middleware — so
     its ``api`` role is reported as ``wiring`` (wiring / config).
@@ -739,6 +746,7 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
         by_role: dict[str, list[str]] = defaultdict(list)
         weight: dict[str, int] = defaultdict(int)
         strong: dict[str, int] = defaultdict(int)
+        first: dict[str, int] = defaultdict(int)
         deployed = [
             m
             for m in s.modules
@@ -753,13 +761,15 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
             # Without a route handler anywhere in the service, its web-framework code is wiring.
             rs = {"wiring" if (r == "api" and not handlers) else r for r in info["roles"]}
             st = {"wiring" if (r == "api" and not handlers) else r for r in info["strong"]}
+            p = info["primary"]
+            first["wiring" if (p == "api" and not handlers) else p] += max(lines.get(m, 0), 1)
             for r in rs:
                 by_role[r].append(m)
                 weight[r] += max(lines.get(m, 0), 1)
                 if r in st:
                     strong[r] += max(lines.get(m, 0), 1)
 
-        strong_top, weak_top = _top(strong), _top(weight)
+        strong_top, weak_top = _top(strong, first), _top(weight, first)
         if s.kernel:
             primary, basis = "kernel", "partition"
         elif strong_top is not None:
