@@ -13,8 +13,11 @@ behind each choice and the rule that fixes every parameter in advance):
    Bunch's omnipresent-module rule, Mancoridis et al. ICSM 1999) and modules matching
    ``kernel`` patterns are taken out of the clustering and reported as a shared library.
 3. **Semantic tokens** (default, off with ``names = false`` for name-blind evaluation): modules
-   sharing a domain token in their dotted names (``routers/users.py`` and ``models/users.py`` share
-   ``users``) are tied through one virtual node per token, the way a human groups them.
+   sharing a domain token in their dotted names (``routers/users.py``, ``models/users.py`` and
+   ``services/user_manager.py`` share ``user``, :func:`domain_tokens`) are tied through one
+   virtual node per token, the way a human groups them; a module's token ties weigh as much as
+   its code ties (round 3), so in a codebase whose folders are layers the names can pull a
+   vertical slice together against the layers' own imports.
 4. **Omnipresent clients** (modules importing a large share of the code: ``main``, re-exporting
    layer packages) are set aside and attached after clustering (:func:`omnipresent_clients`).
    **Hub damping**: every directed weight divided by its source's out-strength times its
@@ -56,7 +59,7 @@ GENERIC_TOKENS = frozenset(
     adapter adapters mixins mixin managers manager middleware decorators decorator backend
     backends frontend client clients server servers internal impl src py contrib ext extensions
     plugin plugins provider providers domain entities entity dto dtos v1 v2 v3 cli scripts
-    wsgi asgi celery worker workers jobs job pipelines pipeline
+    wsgi asgi celery worker workers jobs job pipelines pipeline orm rest http web
     """.split()
 )
 _TEST_RE = re.compile(r"(^|\.)(tests?|testing|conftest)(\.|$)|(^|\.)test_[^.]*$|_tests?$")
@@ -64,6 +67,7 @@ _CONSENSUS_RUNS = 32
 _CONSENSUS_ROUNDS = 4
 _RESOLUTION_GRID = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0)
 _TOKEN_WEIGHT = 1.0
+_TOKEN_SHARE = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +88,10 @@ class Tuning:
             1); only used when ``normalize``.
         clients: set omnipresent clients aside (:func:`omnipresent_clients`) and attach them
             after clustering.
+        token_share: names-on mode only: a module's ties to its domain tokens weigh together
+            ``token_share`` times its code ties on the damped graph (split evenly over its
+            tokens, at least one mean edge each); ``None`` gives every tie the weight of one
+            mean edge (rounds 1-2).
         method: ``"modularity"`` (``settings.algorithm``: Leiden or Louvain with consensus, the
             default) or ``"infomap"`` (the map equation on the directed damped graph, measured in
             round 2 and not adopted).
@@ -96,6 +104,7 @@ class Tuning:
     damping: str = "directed"
     method: str = "modularity"
     clients: bool = True
+    token_share: float | None = _TOKEN_SHARE
 
 
 _MIGRATION_RE = re.compile(r"(^|\.)(migrations|alembic)(\.|$)")
@@ -352,22 +361,89 @@ def omnipresent_clients(graph: ProgramGraph, candidates: Sequence[str]) -> tuple
     return tuple(sorted(m for m, dsts in imported.items() if len(dsts) >= threshold))
 
 
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and len(word) > 3 and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
 def domain_tokens(module: str) -> set[str]:
-    """Domain tokens of a dotted module name: every component after the top-level package that
-    is not a generic layer word, singularised (``shopapi.routers.orders`` -> ``{"order"}``), so
-    ``models/user.py`` and ``routers/users.py`` share one token."""
-    parts = module.split(".")[1:]
+    """Domain tokens of a dotted module name.
+
+    Every component after the top-level package gives at most one token: its underscore-separated
+    words without generic layer words (:data:`GENERIC_TOKENS`) or digits, each singularised
+    (``ies`` -> ``y``, a trailing ``s`` dropped), joined again with ``_``. So
+    ``shop.routers.orders`` -> ``{"order"}``, ``shop.services.order_manager`` -> ``{"order"}``,
+    ``shop.orm.sandbox_configs`` -> ``{"sandbox"}`` and ``app.data_import.views`` ->
+    ``{"data_import"}`` (a compound name stays one token, so ``data_import`` and ``data_export``
+    are not tied through ``data``).
+
+    Args:
+        module: dotted module name.
+
+    Returns:
+        The set of tokens (empty for a module whose components are all generic).
+    """
     out: set[str] = set()
-    for p in parts:
-        p = p.lower().strip("_")
-        if not p or p in GENERIC_TOKENS or p.isdigit():
-            continue
-        if p.endswith("s") and len(p) > 3 and not p.endswith("ss"):
-            p = p[:-1]
-        if p in GENERIC_TOKENS:
-            continue
-        out.add(p)
+    for comp in module.split(".")[1:]:
+        words = [w for w in comp.lower().strip("_").split("_") if w]
+        kept = [
+            _singular(w)
+            for w in words
+            if w not in GENERIC_TOKENS and not w.isdigit() and _singular(w) not in GENERIC_TOKENS
+        ]
+        if kept:
+            out.add("_".join(kept))
     return out
+
+
+def token_ties(
+    modules: Sequence[str], edges: Mapping[tuple[str, str], float], share: float | None
+) -> dict[tuple[str, str], float]:
+    """Ties between modules and virtual domain-token nodes (step 3 of the module docstring).
+
+    One virtual node ``"\\x00token:<t>"`` per token of :func:`domain_tokens` held by at least 2
+    and at most half of ``modules``. A module's ties weigh together ``share`` times its strength
+    on ``edges`` (its code ties), split evenly over its tokens, and at least 1 (one mean edge of
+    the damped graph) each; ``share=None`` gives every tie weight 1 (rounds 1-2).
+
+    Args:
+        modules: the modules being clustered.
+        edges: ``{(u, v): weight}`` of the damped graph (mean weight 1).
+        share: token weight relative to code weight, or None.
+
+    Returns:
+        ``{(a, b): weight}`` with ``a < b``, one entry per (module, token) tie, sorted.
+    """
+    by_token: dict[str, list[str]] = defaultdict(list)
+    for m in modules:
+        for t in domain_tokens(m):
+            by_token[t].append(m)
+    kept = {
+        t: mods
+        for t, mods in sorted(by_token.items())
+        if 2 <= len(mods) <= max(2, len(modules) // 2)
+    }
+    strength: dict[str, float] = defaultdict(float)
+    for (u, v), w in edges.items():
+        strength[u] += w
+        strength[v] += w
+    per_module: dict[str, int] = defaultdict(int)
+    for mods in kept.values():
+        for m in mods:
+            per_module[m] += 1
+    out: dict[tuple[str, str], float] = {}
+    for t, mods in kept.items():
+        tn = f"\x00token:{t}"
+        for m in mods:
+            key = (m, tn) if m < tn else (tn, m)
+            weight = _TOKEN_WEIGHT
+            if share is not None:
+                weight = max(_TOKEN_WEIGHT, share * strength[m] / per_module[m])
+            out[key] = weight
+    return dict(sorted(out.items()))
 
 
 def _igraph_graph(nodes: Sequence[str], edges: Mapping[tuple[str, str], float]) -> object:
@@ -783,17 +859,9 @@ def propose(
     nodes = list(proj.nodes)
     token_nodes: list[str] = []
     if settings.names:
-        by_token: dict[str, list[str]] = defaultdict(list)
-        for m in cluster_nodes:
-            for t in domain_tokens(m):
-                by_token[t].append(m)
-        for t, mods in sorted(by_token.items()):
-            if 2 <= len(mods) <= max(2, len(cluster_nodes) // 2):
-                tn = f"\x00token:{t}"
-                token_nodes.append(tn)
-                for m in mods:
-                    key = (m, tn) if m < tn else (tn, m)
-                    edges[key] = _TOKEN_WEIGHT
+        ties = token_ties(cluster_nodes, edges, tuning.token_share)
+        token_nodes = sorted({k[0] if k[0].startswith("\x00") else k[1] for k in ties})
+        edges.update(ties)
         nodes = sorted(nodes + token_nodes)
     connected = {u for e in edges for u in e}
     active = [n for n in nodes if n in connected]

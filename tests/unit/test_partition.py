@@ -26,6 +26,7 @@ from decompose.partition import (
     project,
     project_directed,
     propose,
+    token_ties,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,6 +232,41 @@ def test_names_tie_vertical_slices_in_a_layered_codebase() -> None:
     score_off = mojofm({m: off.as_dict()[m] for m in truth}, truth)
     assert score_on == 100.0
     assert score_on > score_off
+
+
+def test_domain_tokens_keep_compound_names_and_drop_generic_words() -> None:
+    assert domain_tokens("letta.services.agent_manager") == {"agent"}
+    assert domain_tokens("letta.orm.sandbox_configs") == {"sandbox"}
+    assert domain_tokens("letta.server.rest_api.routers.v1.agents") == {"agent"}
+    assert domain_tokens("app.data_import.views") == {"data_import"}
+    assert domain_tokens("app.data_export.views") == {"data_export"}
+    assert domain_tokens("shop.categories") == {"category"}
+    assert domain_tokens("shop.v2_0.orm") == set()
+
+
+def test_token_ties_weigh_as_much_as_code_ties() -> None:
+    mods = [
+        "app.orm.agent",
+        "app.schemas.agent",
+        "app.services.agent_manager",
+        "app.orm.blocks_agents",
+    ]
+    mods += ["app.orm.block", "app.misc.x", "app.misc.y", "app.misc.z"]
+    edges = {("app.misc.x", "app.orm.agent"): 3.0, ("app.orm.agent", "app.schemas.agent"): 1.0}
+    ties = token_ties(mods, edges, 1.0)
+    agent = "\x00token:agent"  # token nodes sort first: keys are (token, module)
+    # strength 4 on one token; strength 1 but never below one mean edge; no code ties -> 1
+    assert ties[(agent, "app.orm.agent")] == 4.0
+    assert ties[(agent, "app.schemas.agent")] == 1.0
+    assert ties[(agent, "app.services.agent_manager")] == 1.0
+    # a compound stem is one token, held here by one module only: no tie
+    assert not any(k[1] == "app.orm.blocks_agents" for k in ties)
+    assert token_ties(mods, edges, None)[(agent, "app.orm.agent")] == 1.0
+    doubled = token_ties(mods, edges, 2.0)
+    assert doubled[(agent, "app.orm.agent")] == 8.0
+    # a token on more than half of the modules says nothing
+    crowd = ["a.p.agent", "a.q.agent", "a.r.agent", "a.s.other", "a.t.more"]
+    assert token_ties(crowd, {}, 1.0) == {}
 
 
 def test_constraints_pin_together_apart_and_max_size() -> None:
