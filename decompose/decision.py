@@ -495,6 +495,7 @@ def score_services(
                 "primary_role": primary,
                 "image": image,
                 "llm_apis": llm_apis,
+                "llm_client_modules": len(client_ev),
                 "depends_on": depends,
                 "shared": {k: v for k, v in shared.items() if v},
                 "multi_writer_tables": multi_writer,
@@ -569,7 +570,7 @@ def _plan_criteria(
     crit["operational_complexity"] = _crit(
         -1 if n <= 2 else -2, [f"{count(n, 'deployable')} instead of 1"]
     )
-    clients = sorted(s for s, p in per.items() if p["facts"].get("llm_apis"))
+    clients = sorted(s for s, p in per.items() if p["facts"].get("llm_client_modules"))
     crit["model_deployment"] = _crit(
         2 if models else 0,
         [
