@@ -446,6 +446,46 @@ def token_ties(
     return dict(sorted(out.items()))
 
 
+def package_ties(
+    graph: ProgramGraph, modules: Sequence[str], edges: Mapping[tuple[str, str], float]
+) -> dict[tuple[str, str], float]:
+    """``seed_from_packages``: today's package structure as a prior.
+
+    One virtual node ``"\\x00package:<label>"`` per first package under the top level
+    (``interchange.package_structure``, the reference ``decompose score`` uses for a project
+    folder) with at least 2 of ``modules``; each module tied to it as strongly as to all its code
+    (its strength on ``edges``, at least 1). A module then leaves its package only when its code
+    pulls it elsewhere harder than the package holds it: a proposal that starts from today's
+    structure and moves what the dependencies clearly say.
+
+    Args:
+        graph: the program graph (for which modules are packages).
+        modules: the modules being clustered.
+        edges: ``{(u, v): weight}`` of the damped graph.
+
+    Returns:
+        ``{(package node, module): weight}``, sorted.
+    """
+    from decompose.interchange import package_structure
+
+    every = package_structure((m.name, m.kind == "package") for m in graph.modules)
+    by_pkg: dict[str, list[str]] = defaultdict(list)
+    for m in modules:
+        if m in every:
+            by_pkg[every[m]].append(m)
+    strength: dict[str, float] = defaultdict(float)
+    for (u, v), w in edges.items():
+        strength[u] += w
+        strength[v] += w
+    out: dict[tuple[str, str], float] = {}
+    for label, mods in sorted(by_pkg.items()):
+        if len(mods) < 2:
+            continue
+        for m in mods:
+            out[(f"\x00package:{label}", m)] = max(_TOKEN_WEIGHT, strength[m])
+    return dict(sorted(out.items()))
+
+
 def _igraph_graph(nodes: Sequence[str], edges: Mapping[tuple[str, str], float]) -> object:
     import igraph as ig
 
@@ -863,9 +903,19 @@ def propose(
         token_nodes = sorted({k[0] if k[0].startswith("\x00") else k[1] for k in ties})
         edges.update(ties)
         nodes = sorted(nodes + token_nodes)
+    if settings.seed_from_packages:
+        ties = package_ties(graph, cluster_nodes, edges)
+        package_nodes = sorted({k[0] for k in ties})
+        edges.update(ties)
+        token_nodes = sorted(set(token_nodes) | set(package_nodes))
+        nodes = sorted(set(nodes) | set(package_nodes))
+        info_seed = "packages: each module tied to its package as strongly as to its code"
+    else:
+        info_seed = ""
     connected = {u for e in edges for u in e}
     active = [n for n in nodes if n in connected]
     info: dict[str, object] = {
+        **({"seeded_from": info_seed} if info_seed else {}),
         "kernel": list(kernel),
         "clients": list(clients),
         "tests_attached": len(tests),

@@ -308,6 +308,27 @@ def test_layered_sample_names_on_gives_vertical_services() -> None:
     assert same >= 5
 
 
+@pytest.mark.parametrize("sample", ["predictly", "layered"])
+def test_seed_from_packages_keeps_todays_packages_unless_code_pulls_harder(sample: str) -> None:
+    from decompose.config import Config
+    from decompose.interchange import package_structure
+    from decompose.pipeline import load_graph, make_cache
+
+    cfg = Config()
+    _, g, _ = load_graph(ROOT / "samples" / sample, cfg, make_cache(cfg, None, True))
+    packages = package_structure((m.name, m.kind == "package") for m in g.modules)
+    plain, _ = propose(g, AnalyzeSettings(names=False))
+    seeded, info = propose(g, AnalyzeSettings(names=False, seed_from_packages=True))
+    again, _ = propose(g, AnalyzeSettings(names=False, seed_from_packages=True))
+    assert seeded == again
+    assert "packages" in str(info["seeded_from"])
+    code = [m for m in packages if not m.startswith(f"{sample}.tests")]
+    near = mojofm({m: seeded.as_dict()[m] for m in code}, {m: packages[m] for m in code})
+    far = mojofm({m: plain.as_dict()[m] for m in code}, {m: packages[m] for m in code})
+    assert near >= far + 10
+    assert len(set(seeded.as_dict().values()) - {"kernel"}) > 1
+
+
 def test_kernel_never_imports_a_service_and_aliases_follow_their_file(make_project) -> None:
     """The proposed shared kernel is a library (check's DEC102 forbids kernel -> service), and a
     file reached under two names (symlink) lands in one service."""
