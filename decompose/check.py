@@ -304,9 +304,13 @@ def _scan(
             continue
         subdirs: list[str] = []
         plain = True
+        venv = False
+        seen_link = False
         with it:
             for e in it:
                 name = e.name
+                if name == "pyvenv.cfg":
+                    venv = True  # a virtualenv (any name): never project code, see below
                 try:
                     if e.is_dir(follow_symlinks=False):
                         if name in _SKIP_DIRS or name.endswith(".egg-info"):
@@ -317,7 +321,7 @@ def _scan(
                         plain = False
                         erel = f"{rel}/{name}" if rel else name
                         if e.is_symlink() and e.is_dir():
-                            links = True
+                            seen_link = True
                         st = e.stat()
                         stats[erel] = (st.st_size, st.st_mtime_ns)
                     elif name in _STRUCTURE_FILES:
@@ -326,10 +330,17 @@ def _scan(
                         st = e.stat(follow_symlinks=False)
                         structure[erel] = (st.st_size, st.st_mtime_ns)
                     elif e.is_symlink() and e.is_dir():
-                        links = True
+                        seen_link = True
                 except OSError:
                     plain = False
                     structure[f"{rel}/{name}"] = (-1, -1)
+        if venv and rel:
+            # A virtualenv inside the tree (``.venv-py311``, ``bench/.venv-peers``): its
+            # ``lib64`` symlink would otherwise switch the snapshot off for the whole project,
+            # and discovery never analyzes it (``site-packages`` is a default exclude).
+            new_memo[rel] = (mtime, ())
+            continue
+        links = links or seen_link
         if plain:
             new_memo[rel] = (mtime, tuple(subdirs))
         stack.extend((f"{folder}/{d}", f"{rel}/{d}" if rel else d) for d in subdirs)

@@ -313,3 +313,23 @@ def test_samples_check_without_crashing(sample: str, tmp_path: Path) -> None:
     g = ck.gather(root, cfg, FactCache(tmp_path, enabled=False), _collect, 1)
     out = ck.evaluate(g.modules, cfg, resolve_severities({}), g.project.first_party)
     assert not [f for f in out if f.diagnostic.code in ("DEC101", "DEC102", "DEC103")]
+
+
+def test_scan_skips_a_virtualenv_in_the_tree_but_not_other_symlinked_folders(
+    make_project: MakeProject,
+) -> None:
+    root = make_project({"shop/__init__.py": "", "shop/orders.py": "x = 1\n"})
+    venv = root / ".venv-peers"
+    (venv / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (venv / "lib" / "python3.11" / "site-packages" / "thing.py").write_text("y = 2\n")
+    os.symlink(venv / "lib", venv / "lib64")
+    stats, _, links, _ = ck._scan(root)
+    assert not links, "a virtualenv's lib64 symlink must not switch the snapshot off"
+    assert "shop/orders.py" in stats
+    assert not any(k.startswith(".venv-peers") for k in stats)
+    # a symlinked folder elsewhere still does (its target may change under us)
+    other = root / "shared_src"
+    other.mkdir()
+    os.symlink(other, root / "shop" / "linked")
+    assert ck._scan(root)[2]
