@@ -137,7 +137,9 @@ def build_plan(
         part,
         call_pairs=dict(pairs),
         partition_of=lambda n: part.get(n.split(":", 1)[0]),
-        resolution=partition.resolution,
+        # Newman's Q (gamma = 1) whatever resolution the partition was found at: the report
+        # and the verdict read it as Q, and Q at another gamma is a different scale.
+        resolution=1.0,
     )
     metrics["services"] = float(sum(1 for s in services if not s.kernel))
     metrics["kernel_modules"] = float(len(partition.kernel))

@@ -272,9 +272,8 @@ def analyze(
         extra = evaluate(project.root, graph, plan, history)
     plan = replace(plan, extras={**plan.extras, **extra})
     timings.plan = time.perf_counter() - t0
-    return Analysis(
-        project, graph, partition, plan, config, timings, fr.cache_hits, fr.cache_misses
-    )
+    used = replace(config, analyze=settings)  # the settings this run actually used
+    return Analysis(project, graph, partition, plan, used, timings, fr.cache_hits, fr.cache_misses)
 
 
 def with_overrides(settings: AnalyzeSettings, **kw: object) -> AnalyzeSettings:

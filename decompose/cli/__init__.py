@@ -188,7 +188,7 @@ def _load_config(path: Path, config_path: Path | None) -> Any:
     "--resolution",
     type=RESOLUTION,
     default=None,
-    help="Modularity resolution gamma (default: chosen by the stability rule).",
+    help="Modularity resolution gamma (default 1 on the hub-damped graph; docs/quality.md).",
 )
 @click.option(
     "--services",
@@ -352,6 +352,12 @@ def _outcome(result: Any) -> Any:
         f"call edges: {len(g.calls)}  call resolution: {g.resolution_rate:.1%}",
         f"  services: {len(svc)}: {sizes}",
     ]
+    wanted = result.config.analyze.services
+    if wanted is not None and wanted != len(svc):
+        text.append(
+            f"  asked for {wanted} services, proposed {len(svc)}: the closest that the resolution "
+            f"search and min_service_size = {result.config.analyze.min_service_size} allow"
+        )
     if plan.partition.kernel:
         n_k = len(plan.partition.kernel)
         text.append(f"  shared kernel: {n_k} module{'' if n_k == 1 else 's'}")

@@ -160,3 +160,17 @@ def test_proposed_boundaries_describe_todays_code(runner: CliRunner, tmp_path: P
     doc = json.loads(r.stdout)
     codes = {d["code"] for d in doc["diagnostics"]}
     assert codes <= {"DEC103"}, codes
+
+
+def test_unreachable_service_target_is_said_and_q_stays_newman(
+    make_project, runner: CliRunner, tmp_path: Path
+) -> None:
+    root = make_project(SHOP)
+    out = tmp_path / "out"
+    r = runner.invoke(main, ["analyze", str(root), "--out", str(out), "--services", "50"])
+    assert r.exit_code == 0, r.output
+    proposal = json.loads((out / "proposal.json").read_text())
+    got = len([s for s in proposal["services"] if s != "kernel"])
+    assert got < 50
+    assert f"asked for 50 services, proposed {got}" in r.output
+    assert -0.5 <= proposal["metrics"]["modularity"] <= 1.0

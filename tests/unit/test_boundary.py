@@ -104,3 +104,14 @@ def test_predictly_core_is_flagged_with_a_split_into_the_domains() -> None:
     assert home["check_quota"] == of["predictly.billing.metering"]
     assert home["model_overview"] == of["predictly.registry.versions"]
     assert len(split) >= 3
+
+
+def test_reported_modularity_is_newman_q_whatever_the_resolution_used() -> None:
+    from dataclasses import replace
+
+    g = graph([("a1", "a2"), ("a2", "a3"), ("b1", "b2"), ("b2", "b3"), ("a3", "b1")])
+    of = {"a1": "a", "a2": "a", "a3": "a", "b1": "b", "b2": "b", "b3": "b"}
+    at_one = build_plan(g, partition(of), AnalyzeSettings(names=False)).metrics
+    at_44 = build_plan(g, replace(partition(of), resolution=44.2), AnalyzeSettings()).metrics
+    assert at_one["modularity"] == at_44["modularity"]
+    assert -0.5 <= at_44["modularity"] <= 1.0
