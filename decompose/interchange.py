@@ -28,6 +28,19 @@ def graph_from_json(doc: Any, source: str = "") -> ProgramGraph:
     """
     if not isinstance(doc, dict):
         raise UsageError(f"{source}: expected a JSON object with 'modules' and 'imports'")
+    for key in ("modules", "imports", "calls"):
+        if key in doc and not isinstance(doc[key], list):
+            raise UsageError(f"{source}: '{key}' must be a list, got {type(doc[key]).__name__}")
+    if not any(isinstance(doc.get(k), list) for k in ("modules", "imports", "calls")):
+        hint = (
+            " (this looks like a proposal.json: pass the graph.json written beside it)"
+            if "services" in doc
+            else ""
+        )
+        raise UsageError(
+            f"{source}: expected a graph.json-shaped object with a 'modules', 'imports' or "
+            f"'calls' list{hint}"
+        )
     names: set[str] = set()
     kinds: dict[str, str] = {}
     for i, m in enumerate(doc.get("modules", [])):
@@ -219,22 +232,29 @@ def score_files(proposal: Path, reference: Path, graph_file: Path | None) -> dic
         graph = graph_from_json(gdoc, str(graph_file))
         names = [m.name for m in graph.modules]
         a, b = expand(a, names), expand(b, names)
+    else:
+        # Without a graph, patterns (a boundaries TOML) are expanded against the module names
+        # the other side lists, so ``pkg.auth.*`` still covers ``pkg.auth.views``.
+        a_names = sorted(k for k in a if not any(ch in k for ch in "*?["))
+        b_names = sorted(k for k in b if not any(ch in k for ch in "*?["))
+        a, b = (
+            expand(a, sorted(set(a_names) | set(b_names))),
+            expand(b, sorted(set(a_names) | set(b_names))),
+        )
     common = sorted(set(a) & set(b))
     if not common:
         raise UsageError("the proposal and the reference share no module name")
-    a = {m: a[m] for m in common}
-    b = {m: b[m] for m in common}
     doc: dict[str, Any] = {
         "common_modules": len(common),
-        "proposal_only": len(set(load_partition(proposal)) - set(common))
-        if graph is None
-        else None,
-        "proposal_services": len(set(a.values())),
-        "reference_services": len(set(b.values())),
-        "mojofm": round(mojofm(a, b), 3),
-        "mojofm_reverse": round(mojofm(b, a), 3),
+        "proposal_only": len(set(a) - set(common)),
+        "reference_only": len(set(b) - set(common)),
     }
-    doc = {k: v for k, v in doc.items() if v is not None}
+    a = {m: a[m] for m in common}
+    b = {m: b[m] for m in common}
+    doc["proposal_services"] = len(set(a.values()))
+    doc["reference_services"] = len(set(b.values()))
+    doc["mojofm"] = round(mojofm(a, b), 3)
+    doc["mojofm_reverse"] = round(mojofm(b, a), 3)
     if graph is not None:
         from decompose.config import DEFAULT_WEIGHTS
         from decompose.partition import project

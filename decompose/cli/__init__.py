@@ -466,7 +466,9 @@ def score(proposal: Path, reference: Path, graph_file: Path | None, fmt: str) ->
 
     Each may be a proposal.json, a boundaries.toml/decompose.toml, a truth file
     ({"services": {name: [modules]}}), or a project folder (its package structure as the
-    reference: modules grouped by their first two name components).
+    reference: each module grouped under its first package below the top level). Module
+    patterns of a TOML are expanded against --graph, or else against the names the other side
+    lists; proposal_only / reference_only count the modules left out of the comparison.
     """
     from decompose.interchange import format_score, score_files
 

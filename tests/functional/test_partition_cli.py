@@ -93,6 +93,15 @@ def test_partition_rejects_bad_graphs(tmp_path: Path, runner: CliRunner) -> None
     assert res.exit_code == 2 and "imports[0]" in res.output
     bad.write_text("not json")
     assert runner.invoke(main, ["partition", str(bad)]).exit_code == 2
+    bad.write_text("{}")
+    res = runner.invoke(main, ["partition", str(bad)])
+    assert res.exit_code == 2 and "graph.json-shaped" in res.output
+    bad.write_text('{"services": {"a": {"modules": ["x"]}}, "seed": 0}')
+    res = runner.invoke(main, ["partition", str(bad)])
+    assert res.exit_code == 2 and "looks like a proposal.json" in res.output
+    bad.write_text('{"modules": "x"}')
+    res = runner.invoke(main, ["partition", str(bad)])
+    assert res.exit_code == 2 and "'modules' must be a list" in res.output
 
 
 def test_score_against_a_project_folder_uses_its_packages(
@@ -166,3 +175,22 @@ def test_predictly_graph_partitioned_name_blind(tmp_path: Path, runner: CliRunne
     )
     doc = json.loads(sc.output)
     assert doc["mojofm"] > 50  # well above the random floor (~20) name-blind
+
+
+def test_score_expands_toml_patterns_without_a_graph(tmp_path: Path, runner: CliRunner) -> None:
+    out = tmp_path / "out"
+    res = runner.invoke(
+        main, ["analyze", str(ROOT / "samples" / "predictly"), "-o", str(out), "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    proposal = json.loads((out / "proposal.json").read_text())
+    n = sum(len(s["modules"]) for s in proposal["services"].values())
+    res = runner.invoke(
+        main,
+        ["score", str(out / "proposal.json"), str(out / "boundaries.toml"), "--format", "json"],
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    # boundaries.toml is the same proposal written as patterns: every module is compared
+    assert doc["common_modules"] == n and doc["proposal_only"] == 0
+    assert doc["mojofm"] == 100.0
