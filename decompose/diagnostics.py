@@ -418,26 +418,92 @@ def baseline_text(entries: Mapping[tuple[str, str, str], int]) -> str:
     )
 
 
+def _group(key: tuple[str, str, str]) -> frozenset[str]:
+    return frozenset(key[1].split(","))
+
+
+def cycle_cover(
+    key: tuple[str, str, str], baseline: Mapping[tuple[str, str, str], int]
+) -> tuple[str, str, str] | None:
+    """The baselined DEC103 entry whose cycle group contains every service of ``key``'s group.
+
+    A service cycle that lost services is an improvement, not a new violation: its group is a
+    subset of the recorded one. A group with any service outside every recorded group is new.
+
+    Args:
+        key: a finding's ``(code, src, dst)`` key; only ``DEC103`` keys (``src`` = the services
+            of the cycle group, comma-separated) can be covered.
+        baseline: recorded keys and counts.
+
+    Returns:
+        The smallest recorded strict superset group (ties by key), or ``None``.
+    """
+    if key[0] != "DEC103":
+        return None
+    group = _group(key)
+    cands = sorted(
+        (len(_group(k)), k)
+        for k, n in baseline.items()
+        if n > 0 and k[0] == "DEC103" and k != key and group < _group(k)
+    )
+    return cands[0][1] if cands else None
+
+
+def narrowed_cycles(
+    findings: Sequence[Finding],
+    baseline: Mapping[tuple[str, str, str], int],
+) -> dict[tuple[str, str, str], list[str]]:
+    """Baselined DEC103 entries that now cover smaller cycle groups only.
+
+    Returns:
+        ``{recorded key: [current groups it covers, sorted]}`` for the recorded cycle groups
+        that no longer occur as such but contain one or more of today's groups (shown as
+        DEC192 "narrow the baseline").
+    """
+    out: dict[tuple[str, str, str], list[str]] = {}
+    for f in findings:
+        if f.diagnostic.code != "DEC103" or baseline.get(f.key, 0) > 0:
+            continue
+        sup = cycle_cover(f.key, baseline)
+        if sup is not None:
+            out.setdefault(sup, []).append(f.src)
+    exact = {f.key for f in findings}
+    return {k: sorted(v) for k, v in sorted(out.items()) if k not in exact}
+
+
 def apply_baseline(
     findings: Sequence[Finding],
     baseline: Counter[tuple[str, str, str]],
 ) -> tuple[list[Finding], int, list[tuple[str, str, str]]]:
     """Drop findings recorded in the baseline (up to each key's count).
 
+    A DEC103 cycle group that is a subset of a recorded group is baselined too (the cycle
+    shrank, see :func:`cycle_cover`).
+
     Returns:
         ``(new findings, number baselined, stale keys)``: stale keys are recorded more often than
-        they occur now (the baseline can shrink).
+        they occur now (the baseline can shrink). A recorded cycle group that now only covers
+        smaller groups is not stale (see :func:`narrowed_cycles`).
     """
     left = Counter(baseline)
-    new: list[Finding] = []
+    rest: list[Finding] = []
     n = 0
     for f in sorted(findings):
         if f.diagnostic.code in BASELINE_CODES and left[f.key] > 0:
             left[f.key] -= 1
             n += 1
         else:
+            rest.append(f)
+    new: list[Finding] = []
+    covered: set[tuple[str, str, str]] = set()
+    for f in rest:
+        sup = cycle_cover(f.key, baseline)
+        if sup is not None:
+            covered.add(sup)
+            n += 1
+        else:
             new.append(f)
-    stale = sorted(k for k, v in left.items() if v > 0)
+    stale = sorted(k for k, v in left.items() if v > 0 and k not in covered)
     return new, n, stale
 
 
@@ -447,13 +513,22 @@ def shrink_baseline(
 ) -> Counter[tuple[str, str, str]]:
     """The baseline after ``--update-baseline``: the current findings' keys, each capped at its
     old count. With no old baseline (``None``) every current boundary violation is recorded;
-    afterwards it can only shrink."""
+    afterwards it can only shrink: a recorded DEC103 cycle group is narrowed to today's groups
+    it contains (:func:`cycle_cover`), and no other key is added."""
     now: Counter[tuple[str, str, str]] = Counter(
         f.key for f in findings if f.diagnostic.code in BASELINE_CODES
     )
     if old is None:
         return now
-    return Counter({k: min(n, old[k]) for k, n in now.items() if old[k] > 0})
+    out: Counter[tuple[str, str, str]] = Counter()
+    for k, n in now.items():
+        if old[k] > 0:
+            out[k] = min(n, old[k])
+        else:
+            sup = cycle_cover(k, old)
+            if sup is not None:
+                out[k] = min(n, old[sup])
+    return out
 
 
 # ---------------------------------------------------------------------------- formats

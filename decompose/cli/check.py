@@ -285,6 +285,7 @@ def _check_project(
         apply_baseline,
         apply_ignores,
         baseline_text,
+        narrowed_cycles,
         read_baseline,
         resolve_severities,
         shrink_baseline,
@@ -387,28 +388,44 @@ def _check_project(
 
                 raise OutputError(f"cannot write baseline {bl_path}: {exc.strerror}") from exc
             verb = "created" if old is None else "updated"
-            removed = 0 if old is None else sum(old.values()) - sum(new.values())
+            narrowed_keys = set() if old is None else set(narrowed_cycles(kept, old))
+            n_narrowed = len(narrowed_keys)
+            removed = (
+                0
+                if old is None
+                else sum(v for k, v in old.items() if k not in new and k not in narrowed_keys)
+            )
+            notes = [f"{removed} removed"] if removed else []
+            notes += [f"{n_narrowed} cycle groups narrowed"] if n_narrowed > 1 else []
+            notes += ["1 cycle group narrowed"] if n_narrowed == 1 else []
             print(
-                f"decompose: {verb} baseline {bl_path}: {sum(new.values())} entries"
-                + (f" ({removed} removed)" if removed else ""),
+                f"decompose: {verb} baseline {bl_path}: {sum(new.values())} "
+                + ("entry" if sum(new.values()) == 1 else "entries")
+                + (f" ({', '.join(notes)})" if notes else ""),
                 file=sys.stderr,
             )
             bl = new
         else:
             bl = read_baseline(bl_path)
+        narrowed = narrowed_cycles(kept, bl)
         kept, n_baselined, stale = apply_baseline(kept, bl)
-        if stale and severities.get("DEC192", "warn") != "off":
+        if (stale or narrowed) and severities.get("DEC192", "warn") != "off":
             from decompose.diagnostics import with_severity
 
             rel = _rel(bl_path, root)
-            for code, src, dst in stale:
+            msgs = {
+                key: "no longer occurs: run --update-baseline to shrink the baseline"
+                for key in stale
+            }
+            for key, groups in narrowed.items():
+                now = "; ".join(g.replace(",", ", ") for g in groups)
+                msgs[key] = (
+                    f"now covers a smaller cycle group ({now}): run --update-baseline to "
+                    "narrow the baseline"
+                )
+            for (code, src, dst), what in sorted(msgs.items()):
                 d = Diagnostic(
-                    rel,
-                    1,
-                    0,
-                    "DEC192",
-                    f"baseline entry {code} {src} -> {dst or '-'} no longer occurs: run "
-                    "--update-baseline to shrink the baseline",
+                    rel, 1, 0, "DEC192", f"baseline entry {code} {src} -> {dst or '-'} {what}"
                 )
                 kept.append(
                     Finding(
