@@ -4,11 +4,17 @@ codec (rendered from its template and imported)."""
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib.util
+import os
 import sys
 import textwrap
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -318,3 +324,166 @@ def test_dependency_names_ignore_the_environment(monkeypatch) -> None:
     monkeypatch.setattr(md, "packages_distributions", lambda: {"somelib_xyz": ["some-lib"]})
     assert [distribution_of(n) for n in ("somelib_xyz", "yaml", "pydantic_core")] == before
     assert before == ["somelib_xyz", "PyYAML", "pydantic-core"]
+
+
+# ---------------------------------------------------------------------------- runtime clients
+@contextlib.contextmanager
+def _serve(app: Any) -> Iterator[str]:
+    """Serve an ASGI ``app`` with a real uvicorn on a free loopback port, in a thread."""
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+async def _echo_connection(scope: Any, receive: Any, send: Any) -> None:
+    """ASGI app: answers ``{"result": [client port, Cookie header, thread id]}`` and sets a
+    cookie, the way a login route of the monolith might."""
+    import json
+    import threading as th
+
+    while (await receive()).get("more_body"):
+        pass
+    cookie = dict(scope["headers"]).get(b"cookie", b"").decode() or None
+    body = json.dumps({"result": [scope["client"][1], cookie, th.get_ident()]}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"application/json"), (b"set-cookie", b"session=ada")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture
+def echo_service(rt: ModuleType, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    with _serve(_echo_connection) as url:
+        monkeypatch.setenv("ECHO_SERVICE_URL", url)
+        rt.close_clients()
+        yield url
+        rt.close_clients()
+
+
+def test_calls_reuse_one_client_and_its_connection(rt: ModuleType, echo_service: str) -> None:
+    """One long-lived client per target service, shared by every thread (created once, even
+    when many threads make their first call together); sequential calls reuse one kept-alive
+    connection; close_clients() closes it and the next call opens a new client."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        targets = set(pool.map(lambda _: id(rt._target_of("echo")), range(32)))
+    assert len(targets) == 1
+    client = rt._target_of("echo").client
+    ports = {rt._post("echo", "/x", {})[0] for _ in range(5)}
+    assert len(ports) == 1, "each call opened a new connection"
+    assert rt._target_of("echo").client is client
+    rt.close_clients()
+    assert client.is_closed and rt._target_of("echo").client is not client
+
+
+def test_shared_client_keeps_no_cookies(rt: ModuleType, echo_service: str) -> None:
+    """A Set-Cookie in one response must not travel with later calls or forwarded requests:
+    the client is shared by every user of the process."""
+    assert rt._post("echo", "/login", {})[1] is None
+    assert rt._post("echo", "/next", {})[1] is None
+    assert len(rt._target_of("echo").client.cookies) == 0
+
+
+def test_threaded_app_reuses_threads_and_closes_clients_at_shutdown(
+    rt: ModuleType, echo_service: str
+) -> None:
+    """Sequential requests through ThreadedApp run on a reused worker thread (not a new thread
+    and loop each); a request that calls back into the same server while it runs gets a worker
+    of its own (no deadlock); the lifespan's shutdown closes this process's clients."""
+    import asyncio
+    import json
+
+    import httpx
+
+    served = threading.local()  # requests this thread has served so far
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                kind = message["type"].rsplit(".", 1)[-1]
+                await send({"type": f"lifespan.{kind}.complete"})
+                if kind == "shutdown":
+                    return
+        served.n = getattr(served, "n", 0) + 1
+        if scope["path"] == "/nested":
+            # a blocking call back into this same server, as monolith code in a handler does
+            inner = rt._post("self", "/plain", {})
+            result = [threading.get_ident(), inner]
+        else:
+            result = [threading.get_ident(), served.n]
+        body = json.dumps({"result": result}).encode()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    threaded = rt.ThreadedApp(app)
+    with _serve(threaded) as url, httpx.Client(base_url=url, timeout=20) as client:
+        os.environ["SELF_SERVICE_URL"] = url
+        try:
+            first = client.post("/plain").json()["result"]
+            second = client.post("/plain").json()["result"]
+            assert first[0] == second[0] != threading.get_ident()
+            assert second[1] == first[1] + 1  # the same thread, not a new one with the same id
+            outer, inner = client.post("/nested").json()["result"]
+            assert inner[0] != outer
+        finally:
+            del os.environ["SELF_SERVICE_URL"]
+    rt._target_of("echo")
+    assert rt._targets
+
+    async def lifespan() -> list[str]:
+        inbox = asyncio.Queue()
+        for kind in ("startup", "shutdown"):
+            inbox.put_nowait({"type": f"lifespan.{kind}"})
+        sent: list[str] = []
+
+        async def send(message: Any) -> None:
+            sent.append(message["type"])
+
+        await threaded({"type": "lifespan"}, inbox.get, send)
+        return sent
+
+    assert asyncio.run(lifespan()) == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert not rt._targets
+
+
+def test_preload_imports_modules_and_tolerates_failures(
+    rt: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Start-up preload imports the interface's modules; one that fails is logged and left to
+    its first call; DECOMPOSE_PRELOAD=0 leaves every import to the first call."""
+    (tmp_path / "preload_ok_mod.py").write_text("VALUE = 1\n")
+    (tmp_path / "preload_bad_mod.py").write_text("raise RuntimeError('boom')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("DECOMPOSE_PRELOAD", "0")
+    rt.preload(["preload_ok_mod"])
+    assert "preload_ok_mod" not in sys.modules
+    monkeypatch.delenv("DECOMPOSE_PRELOAD")
+    try:
+        rt.preload(["preload_bad_mod", "preload_ok_mod"])
+        assert "preload_ok_mod" in sys.modules and "preload_bad_mod" not in sys.modules
+        assert "preload_bad_mod" in caplog.text and "boom" in caplog.text
+    finally:
+        sys.modules.pop("preload_ok_mod", None)
