@@ -364,8 +364,15 @@ def parse_config(data: Mapping[str, Any], source: str = "", prefix: str = "") ->
                     f"{_suggest(dep, sorted(names))}"
                 )
     layers = tuple(top.get("layers", ()))
+    for dup in sorted({x for x in layers if layers.count(x) > 1}):
+        problems.append(f"{p}layers: {dup!r} is listed {layers.count(dup)} times")
     for s in services:
-        if s.layer and layers and s.layer not in layers:
+        if s.layer and not layers:
+            problems.append(
+                f"{p}services.{s.name}.layer: no `layers` are defined (add "
+                f"`layers = [...]`, outermost first, at the top level)"
+            )
+        elif s.layer and s.layer not in layers:
             problems.append(
                 f"{p}services.{s.name}.layer: '{s.layer}' is not in layers "
                 f"{list(layers)}{_suggest(s.layer, list(layers))}"

@@ -22,7 +22,11 @@ class ConfigError(DecomposeError):
         self.source = source
         where = f" in {source}" if source else ""
         head = f"invalid configuration{where}"
-        super().__init__(head + ":\n  " + "\n  ".join(self.problems) if problems else head)
+        if len(problems) == 1:  # one line: what and where
+            super().__init__(f"{head}: {problems[0]}")
+        else:
+            many = f"{head} ({len(problems)} problems):\n  " + "\n  ".join(self.problems)
+            super().__init__(many if problems else head)
 
 
 class NoSourcesError(DecomposeError):
