@@ -1,4 +1,5 @@
-"""Graphviz DOT for a :class:`decompose.render.View`, and rendering it to SVG/PNG with ``dot``.
+"""Graphviz DOT for a :class:`decompose.render.View`, and rendering it to SVG, PNG, PDF... with
+``dot``.
 
 Building DOT needs only the ``graphviz`` Python package; rendering needs the ``dot`` program
 (Debian/Ubuntu ``apt-get install graphviz``, macOS ``brew install graphviz``). Without it,
@@ -21,7 +22,9 @@ from decompose.errors import DecomposeError, MissingToolError
 if TYPE_CHECKING:
     from decompose.render import View
 
-IMAGE_FORMATS = ("svg", "png")
+# Graphviz output formats that make sense for a picture of the boundaries (all built into
+# `dot`'s core/cairo plugins on Debian and Homebrew builds).
+IMAGE_FORMATS = ("svg", "png", "pdf", "eps", "ps", "jpg", "gif")
 INSTALL_HINT = (
     "Graphviz's `dot` program is needed for images: install it with "
     "`apt-get install graphviz` (Debian/Ubuntu) or `brew install graphviz` (macOS)"
@@ -153,7 +156,7 @@ def render(dot_source: str, fmt: str) -> bytes:
 
     Args:
         dot_source: DOT text (from :func:`to_dot`).
-        fmt: ``svg`` or ``png``.
+        fmt: one of :data:`IMAGE_FORMATS` (``svg``, ``png``, ``pdf``...).
 
     Returns:
         The image bytes.

@@ -8,8 +8,18 @@ import click
 
 from decompose.cli import _cache_options, _common, _load_config, _path_arg, info, main, verbose
 
-FORMATS = ("dot", "svg", "png", "mermaid", "json")
-_SUFFIX = {"dot": ".dot", "svg": ".svg", "png": ".png", "mermaid": ".mmd", "json": ".json"}
+# dot.IMAGE_FORMATS (kept literal here so `decompose --help` does not import graphviz code)
+_IMAGES = ("svg", "png", "pdf", "eps", "ps", "jpg", "gif")
+FORMATS = ("dot", *_IMAGES, "mermaid", "json")
+_BY_SUFFIX = {
+    ".dot": "dot",
+    ".gv": "dot",
+    **{f".{x}": x for x in _IMAGES},
+    ".jpeg": "jpg",
+    ".mmd": "mermaid",
+    ".mermaid": "mermaid",
+    ".json": "json",
+}
 
 
 @main.command()
@@ -49,7 +59,8 @@ _SUFFIX = {"dot": ".dot", "svg": ".svg", "png": ".png", "mermaid": ".mmd", "json
     "fmt",
     type=click.Choice(FORMATS),
     default=None,
-    help="Output format (default: from the -o suffix, else dot).",
+    help="Output format (default: from the -o suffix; dot when there is no -o or the file "
+    "name has no suffix). Images (svg, png, pdf, eps, ps, jpg, gif) need Graphviz's dot.",
 )
 @click.option(
     "-o",
@@ -83,10 +94,11 @@ def graph(
     jobs: int,
     config_path: Path | None,
 ) -> None:
-    """Draw the service boundaries of PATH as DOT, SVG, PNG, Mermaid or JSON.
+    """Draw the service boundaries of PATH as DOT, SVG, PNG, PDF, Mermaid or JSON.
 
-    SVG and PNG need Graphviz's `dot` program; without it the DOT text is written next to the
-    requested image and the command exits 2 with installation instructions.
+    Images need Graphviz's `dot` program; without it the DOT text is written next to the
+    requested image and the command exits 2 with installation instructions. An -o suffix that
+    names no supported format is refused (exit 2) unless --format is given.
     """
     from decompose import render
     from decompose.errors import UsageError
@@ -95,8 +107,13 @@ def graph(
     from decompose.pipeline import analyze, load_graph, make_cache
 
     if fmt is None:
-        by_suffix = {v: k for k, v in _SUFFIX.items()} | {".gv": "dot", ".mermaid": "mermaid"}
-        fmt = by_suffix.get(output.suffix.lower(), "dot") if output is not None else "dot"
+        suffix = output.suffix if output is not None else ""
+        if suffix and suffix.lower() not in _BY_SUFFIX:
+            raise UsageError(
+                f"cannot tell the format of {output} from its suffix {suffix!r}: use one "
+                f"of {', '.join(_BY_SUFFIX)}, or --format"
+            )
+        fmt = _BY_SUFFIX.get(suffix.lower(), "dot")
     if view == "service" and not service:
         raise UsageError("--view service needs --service NAME")
     if view == "focus" and not focus:
