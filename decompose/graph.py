@@ -225,10 +225,13 @@ class _Resolver:
         facts: dict[str, FileFacts],
         first_party: set[str],
         alias_prefixes: list[str],
+        alias_blocked: frozenset[str] = frozenset(),
     ) -> None:
         self.facts = facts
         self.first_party = first_party
         self.alias_prefixes = alias_prefixes
+        # ``prefix.top`` modules not reachable as ``top``: an external package of that name wins
+        self.alias_blocked = alias_blocked
         self.defs: dict[str, dict[str, Definition]] = {}
         self.bindings: dict[str, dict[str, str]] = {}
         self.stars: dict[str, list[str]] = {}
@@ -284,7 +287,7 @@ class _Resolver:
         if top not in self.first_party:
             for prefix in self.alias_prefixes:
                 cand = f"{prefix}.{dotted}"
-                if cand in self.facts:
+                if cand in self.facts and f"{prefix}.{top}" not in self.alias_blocked:
                     return cand
         return None
 
@@ -292,7 +295,10 @@ class _Resolver:
         top = dotted.split(".")[0]
         if top in self.first_party:
             return True
-        return any(f"{p}.{top}" in self.facts for p in self.alias_prefixes)
+        return any(
+            f"{p}.{top}" in self.facts and f"{p}.{top}" not in self.alias_blocked
+            for p in self.alias_prefixes
+        )
 
     def resolve(self, dotted: str, depth: int = 0) -> Symbol | None:
         """Resolve a dotted reference; ``_EXTERNAL`` for stdlib/third-party, None when it looks
@@ -536,27 +542,12 @@ def build_graph(
     for f in facts_map.values():
         diags.extend(f.diagnostics)
 
-    # Alias roots: explicit ones plus folders whose code inserts itself into sys.path.
-    prefixes: set[str] = set()
-    for folder in alias_roots:
-        prefixes.add(folder.replace("/", "."))
-    for m, f in facts_map.items():
-        if f.sys_path_hint and f.source.kind != "notebook":
-            pkg = m if f.source.is_package else m.rpartition(".")[0]
-            if pkg and pkg in facts_map and pkg not in prefixes:
-                prefixes.add(pkg)
-                diags.append(
-                    Diagnostic(
-                        f.source.relpath,
-                        1,
-                        0,
-                        "DEC014",
-                        f"this file adds its folder to sys.path: modules under {pkg} are also "
-                        f"importable without the '{pkg}.' prefix (treated as aliases)",
-                        "info",
-                    )
-                )
-    res = _Resolver(facts_map, fp, sorted(prefixes))
+    # Alias roots: explicit ones plus project folders that code provably puts on sys.path.
+    prefixes: set[str] = {folder.replace("/", ".") for folder in alias_roots}
+    on_sys_path = _sys_path_prefixes(facts_map, prefixes, diags)
+    prefixes |= on_sys_path
+    blocked = _alias_blocked(facts_map, fp, on_sys_path)
+    res = _Resolver(facts_map, fp, sorted(prefixes), blocked)
 
     # ---- nodes (+ namespace packages that have no file)
     nodes: dict[str, ModuleNode] = {}
@@ -943,6 +934,114 @@ def _reference(
             res.dispatch[sym.id] = overrides
         for over_id in overrides:
             add_call(src, over_id, "dispatch", r.line)
+
+
+def _sys_path_prefixes(
+    facts: dict[str, FileFacts], known: set[str], diags: list[Diagnostic]
+) -> set[str]:
+    """Dotted prefixes of project folders that code provably puts on ``sys.path``
+    (``FileFacts.sys_path_dirs``: ``os.path.dirname(__file__)``, ``Path(__file__).parents[1]``,
+    literals...): modules under such a folder are also importable without its prefix.
+
+    A folder counts when it lies inside the file's source root (the root itself adds nothing)
+    and holds modules. Appends one DEC014 info to ``diags`` per new prefix, at the first file
+    (in module order) that adds it. Folders computed at run time never get here: the parser
+    reports them (DEC014, "not analysed") and no alias is assumed.
+
+    Args:
+        facts: the files by module name, sorted.
+        known: prefixes already declared (``alias_roots``); they get no diagnostic.
+        diags: the diagnostics list to extend.
+
+    Returns:
+        The new prefixes (``known`` excluded).
+    """
+    folders: set[str] = set()
+    for m in facts:
+        parts = m.split(".")
+        folders.update(".".join(parts[:i]) for i in range(1, len(parts)))
+    out: set[str] = set()
+    for f in facts.values():
+        if f.source.kind == "notebook":
+            continue
+        root = f.source.root.strip("/")
+        for line, folder in f.sys_path_dirs:
+            if root in ("", "."):
+                rel = folder
+            elif folder.startswith(root + "/"):
+                rel = folder[len(root) + 1 :]
+            else:
+                continue  # the source root itself, or outside it: no new name
+            pkg = rel.replace("/", ".")
+            if not pkg or pkg not in folders or pkg in known or pkg in out:
+                continue
+            out.add(pkg)
+            diags.append(
+                Diagnostic(
+                    f.source.relpath,
+                    line,
+                    0,
+                    "DEC014",
+                    f"this file adds the folder {folder}/ to sys.path: modules under {pkg} are "
+                    f"also importable without the '{pkg}.' prefix (treated as aliases)",
+                    "info",
+                )
+            )
+    return out
+
+
+def _alias_blocked(
+    facts: dict[str, FileFacts], first_party: set[str], prefixes: set[str]
+) -> frozenset[str]:
+    """Modules ``prefix.top`` under a folder put on ``sys.path`` that must NOT be reached as
+    ``top``, because ``top`` is evidently an external package of the same name:
+
+    - ``top`` is a distribution the built-in tables know (:data:`decompose.footprint.SAME_NAME`,
+      :data:`decompose.footprint.DISTRIBUTIONS`), so the name is read as that library;
+    - the module itself imports ``top`` absolutely (``lnbits/bolt11.py`` doing
+      ``from bolt11 import decode`` wraps the library; it would import itself otherwise);
+    - it is a plain module, yet some file imports a submodule ``top.x`` of it.
+
+    Args:
+        facts: the files by module name.
+        first_party: top-level first-party names (never aliased anyway).
+        prefixes: dotted folders put on ``sys.path`` by the code (declared roots excluded: the
+            user said so).
+
+    Returns:
+        The blocked ``prefix.top`` module names.
+    """
+    if not prefixes:
+        return frozenset()
+    from decompose.footprint import DISTRIBUTIONS, SAME_NAME
+
+    candidates: dict[str, list[str]] = defaultdict(list)  # top -> its prefix.top modules
+    for prefix in prefixes:
+        for m in facts:
+            if m.startswith(prefix + "."):
+                top = m[len(prefix) + 1 :].split(".")[0]
+                cand = f"{prefix}.{top}"
+                if top not in first_party and cand in facts and cand not in candidates[top]:
+                    candidates[top].append(cand)
+    blocked: set[str] = set()
+    for top, cands in candidates.items():
+        if top in SAME_NAME or top in DISTRIBUTIONS:
+            blocked.update(cands)
+            continue
+        for cand in cands:
+            if any(
+                imp.level == 0 and imp.module.split(".")[0] == top for imp in facts[cand].imports
+            ):
+                blocked.add(cand)
+    sub_imported = {
+        imp.module.split(".")[0]
+        for f in facts.values()
+        for imp in f.imports
+        if imp.level == 0 and "." in imp.module
+    }
+    for top in sub_imported & candidates.keys():
+        blocked.update(c for c in candidates[top] if not facts[c].source.is_package)
+    return frozenset(blocked)
 
 
 def importable(name: str) -> bool:

@@ -184,7 +184,8 @@ class FileFacts:
         all_names: the module's ``__all__`` when it is a literal list/tuple, else ``None``.
         unresolved_calls: number of call sites whose callee could not be named statically.
         call_sites: number of call sites seen (resolved or not).
-        sys_path_hint: True when the file inserts its own folder into ``sys.path``.
+        sys_path_hint: True when the file provably inserts its own folder into ``sys.path``
+            (``os.path.dirname(__file__)``, ``Path(__file__).parent``...).
         diagnostics: problems found while reading this file.
         data_refs: ``(line, kind, value)`` data-coupling literals in source order: ``sql_read``,
             ``sql_write``, ``sql_ddl`` (table names in SQL strings), ``orm_table``
@@ -192,6 +193,10 @@ class FileFacts:
             ``os.environ``/``os.getenv``), ``path`` (data and model-artifact file names),
             ``queue`` (queues, topics, streams) and ``cache`` (cache keys; ``prefix*`` for
             f-strings).
+        sys_path_dirs: ``(line, folder)`` for each ``sys.path.insert``/``append`` whose
+            argument provably names a folder of the project: POSIX, relative to the analyzed
+            root (``""`` for the root itself). Folders computed at run time are not listed
+            (the parser reports them as DEC014 info instead).
     """
 
     source: SourceFile
@@ -208,6 +213,7 @@ class FileFacts:
     strings: tuple[tuple[int, str], ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     data_refs: tuple[tuple[int, str, str], ...] = ()
+    sys_path_dirs: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -74,6 +74,14 @@ _GUARD_FLAG = re.compile(
     r"|POSIX|JYTHON)$"
 )
 _TC_NAMES = {"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING", "TYPE_CHECKING"}
+# Context managers that swallow a failed import (haystack's ``with LazyImport(...)``, optuna's
+# ``with try_import()``): the imports in their body are optional, like try/except ImportError.
+_LAZY_IMPORT_HELPERS = frozenset(
+    {"LazyImport", "lazy_import", "try_import", "optional_import", "optional_imports"}
+)
+# Guards that test whether a package is installed: ``is_torch_available()`` (transformers,
+# diffusers...), ``importlib.util.find_spec("x")``; the imports they guard are optional.
+_AVAILABLE_CALL = re.compile(r"^_?is_\w+_available$|^find_spec$")
 # Kind priority when guards nest: the strongest wins.
 _KIND_RANK = {"import": 0, "guarded": 1, "optional": 2, "fallback": 3, "type_checking": 4}
 _MAX_STRING_REFS = 2000
@@ -200,6 +208,7 @@ class _Scope:
     parent: _Scope | None = None
     globals_: set[str] = field(default_factory=set)
     self_name: str = ""  # first parameter of a method (self / cls)
+    paths: dict[str, tuple[str, ...] | None] = field(default_factory=dict)  # name -> path parts
 
 
 def _read_source(data: bytes) -> tuple[str, str, int, int]:
@@ -334,6 +343,41 @@ def _target_of(node: ast.expr) -> str | None:
     return None
 
 
+# Calls that keep a path (``str(p)``, ``os.path.abspath(p)``), join literal parts to it, or take
+# its folder; see _Extractor.path_value.
+_PATH_SAME = frozenset(
+    {"str", "os.fspath", "os.path.abspath", "os.path.realpath", "os.path.normpath"}
+)
+_PATH_JOIN = frozenset(
+    {
+        "os.path.join",
+        "pathlib.Path",
+        "pathlib.PurePath",
+        "pathlib.PosixPath",
+        "pathlib.PurePosixPath",
+    }
+)
+_PATH_DIRNAME = frozenset({"os.path.dirname"})
+
+
+def _path_join(base: tuple[str, ...], text: str) -> tuple[str, ...] | None:
+    """``base`` joined with the relative path ``text`` and normalised (``..`` goes up); None
+    when ``text`` is absolute, depends on the environment (``~``, ``$``) or leaves the root."""
+    if text.startswith(("/", "\\", "~")) or "$" in text or (len(text) > 1 and text[1] == ":"):
+        return None
+    parts = list(base)
+    for part in text.replace("\\", "/").split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return tuple(parts)
+
+
 class _Extractor:
     """One pass over one module's tree. Use :func:`parse_file`, not this class."""
 
@@ -351,6 +395,7 @@ class _Extractor:
         self.call_sites = 0
         self.unresolved = 0
         self.sys_path_hint = False
+        self.sys_path_dirs: list[tuple[int, str]] = []  # (line, root-relative folder)
         self.string_refs = 0
         self.cells = cells
         self.class_bases: dict[str, str] = {}  # class qualname -> first base target
@@ -590,7 +635,8 @@ class _Extractor:
     # ----------------------------------------------------------------- guards
     def guard_kind(self, test: ast.expr, scope: _Scope) -> str | None:
         """'type_checking' for TYPE_CHECKING guards (any spelling), 'guarded' for version and
-        platform conditions, else None."""
+        platform conditions, 'optional' for is-it-installed tests (``is_torch_available()``,
+        ``importlib.util.find_spec("x")``; 'not_optional' when negated), else None."""
         node = test
         negated = False
         while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
@@ -601,7 +647,24 @@ class _Extractor:
             if text in _TC_NAMES or (resolved or "") in _TC_NAMES or text.endswith("TYPE_CHECKING"):
                 # `if not TYPE_CHECKING:` runs at run time; its else branch is type-only.
                 return "not_type_checking" if negated else "type_checking"
-        return "guarded" if self.is_guard_expr(test, scope, 0) else None
+        if self.is_guard_expr(test, scope, 0):
+            return "guarded"
+        if _small(test) and any(
+            isinstance(sub, ast.Call)
+            and _AVAILABLE_CALL.match((_target_of(sub.func) or "").rsplit(".", 1)[-1])
+            for sub in ast.walk(test)
+        ):
+            # `find_spec("x") is None` tests for absence, like `not is_x_available()`
+            if (
+                isinstance(node, ast.Compare)
+                and len(node.ops) == 1
+                and isinstance(node.ops[0], (ast.Is, ast.Eq))
+                and isinstance(node.comparators[0], ast.Constant)
+                and node.comparators[0].value is None
+            ):
+                negated = not negated
+            return "not_optional" if negated else "optional"
+        return None
 
     def is_guard_expr(self, test: ast.expr, scope: _Scope, depth: int) -> bool:
         """True when ``test`` mentions the interpreter version or the platform, however spelled:
@@ -740,6 +803,8 @@ class _Extractor:
             else_kind = kind
             if guard == "guarded":
                 else_kind = _stronger(kind, "guarded")
+            elif guard == "not_optional":  # `if not is_torch_available(): ... else: import torch`
+                body_kind, else_kind = kind, _stronger(kind, "optional")
             elif guard == "not_type_checking":
                 body_kind, else_kind = kind, _stronger(kind, "type_checking")
             for s in reversed(node.orelse):
@@ -807,8 +872,13 @@ class _Extractor:
                 if item.optional_vars is not None and scope.kind != "module":
                     for name in _names_in_target(item.optional_vars):
                         scope.locals[name] = None
-                suppress = suppress or self.suppresses_import_error(item.context_expr, scope)
-            # `with contextlib.suppress(ImportError):` is a try/except ImportError
+                suppress = (
+                    suppress
+                    or self.suppresses_import_error(item.context_expr, scope)
+                    or _is_lazy_import_helper(item.context_expr)
+                )
+            # `with contextlib.suppress(ImportError):` / `with LazyImport(...):` is a
+            # try/except ImportError
             self.push_children(
                 node, scope, _stronger(kind, "optional") if suppress else kind, stack
             )
@@ -1017,6 +1087,12 @@ class _Extractor:
             targets, value = [node.target], node.value
         else:  # pragma: no cover
             return
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and value is not None:
+            # a folder kept in a variable for a later sys.path.insert (see path_value)
+            pname = targets[0].id
+            pv = None if isinstance(node, ast.AugAssign) else self.path_value(value, scope)
+            if pv is not None or pname in scope.paths:
+                scope.paths[pname] = pv
         if (
             len(targets) == 1
             and isinstance(targets[0], ast.Name)
@@ -1105,7 +1181,7 @@ class _Extractor:
             ):
                 self.dynamic_import(node, scope, "importlib.import_module")
             elif target == "sys.path.insert" or target == "sys.path.append":
-                self.sys_path_hint = True
+                self.sys_path_change(node, scope, target)
             last = target.rsplit(".", 1)[-1]
             if last in _DJANGO_FIELDS and node.args:
                 a0 = node.args[0]
@@ -1187,6 +1263,128 @@ class _Extractor:
                 return root.id == s.self_name
             s = s.parent
         return False
+
+    def sys_path_change(self, node: ast.Call, scope: _Scope, target: str) -> None:
+        """Record ``sys.path.insert(i, folder)`` / ``sys.path.append(folder)``: the folder when
+        :meth:`path_value` proves which one it is, else a DEC014 info that a folder computed at
+        run time is added and not analysed (no aliases are assumed for it)."""
+        args = node.args
+        if target.endswith(".insert"):
+            arg = args[1] if len(args) >= 2 else None
+        else:
+            arg = args[0] if args else None
+        if arg is None:
+            return
+        parts = self.path_value(arg, scope)
+        if parts is not None and self.src.kind != "notebook":
+            folder = "/".join(parts)
+            self.sys_path_dirs.append((node.lineno, folder))
+            if folder == self.src.relpath.rpartition("/")[0]:
+                self.sys_path_hint = True
+            return
+        text = ast.unparse(arg)
+        if len(text) > 60:
+            text = text[:57] + "..."
+        self.diag(
+            node,
+            "DEC014",
+            f"this file adds a folder to sys.path that is computed at run time or lies outside "
+            f"the project (`{text}`): not analysed, no aliases assumed",
+            "info",
+        )
+
+    def path_var(self, name: str, scope: _Scope) -> tuple[str, ...] | None:
+        """The path parts a variable was last assigned (:meth:`path_value`), looked up like
+        :meth:`lookup`: enclosing function scopes, then the module."""
+        s: _Scope | None = scope
+        while s is not None and s.kind != "module":
+            if name in s.globals_:
+                break
+            if s.kind != "class":
+                if name in s.paths:
+                    return s.paths[name]
+                if name in s.locals:
+                    return None
+            s = s.parent
+        while s is not None and s.parent is not None:
+            s = s.parent
+        return s.paths.get(name) if s is not None else None
+
+    def path_value(self, node: ast.expr, scope: _Scope, depth: int = 0) -> tuple[str, ...] | None:
+        """The file or folder an expression provably names, as path parts relative to the
+        analyzed root (``()`` is the root), or None when it is computed at run time (settings,
+        environment, other calls) or lies outside the root.
+
+        Understood: ``__file__``; string literals (relative paths are read relative to the
+        root, the usual working folder; absolute ones are unknown); ``os.path.dirname``,
+        ``abspath``, ``realpath``, ``normpath``, ``join`` (literal parts), ``os.fspath``,
+        ``str``; ``pathlib.Path(...)`` with ``.parent``, ``.parents[N]``, ``.resolve()``,
+        ``.absolute()``, ``.joinpath(...)`` and ``/``; and names assigned one of those earlier
+        in the same scope or at module level.
+        """
+        if depth > 16:
+            return None
+        if isinstance(node, ast.Name):
+            if node.id == "__file__":
+                return tuple(self.src.relpath.split("/"))
+            return self.path_var(node.id, scope)
+        if isinstance(node, ast.Constant):
+            return _path_join((), node.value) if isinstance(node.value, str) else None
+        if isinstance(node, ast.Attribute):
+            if node.attr != "parent":
+                return None
+            base = self.path_value(node.value, scope, depth + 1)
+            return base[:-1] if base else None
+        if isinstance(node, ast.Subscript):
+            idx = node.slice
+            if not (
+                isinstance(node.value, ast.Attribute)
+                and node.value.attr == "parents"
+                and isinstance(idx, ast.Constant)
+                and type(idx.value) is int
+                and idx.value >= 0
+            ):
+                return None
+            base = self.path_value(node.value.value, scope, depth + 1)
+            n = idx.value + 1
+            return base[:-n] if base is not None and len(base) >= n else None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+            base = self.path_value(node.left, scope, depth + 1)
+            r = node.right
+            if base is None or not (isinstance(r, ast.Constant) and isinstance(r.value, str)):
+                return None
+            return _path_join(base, r.value)
+        if not isinstance(node, ast.Call) or node.keywords:
+            return None
+        func, args = node.func, node.args
+        target, _, _ = self.resolve(func, scope)
+        if target is None and isinstance(func, ast.Name):
+            target = "str" if func.id == "str" and not self.shadowed("str", scope) else None
+        if target in _PATH_SAME or target in _PATH_JOIN:
+            if not args or (target in _PATH_SAME and len(args) != 1):
+                return None
+            base = self.path_value(args[0], scope, depth + 1)
+            for a in args[1:]:
+                if base is None or not (isinstance(a, ast.Constant) and isinstance(a.value, str)):
+                    return None
+                base = _path_join(base, a.value)
+            return base
+        if target in _PATH_DIRNAME and len(args) == 1:
+            base = self.path_value(args[0], scope, depth + 1)
+            return base[:-1] if base else None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Call, ast.Name)):
+            if func.attr in ("resolve", "absolute") and not args:
+                return self.path_value(func.value, scope, depth + 1)
+            if func.attr == "joinpath" and args:
+                base = self.path_value(func.value, scope, depth + 1)
+                for a in args:
+                    if base is None or not (
+                        isinstance(a, ast.Constant) and isinstance(a.value, str)
+                    ):
+                        return None
+                    base = _path_join(base, a.value)
+                return base
+        return None
 
     def shadowed(self, name: str, scope: _Scope) -> bool:
         s: _Scope | None = scope
@@ -1285,6 +1483,13 @@ class _Extractor:
 
 def _small(node: ast.AST) -> bool:
     return not isinstance(node, ast.BoolOp) or len(node.values) < 50
+
+
+def _is_lazy_import_helper(expr: ast.expr) -> bool:
+    """True for ``LazyImport(...)`` / ``lazy_import()`` / ``try_import()`` (any receiver): a
+    context manager whose body's failed imports are deferred, so those imports are optional."""
+    fn = expr.func if isinstance(expr, ast.Call) else expr
+    return (_target_of(fn) or "").rsplit(".", 1)[-1] in _LAZY_IMPORT_HELPERS
 
 
 def _stronger(a: str, b: str | None) -> str:
@@ -1552,6 +1757,7 @@ def _parse_file(source: SourceFile, root: Path, stub: SourceFile | None) -> File
         sys_path_hint=ex.sys_path_hint,
         diagnostics=tuple(sorted(set(diags))),
         data_refs=tuple(ex.data_refs),
+        sys_path_dirs=tuple(sorted(set(ex.sys_path_dirs))),
     )
 
 
