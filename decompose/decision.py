@@ -857,7 +857,7 @@ def evaluate(
     from decompose.roles import classify
 
     roles = classify(graph, plan)
-    fps = footprints(graph, plan)
+    fps = footprints(graph, plan, Path(root) if root is not None else None)
     dc = data_coupling(graph, plan, Path(root) if root is not None else None)
     hist = (
         history(root, graph, plan)

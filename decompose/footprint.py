@@ -10,16 +10,20 @@ such as ``sklearn`` -> ``scikit-learn``), :data:`NAMESPACE_RULES` (``google.clou
 whatever is installed next to decompose.
 
 A distribution is ``optional`` for a service when every import of it is guarded (``try/except
-ImportError``, a version check) or sits inside a function (a lazy import): the service can start
+ImportError``, a version check, ``with LazyImport(...)``, ``if is_torch_available():``,
+``importlib.util.find_spec``) or sits inside a function (a lazy import): the service can start
 without it. Heavy runtimes (:data:`GPU_RUNTIMES`, :data:`LARGE_RUNTIMES`) decide the image class:
 
 - ``gpu``: a CUDA-only runtime (vllm, cupy, flash-attn, ...), or a GPU-capable one (torch,
   tensorflow, jax, onnxruntime), imported unconditionally, together with CUDA evidence in the
   service's code (a reference through ``torch.cuda`` or a ``.cuda()`` call);
-- ``gpu-capable``: a GPU-capable runtime without CUDA evidence (CPU inference or training works,
-  a GPU would be faster), or any GPU runtime imported only optionally or lazily;
+- ``gpu-capable``: a GPU-capable runtime imported unconditionally without CUDA evidence (CPU
+  inference or training works, a GPU would be faster);
 - ``large-cpu``: large CPU libraries only (transformers without a backend, scipy, pyarrow...);
 - ``slim``: none of the above.
+
+Heavy runtimes imported only optionally are *optional extras* (``optional_gpu``,
+``optional_large``): listed, never raising the image class.
 
 Hosted-model SDKs (``openai``, ``anthropic``, ``litellm``...; see
 :data:`decompose.roles.LLM_API_IMPORTS`) weigh nothing in the image class: a service that calls a
@@ -30,8 +34,10 @@ distributions carry a note saying so.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections import defaultdict
+from pathlib import Path
 from typing import Any
 
 from decompose.graph import ProgramGraph
@@ -722,6 +728,8 @@ _PICKLE_LOADS = frozenset(
     {"joblib.load", "pickle.load", "pickle.loads", "torch.load", "cloudpickle.load", "dill.load"}
 )
 _OPTIONAL_KINDS = frozenset({"optional", "fallback", "guarded", "dynamic"})
+# A device string: "cuda", "cuda:0".
+_CUDA_DEVICE = re.compile(r"^cuda(:\d+)?$")
 
 
 def distribution_of(name: str) -> tuple[str, str]:
@@ -753,12 +761,67 @@ def distribution_of(name: str) -> tuple[str, str]:
     return top, "guessed"
 
 
-def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
+def _source_cuda_uses(root: Path, relpath: str) -> list[tuple[int, str]]:
+    """``(line, what)`` for the CUDA uses in one source file that the facts do not keep:
+    ``x.cuda()`` on an unresolved receiver, a ``"cuda"`` / ``"cuda:N"`` device string given to a
+    call (``.to("cuda")``, ``device="cuda:0"``, ``torch.device("cuda")``), assigned or compared.
+    A ``"cuda"`` dictionary key or any other string that merely contains the word is not a use.
+    An unreadable or unparsable file has none. The bytes are searched for ``cuda`` first, so
+    files without the word are never parsed."""
+    import ast
+
+    try:
+        data = (root / relpath).read_bytes()
+    except OSError:
+        return []
+    if b"cuda" not in data:
+        return []
+    try:
+        tree = ast.parse(data)
+    except (SyntaxError, ValueError):
+        return []
+
+    def device(node: ast.AST | None) -> bool:
+        if isinstance(node, ast.IfExp):
+            return device(node.body) or device(node.orelse)
+        return (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and _CUDA_DEVICE.match(node.value) is not None
+        )
+
+    out: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        line = getattr(node, "lineno", 0)
+        if isinstance(node, ast.Call):
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "cuda":
+                out.append((line, ".cuda()"))
+            elif any(device(a) for a in node.args) or any(device(k.value) for k in node.keywords):
+                out.append((line, 'device "cuda"'))
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)) and device(node.value):
+            out.append((line, 'device "cuda"'))
+        elif isinstance(node, ast.Compare) and any(
+            device(x) for x in (node.left, *node.comparators)
+        ):
+            out.append((line, 'device "cuda"'))
+    return sorted(set(out))
+
+
+def footprints(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> dict[str, Any]:
     """Third-party closure per service.
+
+    CUDA evidence (what turns a GPU-capable runtime into a ``gpu`` image) is a real use only:
+    a reference through ``torch.cuda`` (or any ``.cuda`` attribute the parser resolved), a read
+    of a ``CUDA_*`` environment key (``CUDA_VISIBLE_DEVICES``) and, when ``root`` is given, the
+    uses :func:`_source_cuda_uses` finds in the source (``x.cuda()``, ``.to("cuda")``,
+    ``device="cuda:0"``). A string constant such as ``"libraries.cuda"`` (a dictionary key) is
+    not evidence.
 
     Args:
         graph: the program graph (external edges, facts for CUDA evidence).
         plan: services to compute footprints for.
+        root: the project root, to look for CUDA device strings and ``.cuda()`` calls in the
+            source (not in the facts); without it only the facts are used.
 
     Returns:
         ``{"services": {service: {"distributions": [{"distribution", "source", "imports",
@@ -771,6 +834,9 @@ def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
         raise the image class]}},
         "gpu_services": [...], "mapping": "..."}``. Lists sorted; ``evidence`` is
         ``path:line`` of the first import. ``heavy`` is ``gpu``, ``gpu-only``, ``large`` or ``""``.
+        ``optional_gpu`` and ``optional_large`` are heavy distributions imported only optionally
+        (guarded, ``with LazyImport(...)``, inside functions): *optional extras* that never
+        raise the image class.
     """
     first_party_tops = {m.name.split(".")[0] for m in graph.modules}
     path_of = {m.name: m.path for m in graph.modules}
@@ -829,10 +895,21 @@ def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
         svc = of.get(module)
         if svc is None or is_test_module(module) or is_migration_module(module):
             continue
+        found: list[tuple[int, str]] = []
         for r in f.references:
+            if r.hint == "string":
+                continue  # "libraries.cuda" as a dict key names CUDA, it does not use it
             segments = r.target.replace("()", "").lower().split(".")
-            if "cuda" in segments and len(cuda[svc]) < 6:
-                cuda[svc].append(f"{f.source.relpath}:{r.line} {r.target}")
+            if "cuda" in segments:
+                found.append((r.line, r.target))
+        for line, kind, value in f.data_refs:
+            if kind == "env" and value.upper().startswith("CUDA_"):
+                found.append((line, f"env {value}"))
+        if root is not None:
+            found.extend(_source_cuda_uses(root, f.source.relpath))
+        for line, what in sorted(set(found)):
+            if len(cuda[svc]) < 6:
+                cuda[svc].append(f"{f.source.relpath}:{line} {what}")
     pickles: dict[str, list[str]] = defaultdict(list)
     for module, f in sorted(graph.facts.items()):
         svc = of.get(module)
@@ -870,6 +947,9 @@ def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
             if d["heavy"] in ("gpu", "gpu-only") and not d["optional"]
         ]
         large = [d["distribution"] for d in dists if d["heavy"] == "large" and not d["optional"]]
+        optional_large = [
+            d["distribution"] for d in dists if d["heavy"] == "large" and d["optional"]
+        ]
         cuda_ev = cuda.get(s.name, [])
         if gpu_only or (gpu_required and cuda_ev):
             image = "gpu"
@@ -896,6 +976,7 @@ def footprints(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
                 }
             ),
             "large": large,
+            "optional_large": optional_large,
             "loads_pickles": pickles.get(s.name, []),
             "cuda_evidence": cuda_ev,
             "llm_apis": sorted(dist for dist, i in acc.get(s.name, {}).items() if i.get("llm_api")),
