@@ -24,7 +24,7 @@ from decompose.config import AnalyzeSettings
 from decompose.graph import ProgramGraph
 from decompose.metrics import all_metrics
 from decompose.model import Crossing, Explanation, Location, Partition, Plan, Service
-from decompose.partition import project
+from decompose.partition import is_test_module, project
 
 KERNEL = "kernel"
 
@@ -52,11 +52,20 @@ def build_plan(
     def svc(node: str) -> str | None:
         return of.get(node.split(":", 1)[0])
 
+    # Tests exercise other services' code on purpose: their imports and calls are not
+    # dependencies between services (no crossings, cycles or interface members from them).
+    tests = (
+        {m.name for m in graph.modules if is_test_module(m.name)}
+        if settings.exclude_tests
+        else set()
+    )
     crossings: list[Crossing] = []
     interface: dict[str, set[str]] = defaultdict(set)
     for e in graph.imports:
         a, b = of.get(e.src), of.get(e.dst)
         if a is None or b is None or a == b or b == KERNEL or e.kind == "parent_init":
+            continue
+        if e.src in tests:
             continue
         crossings.append(
             Crossing(a, b, e.src, e.dst, e.kind, Location(path_of.get(e.src, e.src), e.line, 0))
@@ -66,6 +75,8 @@ def build_plan(
         if a is None or b is None or a == b or b == KERNEL:
             continue
         src_mod = c.src.split(":", 1)[0]
+        if src_mod in tests:
+            continue
         crossings.append(
             Crossing(a, b, c.src, c.dst, c.kind, Location(path_of.get(src_mod, src_mod), c.line, 0))
         )
@@ -74,6 +85,8 @@ def build_plan(
     # their methods are called afterwards (a module-level singleton, a class).
     for m, f in graph.facts.items():
         a = of.get(m)
+        if m in tests:
+            continue
         for imp in f.imports:
             if not imp.name or imp.name == "*" or imp.error or imp.kind == "type_checking":
                 continue
@@ -111,7 +124,7 @@ def build_plan(
         if w_own + w_run > 0:
             margin = (w_own - w_run) / (w_own + w_run)
         else:
-            margin = 1.0 if not runner else -1.0
+            margin = 0.0  # no ties at all: placed by name or package, no evidence either way
         contested = own != KERNEL and bool(runner) and margin < settings.contested_margin
         explanations.append(
             Explanation(

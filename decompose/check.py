@@ -899,12 +899,15 @@ def evaluate(
     internal_edges = 0
     unresolved_fp = 0
     n_py = 0
+    exempt_tests = config.analyze.exclude_tests
     for m, f in modules.items():
         if f.kind != "notebook":
             n_py += 1
         if m in alias_map:
             continue
-        src_svc = owner.get(m)
+        # Tests use every service on purpose; like `analyze` (exclude_tests) they are not
+        # held to the boundaries.
+        src_svc = None if exempt_tests and is_test_module(m) else owner.get(m)
         for imp in f.imports:
             if imp.error or not imp.module:
                 continue
@@ -984,7 +987,7 @@ def evaluate(
     # ---- calls and other references (names reached through a partly public module)
     if ck.calls:
         for m, f in modules.items():
-            src_svc = owner.get(m)
+            src_svc = None if exempt_tests and is_test_module(m) else owner.get(m)
             if src_svc is None or src_svc == KERNEL or m in alias_map:
                 continue
             for line, col, target, _hint in f.refs:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from decompose import __version__
 from decompose.decision import decision_markdown
 from decompose.model import GeneratedFile, Plan, count
+from decompose.partition import is_test_module
 
 if TYPE_CHECKING:
     from decompose.graph import ProgramGraph
@@ -230,9 +231,12 @@ def report_markdown(analysis: Analysis) -> str:
     w("## Services")
     w("")
     for s in plan.services:
-        loc = sum(lines_of.get(x, 0) for x in s.modules)
+        code = [x for x in s.modules if not is_test_module(x)]
+        tests = len(s.modules) - len(code)
+        loc = sum(lines_of.get(x, 0) for x in code)
         title = "Shared kernel" if s.kernel else f"`{s.name}`"
-        w(f"### {title} — {count(len(s.modules), 'module')}, {count(loc, 'line')}")
+        extra = f" (+ {count(tests, 'test module')} attached)" if tests else ""
+        w(f"### {title} — {count(len(code), 'module')}, {count(loc, 'line')}{extra}")
         w("")
         if s.kernel:
             w(
@@ -289,6 +293,22 @@ def report_markdown(analysis: Analysis) -> str:
     else:
         w("None: every module is clearly closer to its own service than to any other.")
     w("")
+    loose = [e.module for e in plan.explanations if not e.pull]
+    if loose:
+        w(
+            f"{len(loose)} module{'s have' if len(loose) != 1 else ' has'} no dependency ties "
+            "at all (empty packages, entry scripts, unused code): placed with the service of "
+            "their package or nearest name, without evidence either way (margin 0, shown as "
+            '"no ties" below).'
+        )
+        w("")
+    if any(e.margin < 0 for e in plan.explanations):
+        w(
+            "A negative margin means the module is pulled harder towards its runner-up than "
+            "towards its own service: it sits where a constraint, the merge of a tiny community "
+            "or the consensus of the clustering runs put it, and is a candidate to move."
+        )
+        w("")
     gods = plan.extras.get("god_modules") or []
     if isinstance(gods, list) and gods:
         w("## God modules")
@@ -334,10 +354,8 @@ def report_markdown(analysis: Analysis) -> str:
     w("|---|---|---|---|---|")
     for e in plan.explanations:
         ties = ", ".join(f"{_md(n)} ({wt:g})" for n, wt in e.top_edges[:3]) or "—"
-        w(
-            f"| {_md(e.module)} | {_md(e.service)} | {ties} | {_md(e.runner_up) or '—'} | "
-            f"{e.margin:.2f} |"
-        )
+        margin = f"{e.margin:.2f}" if e.pull else "no ties"
+        w(f"| {_md(e.module)} | {_md(e.service)} | {ties} | {_md(e.runner_up) or '—'} | {margin} |")
     w("")
     w("</details>")
     w("")

@@ -246,3 +246,24 @@ def test_adopting_a_fresh_proposal_passes_today_and_fails_on_a_new_violation(
     target.write_text(target.read_text() + "\nfrom predictly.billing import invoices as _inv\n")
     r = runner.invoke(main, ["check", str(proj)])
     assert r.exit_code == 1, r.output
+
+
+def test_tests_are_not_held_to_the_boundaries_unless_asked(make_project: MakeProject) -> None:
+    # A test of the cart service uses billing's private ledger: no violation by default (as
+    # `analyze`, which keeps tests out of crossings and interfaces); with exclude_tests = false
+    # the test is checked like any module.
+    files = {
+        **FILES,
+        "pyproject.toml": CONTRACT.replace(
+            'modules = ["shop.cart.*"]', 'modules = ["shop.cart.*", "tests.*"]'
+        ),
+        "tests/__init__.py": "",
+        "tests/test_cart.py": "from shop.billing.ledger import post\n",
+    }
+    root = make_project(files)
+    code, out, _ = invoke(CliRunner(), str(root))
+    assert (code, out) == (0, ""), out
+    strict = files["pyproject.toml"] + "[tool.decompose.analyze]\nexclude_tests = false\n"
+    (root / "pyproject.toml").write_text(strict)
+    code, out, _ = invoke(CliRunner(), str(root))
+    assert code == 1 and "tests/test_cart.py:1:1: DEC101" in out, out

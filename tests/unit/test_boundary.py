@@ -115,3 +115,19 @@ def test_reported_modularity_is_newman_q_whatever_the_resolution_used() -> None:
     at_44 = build_plan(g, replace(partition(of), resolution=44.2), AnalyzeSettings()).metrics
     assert at_one["modularity"] == at_44["modularity"]
     assert -0.5 <= at_44["modularity"] <= 1.0
+
+
+def test_tests_make_no_crossings_and_tieless_modules_have_no_margin() -> None:
+    g = graph(
+        [("a", "b"), ("tests.test_b", "b"), ("tests.test_b", "a")],
+        calls=[("tests.test_b:t", "b:g")],
+    )
+    of = {"a": "A", "b": "B", "tests.test_b": "A", "lonely": "A"}
+    plan = build_plan(g, partition(of), AnalyzeSettings())
+    assert {c.src for c in plan.crossings} == {"a"}
+    iface = {s.name: s.interface for s in plan.services}
+    assert "b:g" not in iface["B"]  # only the test calls it
+    lonely = next(e for e in plan.explanations if e.module == "lonely")
+    assert lonely.margin == 0.0 and not lonely.pull and not lonely.contested
+    checked = build_plan(g, partition(of), AnalyzeSettings(exclude_tests=False))
+    assert {c.src for c in checked.crossings} == {"a", "tests.test_b", "tests.test_b:t"}
