@@ -1372,7 +1372,7 @@ class _Extractor:
         if target in _PATH_DIRNAME and len(args) == 1:
             base = self.path_value(args[0], scope, depth + 1)
             return base[:-1] if base else None
-        if isinstance(func, ast.Attribute) and isinstance(func.value, (ast.Call, ast.Name)):
+        if isinstance(func, ast.Attribute):
             if func.attr in ("resolve", "absolute") and not args:
                 return self.path_value(func.value, scope, depth + 1)
             if func.attr == "joinpath" and args:
