@@ -88,14 +88,20 @@ def build_plan(
         if m in tests:
             continue
         for imp in f.imports:
-            if not imp.name or imp.name == "*" or imp.error or imp.kind == "type_checking":
+            if imp.name == "*" or imp.error or imp.kind == "type_checking" or a is None:
+                continue
+            sub = f"{imp.module}.{imp.name}" if imp.name else ""
+            if sub in of:
+                # ``from pkg import views``: the module itself is used from outside
+                b = of[sub]
+                if b not in (a, KERNEL):
+                    interface[b].add(sub)
                 continue
             b = of.get(imp.module)
-            if b is None or a is None or a == b or b == KERNEL:
+            if b is None or a == b or b == KERNEL:
                 continue
-            if f"{imp.module}.{imp.name}" in of:
-                continue  # a submodule: covered by the module's own members
-            interface[b].add(f"{imp.module}:{imp.name}")
+            # ``import pkg.mod`` makes the module public; ``from m import x`` the name
+            interface[b].add(f"{imp.module}:{imp.name}" if imp.name else imp.module)
     services: list[Service] = []
     for name, mods in partition.services().items():
         services.append(

@@ -174,3 +174,33 @@ def test_unreachable_service_target_is_said_and_q_stays_newman(
     assert got < 50
     assert f"asked for 50 services, proposed {got}" in r.output
     assert -0.5 <= proposal["metrics"]["modularity"] <= 1.0
+
+
+def test_proposal_interfaces_cover_modules_imported_across_services(
+    make_project, runner: CliRunner, tmp_path: Path
+) -> None:
+    root = make_project(
+        {
+            "decompose.toml": """
+                [analyze.pin]
+                "shop.auth*" = "auth"
+                "shop.billing*" = "billing"
+                "shop.app" = "web"
+                "shop" = "web"
+            """,
+            "shop/__init__.py": "",
+            "shop/app.py": "from shop.auth import views as auth_views\nimport shop.billing.ledger\n",
+            "shop/auth/__init__.py": "",
+            "shop/auth/views.py": "def login():\n    return 1\n",
+            "shop/billing/__init__.py": "",
+            "shop/billing/ledger.py": "def post():\n    return 2\n",
+        }
+    )
+    out = tmp_path / "out"
+    r = runner.invoke(main, ["analyze", str(root), "--out", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    services = tomllib.loads((out / "boundaries.toml").read_text())["services"]
+    assert "shop.auth.views" in services["auth"]["interface"]
+    assert "shop.billing.ledger" in services["billing"]["interface"]
+    r = runner.invoke(main, ["check", str(root), "--boundaries", str(out / "boundaries.toml")])
+    assert r.exit_code == 0, r.output
