@@ -8,8 +8,9 @@ Sources (all static, from :attr:`decompose.model.FileFacts.data_refs` and the ca
   ``UPDATE``/``DELETE FROM`` write, ``CREATE/ALTER/DROP TABLE`` schema) and ORM table names
   (``__tablename__``, Django ``Meta.db_table``, ``Table("name", ...)``);
 - **ORM models**: classes deriving from ``django.db.models.Model``, SQLModel, SQLAlchemy's
-  ``DeclarativeBase`` or a first-party ``Base = declarative_base()`` (transitively), with the
-  services whose code references them in the call graph;
+  ``DeclarativeBase``, a first-party ``Base = declarative_base()`` or Flask-SQLAlchemy's
+  ``db.Model`` (``db = SQLAlchemy()``, also re-exported) (transitively), with the services whose
+  code references them in the call graph;
 - **files**: data and model-artifact file names (``model.joblib``, ``*.parquet``, ``.db``...);
 - **env**: keys read through ``os.environ`` / ``os.getenv``;
 - **queues** and **caches**: literal queue/topic/stream names and cache keys given to messaging
@@ -23,6 +24,7 @@ share it: written table 3, read-only table 2, ORM model 2, file 1, queue 1, cach
 from __future__ import annotations
 
 import itertools
+import re
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,23 @@ _ORM_ROOTS = frozenset(
     }
 )
 _BASE_FACTORIES = ("declarative_base", "DeclarativeMeta", "generate_base")
+_CAMEL = re.compile(r"((?<=[a-z0-9])[A-Z]|(?!^)[A-Z](?=[a-z]))")
+# Imports that say the project maps tables with an ORM (so "0 ORM models" means "none
+# recognised", not "none").
+_ORM_IMPORTS = frozenset(
+    {
+        "sqlalchemy",
+        "flask_sqlalchemy",
+        "sqlmodel",
+        "django",
+        "peewee",
+        "tortoise",
+        "pony",
+        "mongoengine",
+        "beanie",
+        "odmantic",
+    }
+)
 _MODEL_EXTS = frozenset(
     {
         "pkl",
@@ -98,6 +117,42 @@ def _first_party_function(graph: ProgramGraph, target: str) -> bool:
     return False
 
 
+def camel_to_snake(name: str) -> str:
+    """Flask-SQLAlchemy's default table name for a model class: ``UserAccount`` ->
+    ``user_account``, ``HTTPLog`` -> ``http_log`` (an underscore before an upper-case letter
+    that follows a lower-case letter or digit, or that starts a capitalised word after other
+    letters; then lower-cased). Rule from Flask-SQLAlchemy's ``camel_to_snake_case``
+    (``flask_sqlalchemy/model.py``)."""
+    return _CAMEL.sub(r"_\1", name).lower().lstrip("_")
+
+
+def _flask_sqlalchemy_dbs(graph: ProgramGraph) -> set[str]:
+    """Dotted names of the Flask-SQLAlchemy extension objects (``db = SQLAlchemy()``) and of
+    their first-party re-exports (``from app.ext import db`` in ``app/__init__.py`` makes
+    ``app.db`` one too)."""
+    dbs: set[str] = set()
+    for m, f in graph.facts.items():
+        for d in f.definitions:
+            if (
+                d.kind == "variable"
+                and d.returns
+                and d.returns.split(".")[0] == "flask_sqlalchemy"
+                and d.returns.rsplit(".", 1)[-1] == "SQLAlchemy"
+            ):
+                dbs.add(f"{m}.{d.qualname}")
+    for _ in range(3):  # re-exports of re-exports
+        more = {
+            f"{m}.{i.alias or i.name}"
+            for m, f in graph.facts.items()
+            for i in f.imports
+            if i.name and i.name != "*" and f"{i.module}.{i.name}" in dbs
+        }
+        if more <= dbs:
+            break
+        dbs |= more
+    return dbs
+
+
 def _orm_models(graph: ProgramGraph, root: Path | None) -> dict[str, dict[str, Any]]:
     """``{module:Class: {"table", "table_source", "line"}}`` for ORM model classes."""
     roots = set(_ORM_ROOTS)
@@ -109,12 +164,19 @@ def _orm_models(graph: ProgramGraph, root: Path | None) -> dict[str, dict[str, A
                 and d.returns.rsplit(".", 1)[-1] in (_BASE_FACTORIES)
             ):
                 roots.add(f"{m}.{d.qualname}")
+    # Flask-SQLAlchemy: ``class User(db.Model)`` with ``db = SQLAlchemy()``.
+    flask_roots = {f"{db}.Model" for db in _flask_sqlalchemy_dbs(graph)} | {
+        "flask_sqlalchemy.Model",
+        "flask_sqlalchemy.model.Model",
+    }
+    roots |= flask_roots
     classes: dict[str, tuple[str, Any]] = {}
     for m, f in graph.facts.items():
         for d in f.definitions:
             if d.kind == "class":
                 classes[f"{m}.{d.qualname}"] = (m, d)
     models: set[str] = set()
+    flask: set[str] = set()  # Flask-SQLAlchemy models (their default table names differ)
     changed = True
     while changed:
         changed = False
@@ -131,10 +193,22 @@ def _orm_models(graph: ProgramGraph, root: Path | None) -> dict[str, dict[str, A
                 for b in d.bases
             ):
                 models.add(dotted)
+                if any(b in flask_roots or b in flask for b in d.bases):
+                    flask.add(dotted)
                 changed = True
     abstract_in: dict[str, frozenset[str]] = {}
     out: dict[str, dict[str, Any]] = {}
-    for dotted in sorted(models):
+    out_by_class: dict[str, dict[str, Any]] = {}
+    # parents before children, so that a subclass finds its parent's table
+    depth: dict[str, int] = {}
+
+    def level(c: str, seen: frozenset[str] = frozenset()) -> int:
+        if c not in depth:
+            bases = [b for b in classes[c][1].bases if b in models and b not in seen]
+            depth[c] = 1 + max((level(b, seen | {c}) for b in bases), default=0)
+        return depth[c]
+
+    for dotted in sorted(models, key=lambda c: (level(c), c)):
         m, d = classes[dotted]
         f = graph.facts[m]
         table, source = "", ""
@@ -147,10 +221,22 @@ def _orm_models(graph: ProgramGraph, root: Path | None) -> dict[str, dict[str, A
                 abstract_in[m] = _abstract_classes(root, f) if root is not None else frozenset()
             if _is_abstract(d, abstract_in[m]):
                 continue  # a base or mixin: its columns land in its subclasses' tables
+            if dotted in flask:
+                parent = next((b for b in d.bases if b in out_by_class), None)
+                if parent is not None:  # single-table inheritance: the parent's table
+                    table = out_by_class[parent]["table"]
+                    source = f"inherited from {parent.rsplit('.', 1)[-1]} (single-table)"
+                else:
+                    table = camel_to_snake(d.qualname.rsplit(".", 1)[-1])
+                    source = "default name (Flask-SQLAlchemy rule)"
+                out[f"{m}:{d.qualname}"] = {"table": table, "table_source": source, "line": d.line}
+                out_by_class[dotted] = out[f"{m}:{d.qualname}"]
+                continue
             parts = m.split(".")
             label = parts[-2] if parts[-1] == "models" and len(parts) > 1 else parts[-1]
             table, source = f"{label}_{d.qualname.lower()}", "default name (guessed)"
         out[f"{m}:{d.qualname}"] = {"table": table, "table_source": source, "line": d.line}
+        out_by_class[dotted] = out[f"{m}:{d.qualname}"]
     return out
 
 
@@ -237,6 +323,9 @@ def data_coupling(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> 
         ``"readers"`` and ``"schema"`` (services), ORM models ``"model"``, ``"owner"`` and
         ``"table_source"``. ``"dynamic_sql": {"services": {service: n}, "evidence": [...]}``
         counts SQL statements whose table name is built at run time (not checked for sharing).
+        ``summary["orm_recognised"]`` is False when the project uses an ORM (an ORM import or
+        an ORM table literal, listed in ``summary["orm_evidence"]``) but no model class was
+        recognised: then "0 ORM models" says nothing about data independence.
         Items sorted by (not shared, name); only items seen in a service.
     """
     of = plan.partition.as_dict()
@@ -400,6 +489,17 @@ def data_coupling(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> 
         for (a, b), p in sorted(pairs.items(), key=lambda kv: (-kv[1]["weight"], kv[0]))
     ]
     shared_tables = [t for t in result["tables"] if t["shared"]]
+    # Does the project map tables with an ORM? Then no recognised model means "not recognised".
+    orm_evidence: list[str] = []
+    for e in sorted(graph.external, key=lambda e: (e.src, e.line, e.dst)):
+        if e.dst.split(".")[0] in _ORM_IMPORTS and not is_test_module(e.src):
+            orm_evidence.append(f"{path_of.get(e.src, e.src)}:{e.line} imports {e.dst}")
+            break
+    for m in sorted(graph.facts):
+        hit = next((r for r in graph.facts[m].data_refs if r[1] == "orm_table"), None)
+        if hit is not None and not is_test_module(m):
+            orm_evidence.append(f"{path_of.get(m, m)}:{hit[0]} table {hit[2]}")
+            break
     result["summary"] = {
         "tables": len(result["tables"]),
         "shared_tables": len(shared_tables),
@@ -414,6 +514,8 @@ def data_coupling(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> 
         ),
         "orm_models": len(orm_list),
         "shared_orm_models": sum(1 for d in orm_list if d["shared"]),
+        "orm_recognised": bool(orm_list) or not orm_evidence,
+        "orm_evidence": orm_evidence,
         "shared_files": sum(1 for d in result["files"] if d["shared"]),
         "shared_env": sum(1 for d in result["env"] if d["shared"]),
         "shared_queues": sum(1 for d in result["queues"] if d["shared"]),

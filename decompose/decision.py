@@ -304,7 +304,8 @@ def score_services(
                 "starts with the application"
             )
         else:
-            ev.append(f"primary role {role_title(primary)}: scales with the request path")
+            text = r.get("primary_text") or role_title(primary)
+            ev.append(f"primary role {text}: scales with the request path")
         if f.get("loads_pickles"):
             ev.append(
                 "loads pickled artifacts (" + f["loads_pickles"][0] + "): its image also "
@@ -605,8 +606,12 @@ def _plan_criteria(
             if gpu
             else "no GPU image to scale apart; every service is another always-on deployment",
             f"{count(summ.get('shared_tables', 0), 'shared table')}, "
-            f"{count(summ.get('shared_orm_models', 0), 'shared ORM model')}, "
-            f"{summ.get('multi_writer_tables', 0)} written by two services",
+            + (
+                f"{count(summ.get('shared_orm_models', 0), 'shared ORM model')}, "
+                if summ.get("orm_recognised", True)
+                else "ORM models: none recognised (shared models unknown), "
+            )
+            + f"{summ.get('multi_writer_tables', 0)} written by two services",
         ],
     )
     return crit
@@ -1118,8 +1123,8 @@ def decision_markdown(analysis: Analysis) -> str:
     w("| service | primary role | roles (modules) |")
     w("|---|---|---|")
     for s, info in roles.get("services", {}).items():
-        basis = {"names": " (from module names only)"}.get(info.get("primary_basis", ""), "")
-        w(f"| {_c(s)} | {role_title(info['primary'])}{basis} | {_md(info['summary'])} |")
+        text = info.get("primary_text") or role_title(info["primary"])
+        w(f"| {_c(s)} | {_md(text)} | {_md(info['summary'])} |")
     w("")
     w("<details><summary>Role evidence per module</summary>")
     w("")
@@ -1181,9 +1186,16 @@ def decision_markdown(analysis: Analysis) -> str:
     w(
         f"{count(summ.get('tables', 0), 'table')} seen, {summ.get('shared_tables', 0)} used by "
         f"more than one service ({summ.get('multi_writer_tables', 0)} written by two); "
-        f"{count(summ.get('orm_models', 0), 'ORM model')} ({summ.get('shared_orm_models', 0)} "
-        "shared); "
-        f"shared files {summ.get('shared_files', 0)}, env keys {summ.get('shared_env', 0)}, "
+        + (
+            f"{count(summ.get('orm_models', 0), 'ORM model')} ({summ.get('shared_orm_models', 0)} "
+            "shared); "
+            if summ.get("orm_recognised", True)
+            else "ORM models: none recognised (the code uses an ORM — "
+            + "; ".join(summ.get("orm_evidence", [])[:2])
+            + " — but no model class was recognised, so models shared by services are "
+            "unknown); "
+        )
+        + f"shared files {summ.get('shared_files', 0)}, env keys {summ.get('shared_env', 0)}, "
         f"queues {summ.get('shared_queues', 0)}, caches {summ.get('shared_caches', 0)}. The shared "
         "kernel is a library and does not count as a sharer."
     )

@@ -470,6 +470,9 @@ _WIRING_NAME = re.compile(
     r"settings_\w+|\w+_settings)$"
 )
 _MIN_SCORE = 2
+# A service's primary role must cover at least this share of its code (lines or modules,
+# whichever is larger); below it the service is business logic with a minor role ("mixed").
+PRIMARY_SHARE = 0.25
 _REL = 0.4
 _MAX_EVIDENCE = 8
 
@@ -697,16 +700,46 @@ def classify_modules(
     return out
 
 
-def _top(pool: Mapping[str, int], ties: Mapping[str, int] | None = None) -> str | None:
+def _top(
+    pool: Mapping[str, int],
+    ties: Mapping[str, int] | None = None,
+    then: Mapping[str, int] | None = None,
+) -> str | None:
     """The heaviest role of ``pool`` other than ``kernel`` and ``business``, or None; equal
-    weights go to the heavier role of ``ties`` (lines of modules with that primary role)."""
+    weights go to the heavier role of ``ties`` (lines of modules with that primary role), then
+    of ``then`` (lines backed by evidence)."""
     specific = [r for r in pool if r not in ("kernel", "business")]
-    t = ties or {}
+    t, u = ties or {}, then or {}
     return (
-        sorted(specific, key=lambda r: (-pool[r], -t.get(r, 0), ROLES.index(r)))[0]
+        sorted(specific, key=lambda r: (-pool[r], -t.get(r, 0), -u.get(r, 0), ROLES.index(r)))[0]
         if specific
         else None
     )
+
+
+def _share(
+    role: str, lines: Mapping[str, int], modules: Mapping[str, int], total: int, n: int
+) -> float:
+    """The larger of ``role``'s share of the service's lines and of its modules (0 when the
+    service has none)."""
+    if not n or not total:
+        return 0.0
+    return max(lines.get(role, 0) / total, modules.get(role, 0) / n)
+
+
+def _primary_text(
+    primary: str, basis: str, minor: list[str], modules: Mapping[str, int], total: int
+) -> str:
+    """The primary role as tables and sentences write it: ``model serving / inference``,
+    ``monitoring (from module names only)``, ``business logic (mixed: 1 of 11 modules model
+    serving / inference)``."""
+    title = ROLE_TITLES.get(primary, primary)
+    if basis == "names":
+        return f"{title} (from module names only)"
+    if basis == "mixed" and minor:
+        parts = [f"{modules.get(r, 0)} of {total} {ROLE_TITLES.get(r, r)}" for r in minor[:3]]
+        return f"{title} (mixed: " + ", ".join(parts) + ")"
+    return title
 
 
 def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
@@ -717,12 +750,16 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
     test client is no HTTP API.
 
     A service's ``primary`` role is the one source of truth every table and sentence uses. It is
-    the role most of its code (lines) plays among the roles backed by imports, decorators,
-    routes, calls or SQL (``primary_basis`` ``"evidence"``; on equal lines, the role that is the
-    primary of more lines); when no module has such evidence, the same among the roles from
-    module names (``"names"``); else ``business`` (``"default"``); the shared kernel is
-    ``kernel`` (``"partition"``). ``kernel`` and ``business`` count only when nothing else is
-    present. A service whose HTTP API modules have
+    the specific role (not ``business`` or ``kernel``) that most of its code (lines of the
+    modules playing it, names included) plays; on equal lines, the role that is the primary of
+    more lines, then the one with more lines backed by evidence. That role must cover at least
+    :data:`PRIMARY_SHARE` of the service (lines or modules, whichever share is larger): below,
+    the service is ``business`` with ``primary_basis`` ``"mixed"`` (one inference module among
+    ten of business logic does not make a model server). The basis is ``"evidence"`` when the
+    role's modules backed by imports, decorators, routes, calls or SQL also reach that share,
+    else ``"names"`` (never a scaling need); ``"default"`` for business logic without any
+    specific role; the shared kernel is ``kernel`` (``"partition"``). ``primary_text`` writes
+    it for tables and sentences. A service whose HTTP API modules have
     no route handler (a route decorator, a handler registration or a view class:
     ``http_handlers`` empty) only wires a web framework — settings, urls, asgi, middleware — so
     its ``api`` role is reported as ``wiring`` (wiring / config).
@@ -733,7 +770,8 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
 
     Returns:
         ``{"modules": {module: ...}`` (see :func:`classify_modules`) ``, "services": {service:
-        {"primary": role, "primary_basis": str, "strong_roles": [role], "http_handlers":
+        {"primary": role, "primary_basis": str, "primary_text": str, "strong_roles": [role],
+        "http_handlers":
         [module], "roles": {role: modules with that role}, "modules_by_role": {role: [module,
         ...]}, "summary": "training (4), inference (2)"}}}``; ``strong_roles`` are the roles
         backed by more than names, strongest first.
@@ -769,19 +807,37 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
                 if r in st:
                     strong[r] += max(lines.get(m, 0), 1)
 
-        strong_top, weak_top = _top(strong, first), _top(weight, first)
+        total_lines = sum(max(lines.get(m, 0), 1) for m in deployed)
+        strong_mods: dict[str, int] = defaultdict(int)
+        for m in deployed:
+            for r in mods[m]["strong"]:
+                strong_mods["wiring" if (r == "api" and not handlers) else r] += 1
+
+        mod_n = {r: len(ms) for r, ms in by_role.items()}
+        # The specific role that covers most of the code, names included; then whether enough
+        # of the service backs it with evidence (imports, calls, routes...) to call it that.
+        top = _top(weight, first, strong)
+        minor: list[str] = []
         if s.kernel:
             primary, basis = "kernel", "partition"
-        elif strong_top is not None:
-            primary, basis = strong_top, "evidence"
-        elif weak_top is not None:
-            primary, basis = weak_top, "names"
-        else:
+        elif top is None:
             primary, basis = "business", "default"
+        elif _share(top, weight, mod_n, total_lines, len(deployed)) < PRIMARY_SHARE:
+            # one inference module among ten of business logic: the service is business logic
+            primary, basis = "business", "mixed"
+            minor = sorted(
+                (r for r in weight if r not in ("kernel", "business")),
+                key=lambda r: (-weight[r], ROLES.index(r)),
+            )
+        elif _share(top, strong, strong_mods, total_lines, len(deployed)) >= PRIMARY_SHARE:
+            primary, basis = top, "evidence"
+        else:
+            primary, basis = top, "names"
         ordered = sorted(by_role, key=lambda r: (-len(by_role[r]), ROLES.index(r)))
         services[s.name] = {
             "primary": primary,
             "primary_basis": basis,
+            "primary_text": _primary_text(primary, basis, minor, mod_n, len(deployed)),
             "strong_roles": sorted(
                 (r for r in strong if r not in ("kernel", "business")),
                 key=lambda r: (-strong[r], ROLES.index(r)),
