@@ -791,14 +791,20 @@ def _majority_package(mods: Sequence[str]) -> str:
     return best.rsplit(".", 1)[-1].lower().strip("_")
 
 
+def _f_measure(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
+
+
 def name_services(groups: Mapping[int, Sequence[str]], taken: Iterable[str] = ()) -> dict[int, str]:
     """Readable, unique, deterministic names from the modules of each group.
 
     A group is named after the deepest package (below the top level) holding most of its
     modules (``training`` for ``app.training.*`` plus a router). Otherwise, and when that name
-    is taken, after the token (package or module stem) most specific to it: the count of its
-    modules carrying the token divided by one plus the count in other groups, ties broken by
-    the token; duplicates get the next token, then a numeric suffix.
+    is taken, after the token (package or module stem) that best describes it: the highest
+    F-measure of "modules carrying the token" against the group (precision: share of the
+    token's modules in the group; recall: share of the group carrying it), generic layer words
+    at half weight, ties broken by the token; duplicates get the next token, then a numeric
+    suffix.
     """
     tokens_of: dict[int, dict[str, int]] = {}
     total: dict[str, int] = defaultdict(int)
@@ -820,13 +826,15 @@ def name_services(groups: Mapping[int, Sequence[str]], taken: Iterable[str] = ()
     names: dict[int, str] = {}
     for gid in sorted(groups, key=lambda g: (-len(groups[g]), min(groups[g]) if groups[g] else "")):
         counts = tokens_of[gid]
-        ranked = sorted(
-            counts,
-            key=lambda t: (
-                -(counts[t] / (1 + total[t] - counts[t])) * (0.5 if t in GENERIC_TOKENS else 1.0),
-                t,
-            ),
-        )
+        # F-measure of "the modules carrying t" against the group: precision = share of t's
+        # modules inside the group, recall = share of the group carrying t; so neither a token
+        # on 2 of 24 modules nor one on every module of the codebase wins.
+        fit = {
+            t: _f_measure(c / max(total[t], 1), min(c / max(len(groups[gid]), 1), 1.0))
+            * (0.5 if t in GENERIC_TOKENS else 1.0)
+            for t, c in counts.items()
+        }
+        ranked = sorted(counts, key=lambda t: (-fit[t], t))
         home = _majority_package(groups[gid])
         if home:
             ranked = [home, *[t for t in ranked if t != home]]

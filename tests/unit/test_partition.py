@@ -389,3 +389,16 @@ def test_services_are_named_after_their_home_package() -> None:
         taken=("kernel",),
     )
     assert names == {0: "training", 1: "api", 2: "orders"}
+
+
+def test_service_name_is_the_token_that_best_describes_the_group() -> None:
+    from decompose.partition import name_services
+
+    # No package holds most of group 0, and its two big tokens also live in group 1; a theme
+    # token found on 2 of its 16 modules and nowhere else must not name it.
+    big = [f"app.forum.m{i}" for i in range(8)] + [f"app.user.v{i}" for i in range(6)]
+    big += ["app.themes.aurora.a", "app.themes.aurora.b"]
+    other = [f"app.forum.n{i}" for i in range(8)] + [f"app.user.w{i}" for i in range(6)]
+    names = name_services({0: big, 1: other})
+    assert names[0] == "forum"
+    assert "aurora" not in names.values()
