@@ -115,6 +115,15 @@ def is_migration_module(module: str) -> bool:
     return bool(_MIGRATION_RE.search(module))
 
 
+_GENERATED_RE = re.compile(r"(_pb2|_pb2_grpc|_pb2_grpc_pb2)$")
+
+
+def is_generated_module(module: str) -> bool:
+    """True for code generated from an interface definition (protobuf/gRPC ``*_pb2``,
+    ``*_pb2_grpc``): it belongs with the code that uses it, never forms a service."""
+    return bool(_GENERATED_RE.search(module))
+
+
 def is_test_module(module: str) -> bool:
     """True for test modules (``tests``/``test`` packages, ``test_*.py``, ``*_test.py``,
     ``conftest``)."""
@@ -878,8 +887,13 @@ def propose(
     code = [m.name for m in graph.modules if m.kind not in ("namespace", "notebook")]
     # Tests and schema migrations follow the code they exercise or migrate: they are attached
     # after clustering (a Django app's hundred migrations would otherwise form a service).
+    # Generated protobuf/gRPC stubs likewise follow the code that imports them.
     tests = [
-        m for m in code if (settings.exclude_tests and is_test_module(m)) or is_migration_module(m)
+        m
+        for m in code
+        if (settings.exclude_tests and is_test_module(m))
+        or is_migration_module(m)
+        or is_generated_module(m)
     ]
     core = [m for m in code if m not in set(tests)]
     kernel = detect_kernel(graph, core, (*settings.kernel,), settings.auto_kernel)

@@ -402,3 +402,20 @@ def test_service_name_is_the_token_that_best_describes_the_group() -> None:
     names = name_services({0: big, 1: other})
     assert names[0] == "forum"
     assert "aurora" not in names.values()
+
+
+def test_generated_grpc_stubs_follow_their_users() -> None:
+    from decompose.partition import is_generated_module
+
+    assert is_generated_module("app.rpc.lightning_pb2")
+    assert is_generated_module("app.rpc.lightning_pb2_grpc")
+    assert not is_generated_module("app.pb2_helpers")
+    edges = [(a, b, "import") for a, b in itertools.combinations([f"x0{i}" for i in range(5)], 2)]
+    edges += [(a, b, "import") for a, b in itertools.combinations([f"x1{i}" for i in range(5)], 2)]
+    edges += [("x04", "x10", "import")]
+    edges += [("x00", "gen.api_pb2", "import"), ("gen.api_pb2_grpc", "gen.api_pb2", "import")]
+    edges += [("x01", "gen.api_pb2_grpc", "import"), ("gen.other_pb2", "gen.api_pb2", "import")]
+    g = graph(edges)
+    part, _ = propose(g, AnalyzeSettings(names=False))
+    of = part.as_dict()
+    assert of["gen.api_pb2"] == of["gen.api_pb2_grpc"] == of["gen.other_pb2"] == of["x00"]
