@@ -37,6 +37,7 @@ the first one is the easiest to carve out with the most to gain.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -279,6 +280,12 @@ def score_services(
             ev.append(f"image {image} ({', '.join(heavy[:4])}), no heavier than the front door's")
         else:
             ev.append(f"image {image}: no heavy runtime")
+        opt_gpu = list(f.get("optional_gpu", []))
+        if opt_gpu:
+            ev.append(
+                f"optional GPU extras ({', '.join(opt_gpu[:4])}): imported only when installed "
+                "(guarded or lazy imports), so they do not set the image class"
+            )
         llm_apis = list(f.get("llm_apis", []))
         if llm_apis:
             ev.append(
@@ -617,6 +624,94 @@ def _plan_criteria(
     return crit
 
 
+_CLI_DECORATORS = ("click.", "typer.", "asyncclick.", "cloup.", "fire.")
+_SERVER_CALLS = frozenset(
+    {
+        "uvicorn.run",
+        "waitress.serve",
+        "hypercorn.asyncio.serve",
+        "aiohttp.web.run_app",
+        "grpc.server",
+        "grpc.aio.server",
+        "gunicorn.app.base.BaseApplication",
+    }
+)
+_MAIN_GUARD = re.compile(rb"""__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__""")
+
+
+def deployable_evidence(
+    graph: ProgramGraph, roles: Mapping[str, Any], root: Path | None = None
+) -> list[str]:
+    """What makes the project something one deploys or runs, rather than a library others
+    import: console or GUI script entry points in packaging metadata, HTTP route handlers,
+    web-framework, worker or orchestration code backed by evidence (imports, decorators, calls;
+    not names), wiring (settings, urls, asgi), ``__main__`` modules, ``if __name__ ==
+    "__main__":`` blocks (read from the source when ``root`` is given), click / typer
+    commands and server launches (``uvicorn.run``, ``grpc.server``...). Tests and migrations
+    do not count.
+
+    Args:
+        graph: the program graph.
+        roles: :func:`decompose.roles.classify` output.
+        root: the project root, to look for ``__main__`` blocks; without it they are not seen.
+
+    Returns:
+        Up to 8 pieces of evidence, ``"kind: detail"``, sorted; empty for a library.
+    """
+    from decompose.partition import is_migration_module, is_test_module
+
+    found: set[str] = set()
+    for e in graph.entry_points:
+        if e.group in ("console_scripts", "gui_scripts"):
+            found.add(f"entry point: {e.name} = {e.target} ({e.src})")
+    mods = roles.get("modules", {})
+    for m in sorted(graph.facts):
+        if is_test_module(m) or is_migration_module(m):
+            continue
+        f = graph.facts[m]
+        info = mods.get(m, {})
+        if info.get("handlers"):
+            found.add(f"HTTP handlers: {m}")
+        for role in ("api", "wiring", "worker", "orchestration"):
+            if role in info.get("strong", []):
+                hit = next((x for x in info.get("evidence", []) if x["role"] == role), None)
+                found.add(f"{role}: {m}" + (f" ({hit['detail']})" if hit else ""))
+        if m == "__main__" or m.endswith(".__main__"):
+            found.add(f"__main__ module: {m}")
+        for d in f.definitions:
+            dec = next((x for x in d.decorators if x.startswith(_CLI_DECORATORS)), None)
+            if dec is not None:
+                found.add(f"CLI command: @{dec} on {m}.{d.qualname}")
+                break
+        for r in f.references:
+            if r.hint in ("call", "inferred") and r.target.replace("()", "") in _SERVER_CALLS:
+                found.add(f"server launch: {r.target} in {m}")
+                break
+        if root is not None and f.source.relpath.endswith(".py"):
+            try:
+                data = (root / f.source.relpath).read_bytes()
+            except OSError:
+                data = b""
+            if b"__main__" in data and _MAIN_GUARD.search(data):
+                found.add(f"__main__ block: {f.source.relpath}")
+    order = (
+        "entry point",
+        "HTTP handlers",
+        "api",
+        "wiring",
+        "worker",
+        "orchestration",
+        "server launch",
+        "CLI command",
+        "__main__",
+    )
+
+    def rank(x: str) -> tuple[int, str]:
+        return (next((i for i, k in enumerate(order) if x.startswith(k)), len(order)), x)
+
+    return sorted(found, key=rank)[:8]
+
+
 def decide(
     graph: ProgramGraph,
     plan: Plan,
@@ -624,19 +719,31 @@ def decide(
     footprints: Mapping[str, Any],
     coupling: Mapping[str, Any],
     hist: Mapping[str, Any],
+    root: Path | None = None,
 ) -> dict[str, Any]:
     """The verdict, the criteria and an ordered strangler-fig extraction plan.
 
+    A project with no :func:`deployable_evidence` at all is a **library** (verdict
+    ``library``): its boundaries are still worth enforcing as a modular structure, but there
+    is no deployable to split, so no service is a candidate; services with heavy imports are
+    named as optional extras instead.
+
+    Args:
+        graph, plan, roles, footprints, coupling, hist: the analysis and its findings.
+        root: the project root (to find ``__main__`` blocks); optional.
+
     Returns:
-        ``{"verdict": "monolith" | "modular_monolith" | "extract", "headline": str,
+        ``{"verdict": "monolith" | "library" | "modular_monolith" | "extract", "headline": str,
         "why": [str], "criteria": {key: {"score", "evidence"}}, "services": {...}}`` (see
         :func:`score_services`) ``, "candidates": [service], "steps": [{"step", "service",
         "why": [str], "inbound": [{"member", "from", "count", "example"}], "outbound": [...],
-        "data": {...}, "check_rules": str}], "stay": {service: reason}}``.
+        "data": {...}, "check_rules": str}], "stay": {service: reason}, "deployable":
+        [evidence]}``.
     """
     from decompose.report import collapse, toml_key, toml_str
 
     per = score_services(graph, plan, roles, footprints, coupling, hist)
+    deployable = deployable_evidence(graph, roles, root)
     crit = _plan_criteria(graph, plan, per, coupling, hist)
     q = float(plan.metrics.get("modularity", 0.0))
     loc = sum(x.lines for x in graph.modules)
@@ -657,6 +764,49 @@ def decide(
             f"{count(loc, 'line')} in {count(len(per), 'proposed service')}: too small for a "
             "second deployable to pay for itself"
         )
+        cands = []
+    elif not deployable:
+        verdict = "library"
+        headline = "A library, not a deployable: keep one package and enforce the module boundaries"
+        why.append(
+            "no HTTP route handler, console-script entry point, `__main__` block, CLI command, "
+            "server launch, worker or orchestrated job was found: applications import this "
+            "code, nothing deploys it on its own"
+        )
+        why.append(
+            "the proposed boundaries are still useful as a modular structure (subpackages with "
+            "declared interfaces, checked by `decompose check`); extracting services is not "
+            "recommended"
+        )
+        if q < _MIN_Q:
+            why.append(
+                f"modularity Q {q:.3f} < {_MIN_Q}: the boundaries are weak; untangle before "
+                "enforcing them"
+            )
+        extras = [
+            s
+            for s, p in per.items()
+            if footprints.get("services", {}).get(s, {}).get("optional_gpu")
+            or p["candidate"]
+            or p["criteria"]["independent_scaling"]["score"] >= 1
+        ]
+        for x in extras[:6]:
+            f = footprints.get("services", {}).get(x, {})
+            heavy = (
+                f.get("gpu_runtimes", [])
+                + f.get("large", [])
+                + f.get("optional_gpu", [])
+                + f.get("optional_large", [])
+            )
+            if heavy:
+                why.append(
+                    f"`{x}` needs {', '.join(sorted(set(heavy))[:4])}: ship it as an optional "
+                    "extra of the package (keep those imports lazy), not as a service"
+                )
+        for p in per.values():
+            if p["candidate"]:
+                p["candidate"] = False
+                p["why_not"] = "part of a library: nothing to deploy on its own"
         cands = []
     elif cands:
         verdict = "extract"
@@ -724,6 +874,18 @@ def decide(
             + " by more than one service "
             f"({summ.get('multi_writer_tables', 0)} written by two): give each table "
             "one owning service before any extraction"
+        )
+    if summ.get("shared_orm_models"):
+        n_orm = summ["shared_orm_models"]
+        why.append(
+            ("1 ORM model is used" if n_orm == 1 else f"{n_orm} ORM models are used")
+            + " by more than one service: give each model one owning service before any "
+            "extraction"
+        )
+    elif not summ.get("orm_recognised", True):
+        why.append(
+            "the code uses an ORM but no model class was recognised: check by hand which "
+            "services share models before trusting 'no shared tables'"
         )
     stay = {s: p["why_not"] for s, p in per.items() if s not in cands}
     steps: list[dict[str, Any]] = []
@@ -797,6 +959,7 @@ def decide(
         "candidates": cands,
         "steps": steps,
         "stay": stay,
+        "deployable": deployable,
     }
 
 
@@ -869,7 +1032,7 @@ def evaluate(
         if history_enabled
         else {"available": False, "reason": "history disabled"}
     )
-    dec = decide(graph, plan, roles, fps, dc, hist)
+    dec = decide(graph, plan, roles, fps, dc, hist, Path(root) if root is not None else None)
     return {
         "roles": roles,
         "footprints": fps,
@@ -1172,6 +1335,11 @@ def decision_markdown(analysis: Analysis) -> str:
             + (
                 f" (own: {f['image_own']}; via kernel: {', '.join(f['via_kernel'][:3])})"
                 if f.get("via_kernel")
+                else ""
+            )
+            + (
+                f" + optional GPU extras ({', '.join(f['optional_gpu'][:3])})"
+                if f.get("optional_gpu")
                 else ""
             )
             + f" | {', '.join(f['gpu_runtimes']) or '—'} | "
