@@ -146,7 +146,8 @@ def to_dot(view: View) -> str:
         else:
             attrs.update(weight="2")
         if view.name == "services" or e.calls:
-            attrs["label"] = _label(f"{e.weight}\n{e.imports} imp, {e.calls} calls")
+            n_calls = f"{e.calls} call{'' if e.calls == 1 else 's'}"
+            attrs["label"] = _label(f"{e.weight}\n{e.imports} imp, {n_calls}")
         g.edge(ids[e.src], ids[e.dst], **attrs)
     return str(g.source)
 

@@ -615,6 +615,11 @@ def declared_partition(graph: ProgramGraph, config: Config) -> Partition:
 # --------------------------------------------------------------------------- emitters
 
 
+def plural(n: int, word: str) -> str:
+    """``"1 import"``, ``"2 imports"`` (English ``-s`` plural)."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _mermaid_text(s: str) -> str:
     """Text for a quoted Mermaid label: entity codes for the characters Mermaid or HTML treat
     specially, newlines as ``<br>``."""
@@ -657,7 +662,7 @@ def to_mermaid(view: View) -> str:
     for k, e in enumerate(view.edges):
         arrow = "==>" if e.cycle else ("-.->" if e.crossing else "-->")
         if view.name in ("services",) or (view.name == "focus" and e.calls):
-            label = f"{e.imports} imports, {e.calls} calls"
+            label = f"{plural(e.imports, 'import')}, {plural(e.calls, 'call')}"
             lines.append(f'  {ids[e.src]} {arrow}|"{label}"| {ids[e.dst]}')
         else:
             lines.append(f"  {ids[e.src]} {arrow} {ids[e.dst]}")

@@ -309,6 +309,19 @@ def analyze(
         runs.put(key, outcome)
         stages = ", ".join(f"{k} {v:.3f} s" for k, v in result.timings.as_dict().items())
         verbose(f"timings: {stages}; cache: {result.cache_hits} hits, {result.cache_misses} misses")
+    n_read = outcome.summary_json.get("files", 0)
+    bad = outcome.summary_json.get("skipped")
+    n_bad = len(bad) if isinstance(bad, (list, tuple)) else 0
+    if isinstance(n_read, int) and 0 < n_bad >= n_read:  # every file has errors
+        from decompose.errors import NoSourcesError
+
+        for line in outcome.problems:
+            click.echo(line, err=True)
+        raise NoSourcesError(
+            f"nothing could be analysed under {path}: "
+            + ("its only file has" if n_read == 1 else f"all {n_read} files have")
+            + " errors (see above); no proposal written"
+        )
     out_dir = out or Path("decompose-out")
     if dry_run:
         for f in outcome.files:
@@ -347,7 +360,8 @@ def _outcome(result: Any) -> Any:
     )
     text = [
         f"decompose {__version__}: analyzed {result.project.root}",
-        f"  files: {n_files} read, {len(skipped)} skipped (parse/decode errors, see diagnostics)",
+        f"  files: {n_files}"
+        + (f", {len(skipped)} with errors (not analysed, see diagnostics)" if skipped else ""),
         f"  modules: {len(g.modules)}  import edges: {len(g.imports)}  "
         f"call edges: {len(g.calls)}  call resolution: {g.resolution_rate:.1%}",
         f"  services: {len(svc)}: {sizes}",

@@ -167,7 +167,8 @@ def check(
     if fmt == "text" or _is_verbose():
         info_err(
             f"decompose check {status}: {', '.join(parts)} "
-            f"({files} files, {n_services} services from {contracts})"
+            f"({files} file{'s' * (files != 1)}, {n_services} service{'s' * (n_services != 1)} "
+            f"from {contracts})"
         )
     verbose(f"check: total {time.perf_counter() - t0:.3f} s")
     if failed:

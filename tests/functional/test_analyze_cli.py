@@ -79,7 +79,7 @@ def test_broken_file_is_a_diagnostic_and_strict_exits_1(make_project, runner, tm
     root = make_project({**SHOP, "shop/broken.py": "def f(:\n    pass\n"})
     r = runner.invoke(main, ["analyze", str(root), "--out", str(tmp_path / "o")])
     assert r.exit_code == 0
-    assert "1 skipped" in r.output
+    assert "1 with errors (not analysed" in r.output
     assert "shop/broken.py:1:" in r.output and "DEC001" in r.output
     r = runner.invoke(main, ["analyze", str(root), "--out", str(tmp_path / "o"), "--strict"])
     assert r.exit_code == 1

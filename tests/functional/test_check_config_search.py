@@ -126,7 +126,7 @@ def test_nested_projects_the_nearest_config_wins(
     assert diagnostics(out_in) == [("../../shop/cart/checkout.py", "DEC101")]
     assert "services from ../../decompose.toml" in err_in
     code_out, out_out, err_out = run(root, monkeypatch)
-    assert "services from decompose.toml" in err_out
+    assert "1 service from decompose.toml" in err_out
     assert ("inner/shop/cart/checkout.py", "DEC101") not in diagnostics(out_out)
 
 

@@ -54,7 +54,8 @@ def test_services_view_edges_carry_counts(shop) -> None:  # type: ignore[no-unty
     v = render.services_view(plan, graph, min_crossings=1)
     src = dot.to_dot(v)
     for e in v.edges:
-        assert f"{e.weight}\\n{e.imports} imp, {e.calls} calls" in src
+        calls = f"{e.calls} call{'' if e.calls == 1 else 's'}"
+        assert f"{e.weight}\\n{e.imports} imp, {calls}" in src
 
 
 def test_hostile_labels_cannot_break_the_dot() -> None:
