@@ -252,7 +252,7 @@ def report_markdown(analysis: Analysis) -> str:
         w("")
         if s.interface:
             w(
-                f"Interface ({len(s.interface)} members used by other services): "
+                f"Interface ({count(len(s.interface), 'member')} used by other services): "
                 + ", ".join(_code(x) for x in s.interface[:25])
                 + (" …" if len(s.interface) > 25 else "")
             )

@@ -189,7 +189,9 @@ def test_proposal_interfaces_cover_modules_imported_across_services(
                 "shop" = "web"
             """,
             "shop/__init__.py": "",
-            "shop/app.py": "from shop.auth import views as auth_views\nimport shop.billing.ledger\n",
+            "shop/app.py": (
+                "from shop.auth import views as auth_views\nimport shop.billing.ledger\n"
+            ),
             "shop/auth/__init__.py": "",
             "shop/auth/views.py": "def login():\n    return 1\n",
             "shop/billing/__init__.py": "",
