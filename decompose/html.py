@@ -4,7 +4,9 @@ The page shows the service graph (zoom and pan; click a service for its modules,
 crossings and metrics; click an edge for the import and call locations of its crossings), a
 searchable, paginated module table, the metrics and the diagnostics. It loads nothing from the
 network: the script and styles are inline and the data is one JSON document in a
-``<script type="application/json">`` element.
+``<script type="application/json">`` element. The disc positions computed here are a start: the
+page measures each service's labels and moves the discs so that no two labels overlap (see
+docs/report.md, "Determinism").
 
 Names from the analyzed code are untrusted. The template is rendered by jinja2 with autoescaping
 on; the data goes through :func:`script_json`, which escapes ``<``, ``>``, ``&`` and U+2028/U+2029
