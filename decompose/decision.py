@@ -66,6 +66,18 @@ _IMAGE_RANK = {"slim": 0, "large-cpu": 1, "gpu-capable": 2, "gpu": 3}
 _SCALING_ROLES = ("training", "inference", "worker", "orchestration", "ingestion")
 _SMALL_PROJECT = 1500  # lines: below this a split is rarely worth a second deployable
 _MIN_Q = 0.3
+# Minimum substance (docs/decision.md, "What each service is"): a service of fewer than
+# MIN_MODULES modules with more than MERGE_RATIO crossings per module is merged, not extracted.
+MIN_MODULES = 3
+MERGE_RATIO = 3
+# Tokens of a service name that say evaluation: such a service with scripts of its own is a job.
+_EVAL_TOKENS = frozenset(
+    {"eval", "evals", "evaluate", "evaluation", "bench", "benchmark", "benchmarks", "judge"}
+)
+# Import kinds that run no code: they do not make a module part of the running system.
+_NO_RUN_KINDS = frozenset({"type_checking", "stub_only"})
+_JOB_ROLES = ("training", "orchestration")
+_GPU_IMAGES = ("gpu", "gpu-capable")
 
 
 def total_reason(total: int) -> str:
@@ -155,6 +167,61 @@ def _group(crossings: Sequence[Crossing], key: str) -> list[dict[str, Any]]:
     ]
 
 
+def service_kind(
+    name: str,
+    modules: Sequence[str],
+    crossings: int,
+    partners: Sequence[str],
+    primary_evidence: str,
+    own_image: str,
+    run: Mapping[str, Any],
+) -> tuple[str, dict[str, Any]]:
+    """What a service is: ``offline_tool``, ``merge``, ``job`` or ``service``, in that order of
+    precedence (docs/decision.md, "What each service is").
+
+    Args:
+        name: the service.
+        modules: its modules, tests and migrations left out.
+        crossings: its inbound + outbound crossings.
+        partners: the other end of each of its crossings (service names, repeated).
+        primary_evidence: its primary role when backed by evidence, else ``""``.
+        own_image: the image class of its own imports (``gpu``, ``gpu-capable``, ...).
+        run: ``has_entries`` (the project has entry modules), ``imported`` (its modules the
+            running system imports), ``scripts`` (``path:line`` of its unreached ``__main__``
+            guards), ``scheduled`` (its modules with orchestration evidence).
+
+    Returns:
+        ``(kind, facts)``; facts hold ``imported``, ``scripts``, ``merge_into`` (the service it
+        has most crossings with, ``""`` when none) and ``merge_crossings``.
+    """
+    tally: dict[str, int] = defaultdict(int)
+    for x in partners:
+        if x not in (name, KERNEL):
+            tally[x] += 1
+    target, with_target = min(tally.items(), key=lambda kv: (-kv[1], kv[0]), default=("", 0))
+    facts: dict[str, Any] = {
+        "imported": list(run.get("imported", [])),
+        "scripts": list(run.get("scripts", [])),
+        "merge_into": "",
+        "merge_crossings": 0,
+    }
+    offline = bool(run.get("has_entries")) and not facts["imported"] and bool(facts["scripts"])
+    tokens = set(re.split(r"[_.\-]+", name.lower()))
+    job_like = (
+        primary_evidence in _JOB_ROLES
+        or bool(tokens & _EVAL_TOKENS)
+        or (offline and own_image in _GPU_IMAGES)
+    )
+    if offline and not job_like:
+        return "offline_tool", facts
+    if modules and len(modules) < MIN_MODULES and crossings > MERGE_RATIO * len(modules):
+        facts["merge_into"], facts["merge_crossings"] = target, with_target
+        return "merge", facts
+    if job_like and (facts["scripts"] or run.get("scheduled")):
+        return "job", facts
+    return "service", facts
+
+
 def score_services(
     graph: ProgramGraph,
     plan: Plan,
@@ -162,8 +229,10 @@ def score_services(
     footprints: Mapping[str, Any],
     coupling: Mapping[str, Any],
     hist: Mapping[str, Any],
+    reach: Mapping[str, Any] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """Score the eight criteria for every service except the shared kernel.
+    """Score the eight criteria for every service except the shared kernel, and say what each
+    service is (:func:`service_kind`).
 
     Args:
         graph, plan: the analysis.
@@ -171,15 +240,26 @@ def score_services(
         footprints: :func:`decompose.footprint.footprints` output.
         coupling: :func:`decompose.coupling.data_coupling` output.
         hist: :func:`decompose.history.history` output.
+        reach: :func:`reachability` output; without it (no sources read) no service is an
+            offline tool and none is a job by its scripts.
 
     Returns:
         ``{service: {"criteria": {key: {"score": -2..2, "evidence": [str]}}, "total": int,
-        "candidate": bool, "why_not": str, "job": bool, "notes": [str], "facts": {...}}}`` in
-        service-name order. ``job`` marks a service nothing else calls and that serves no HTTP:
-        an offline job or tool that needs no network API when split out.
+        "candidate": bool, "why_not": str, "kind": "service" | "job" | "offline_tool" |
+        "merge", "job": bool, "notes": [str], "facts": {...}}}`` in service-name order.
+        ``job`` marks a service split out as a job: kind ``job``, or a service nothing else
+        calls and that serves no HTTP (no network API needed). ``facts`` include ``kind``,
+        ``scripts`` (``path:line`` of ``__main__`` guards not reached by the running system),
+        ``imported_modules`` (its modules the running system imports) and ``merge_into``.
     """
     from decompose.coupling import shared_with
+    from decompose.partition import is_migration_module, is_test_module
 
+    reach = reach or {"entries": {}, "imported": [], "scripts": {}}
+    imported_all = set(reach.get("imported", []))
+    scripts_all: Mapping[str, str] = reach.get("scripts", {})
+    has_entries = bool(reach.get("entries"))
+    role_mods = roles.get("modules", {})
     of = plan.partition.as_dict()
     lines = {m.name: m.lines for m in graph.modules}
     internal = _internal_edges(graph, of)
@@ -226,6 +306,35 @@ def score_services(
         counted = primary in _SCALING_ROLES and basis == "evidence"
         f = fp.get(name, {})
         image = f.get("image", "slim")
+        own = [m for m in s.modules if not (is_test_module(m) or is_migration_module(m))]
+        kind, kind_facts = service_kind(
+            name,
+            own,
+            n_in + n_out,
+            [c.src_service for c in inbound] + [c.dst_service for c in outbound],
+            primary if basis == "evidence" else "",
+            str(f.get("image_own") or image),
+            {
+                "has_entries": has_entries,
+                "imported": [m for m in own if m in imported_all],
+                # the scripts that do the service's primary work first, longest first
+                # (train.py before a monkey patch's self-test), then by path
+                "scripts": [
+                    scripts_all[m]
+                    for m in sorted(
+                        (m for m in own if m in scripts_all),
+                        key=lambda m: (
+                            primary not in role_mods.get(m, {}).get("strong", []),
+                            -lines.get(m, 0),
+                            scripts_all[m],
+                        ),
+                    )
+                ],
+                "scheduled": [
+                    m for m in own if "orchestration" in role_mods.get(m, {}).get("strong", [])
+                ],
+            },
+        )
         shared = shared_with(dict(coupling), name)
         multi_writer = [
             t["name"]
@@ -292,7 +401,13 @@ def score_services(
                 f"calls hosted LLM APIs ({', '.join(llm_apis[:4])}): network-bound, needs API "
                 "keys and rate limits, not a GPU"
             )
-        if counted:
+        if kind == "offline_tool":
+            sc = 0
+            ev.append(
+                "offline scripts run by hand, not reached by the running system: nothing to "
+                "scale, not on the request path"
+            )
+        elif counted:
             sc += 1
             ev.append(f"primary role {role_title(primary)}: load that is not the request path")
         elif primary in _SCALING_ROLES:
@@ -472,9 +587,28 @@ def score_services(
                 f"`decompose analyze --move {first}={name}_gpu` (and the other GPU modules) to "
                 "see the split"
             )
-        job = n_in == 0 and "api" not in present
+        job = kind == "job" or (kind == "service" and n_in == 0 and "api" not in present)
         why_not = ""
-        if total <= 0:
+        if kind == "offline_tool":
+            why_not = (
+                f"offline tool: {count(len(kind_facts['scripts']), 'script')} run by hand ("
+                + ", ".join(f"`{x}`" for x in kind_facts["scripts"][:3])
+                + (" …" if len(kind_facts["scripts"]) > 3 else "")
+                + " `__main__` guard), not imported by the running system: keep it out of the "
+                "deployable image (a separate package or `tools/`), no service, no network API"
+            )
+        elif kind == "merge":
+            target = kind_facts["merge_into"]
+            why_not = (
+                f"too small to stand alone: {count(len(own), 'module')} with "
+                f"{count(n_in + n_out, 'crossing')} (more than {MERGE_RATIO} per module): "
+                + (
+                    f"merge it into `{target}` ({kind_facts['merge_crossings']} of its crossings)"
+                    if target
+                    else "merge it into the code it serves"
+                )
+            )
+        elif total <= 0:
             why_not = total_reason(total)
         elif crit["independent_scaling"]["score"] < 1:
             why_not = "no distinct scaling need"
@@ -491,6 +625,7 @@ def score_services(
             "total": total,
             "candidate": not why_not,
             "why_not": why_not,
+            "kind": kind,
             "job": job,
             "notes": notes,
             "facts": {
@@ -501,6 +636,11 @@ def score_services(
                 "internal_edges": inside,
                 "interface": len(s.interface),
                 "primary_role": primary,
+                "kind": kind,
+                "scripts": kind_facts["scripts"][:20],
+                "imported_modules": kind_facts["imported"][:20],
+                "imported_count": len(kind_facts["imported"]),
+                "merge_into": kind_facts["merge_into"],
                 "image": image,
                 "llm_apis": llm_apis,
                 "llm_client_modules": len(client_ev),
@@ -639,8 +779,173 @@ _SERVER_CALLS = frozenset(
 _MAIN_GUARD = re.compile(rb"""__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__""")
 
 
+def main_guards(graph: ProgramGraph, root: Path | None) -> dict[str, int]:
+    """Modules with an ``if __name__ == "__main__":`` block, read from the source.
+
+    Args:
+        graph: the program graph (``facts`` give each module's file).
+        root: the project root; without it no source is read and the result is empty.
+
+    Returns:
+        ``{module: 1-based line of the first guard}``, in module order.
+    """
+    out: dict[str, int] = {}
+    if root is None:
+        return out
+    for m in sorted(graph.facts):
+        rel = graph.facts[m].source.relpath
+        if not rel.endswith(".py"):
+            continue
+        try:
+            data = (root / rel).read_bytes()
+        except OSError:
+            continue
+        if b"__main__" not in data:
+            continue
+        hit = _MAIN_GUARD.search(data)
+        if hit is not None:
+            out[m] = data.count(b"\n", 0, hit.start()) + 1
+    return out
+
+
+def _server_launch(graph: ProgramGraph, module: str, ext: Mapping[str, set[str]]) -> str:
+    """How ``module`` starts a server, or ``""``: a call of a known launcher (``uvicorn.run``,
+    ``grpc.server``...), a Gradio app's ``.launch()`` (a module importing ``gradio`` that calls
+    something ending in ``.launch``) or a Streamlit app (a module importing ``streamlit``, run by
+    ``streamlit run``). ``ext`` maps a module to the top-level names of its external imports."""
+    f = graph.facts.get(module)
+    if f is None:
+        return ""
+    tops = ext.get(module, set())
+    for r in f.references:
+        if r.hint not in ("call", "inferred"):
+            continue
+        target = r.target.replace("()", "")
+        if target in _SERVER_CALLS:
+            return r.target
+        if "gradio" in tops and (target == "launch" or target.endswith(".launch")):
+            return "gradio launch()"
+    if "streamlit" in tops:
+        return "streamlit app"
+    return ""
+
+
+def _external_tops(graph: ProgramGraph) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for e in graph.external:
+        if e.kind not in _NO_RUN_KINDS:
+            out[e.src].add(e.dst.split(".", 1)[0])
+    return out
+
+
+def _entry_rank(evidence: str) -> int:
+    order = ("entry point", "HTTP handlers", "server launch", "__main__ module")
+    return next((i for i, k in enumerate(order) if evidence.startswith(k)), len(order))
+
+
+def reachability(
+    graph: ProgramGraph,
+    roles: Mapping[str, Any],
+    guards: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
+    """Which modules the running system reaches from its entry modules, and which are scripts.
+
+    Entry modules (tests and migrations aside): targets of ``console_scripts`` /
+    ``gui_scripts`` entry points, modules with HTTP handlers, with a web-framework (``api``),
+    wiring, worker or orchestration role backed by evidence, server launches
+    (:func:`_server_launch`) and ``__main__`` modules. An ``if __name__ == "__main__":`` block
+    is not an entry: it is a script run by hand. Reached: breadth-first over first-party import
+    edges of every kind that runs code (``type_checking`` and ``stub_only`` excluded); a
+    package reached only as the parent of an imported submodule (``parent_init``) runs, but is
+    not counted as *imported* (so an ``__init__`` does not tie its scripts to the running
+    system).
+
+    Args:
+        graph: the program graph.
+        roles: :func:`decompose.roles.classify` output.
+        guards: :func:`main_guards` output (``{module: line}``); empty when not given.
+
+    Returns:
+        ``{"entries": {module: evidence}, "imported": [module], "scripts": {module:
+        "path:line"}}``: ``imported`` are the modules reached by an import (entries included),
+        sorted; ``scripts`` the modules with a ``__main__`` guard that are not imported.
+    """
+    from decompose.partition import is_migration_module, is_test_module
+
+    def skip(m: str) -> bool:
+        return is_test_module(m) or is_migration_module(m)
+
+    mods = roles.get("modules", {})
+    ext = _external_tops(graph)
+    entries: dict[str, str] = {}
+    for ep in graph.entry_points:
+        if ep.group in ("console_scripts", "gui_scripts") and not skip(ep.dst):
+            entries.setdefault(ep.dst, f"entry point {ep.name} = {ep.target} ({ep.src})")
+    for m in sorted(graph.facts):
+        if skip(m) or m in entries:
+            continue
+        info = mods.get(m, {})
+        launch = _server_launch(graph, m, ext)
+        if info.get("handlers"):
+            entries[m] = "HTTP handlers"
+        elif launch:
+            entries[m] = f"server launch: {launch}"
+        elif m == "__main__" or m.endswith(".__main__"):
+            entries[m] = "__main__ module"
+        else:
+            # A script (``__main__`` guard) that merely imports a framework (``import ray`` to
+            # parallelise a run) is still run by hand: its role makes it an entry only with
+            # evidence beyond imports (decorators, calls).
+            role = next(
+                (
+                    x
+                    for x in ("api", "wiring", "worker", "orchestration")
+                    if x in info.get("strong", [])
+                    and (
+                        m not in (guards or {})
+                        or any(
+                            e["role"] == x
+                            and e["kind"] not in ("import", "name", "default", "partition")
+                            for e in info.get("evidence", [])
+                        )
+                    )
+                ),
+                None,
+            )
+            if role is not None:
+                entries[m] = role_title(role)
+    out_edges: dict[str, list[tuple[str, bool]]] = defaultdict(list)
+    for e in graph.imports:
+        if e.kind not in _NO_RUN_KINDS and e.src != e.dst:
+            out_edges[e.src].append((e.dst, e.kind != "parent_init"))
+    seen = set(entries)
+    imported = set(entries)
+    todo = sorted(entries)
+    while todo:
+        src = todo.pop()
+        for dst, real in out_edges.get(src, ()):
+            if real:
+                imported.add(dst)
+            if dst not in seen:
+                seen.add(dst)
+                todo.append(dst)
+    scripts = {
+        m: f"{graph.facts[m].source.relpath}:{line}"
+        for m, line in sorted((guards or {}).items())
+        if m in graph.facts and m not in imported and not skip(m)
+    }
+    return {
+        "entries": dict(sorted(entries.items())),
+        "imported": sorted(imported),
+        "scripts": scripts,
+    }
+
+
 def deployable_evidence(
-    graph: ProgramGraph, roles: Mapping[str, Any], root: Path | None = None
+    graph: ProgramGraph,
+    roles: Mapping[str, Any],
+    root: Path | None = None,
+    guards: Mapping[str, int] | None = None,
 ) -> list[str]:
     """What makes the project something one deploys or runs, rather than a library others
     import: console or GUI script entry points in packaging metadata, HTTP route handlers,
@@ -654,6 +959,7 @@ def deployable_evidence(
         graph: the program graph.
         roles: :func:`decompose.roles.classify` output.
         root: the project root, to look for ``__main__`` blocks; without it they are not seen.
+        guards: :func:`main_guards` output when already computed (then ``root`` is not read).
 
     Returns:
         Up to 8 pieces of evidence, ``"kind: detail"``, sorted; empty for a library.
@@ -661,6 +967,9 @@ def deployable_evidence(
     from decompose.partition import is_migration_module, is_test_module
 
     found: set[str] = set()
+    if guards is None:
+        guards = main_guards(graph, root)
+    ext = _external_tops(graph)
     for e in graph.entry_points:
         if e.group in ("console_scripts", "gui_scripts"):
             found.add(f"entry point: {e.name} = {e.target} ({e.src})")
@@ -683,17 +992,11 @@ def deployable_evidence(
             if dec is not None:
                 found.add(f"CLI command: @{dec} on {m}.{d.qualname}")
                 break
-        for r in f.references:
-            if r.hint in ("call", "inferred") and r.target.replace("()", "") in _SERVER_CALLS:
-                found.add(f"server launch: {r.target} in {m}")
-                break
-        if root is not None and f.source.relpath.endswith(".py"):
-            try:
-                data = (root / f.source.relpath).read_bytes()
-            except OSError:
-                data = b""
-            if b"__main__" in data and _MAIN_GUARD.search(data):
-                found.add(f"__main__ block: {f.source.relpath}")
+        launch = _server_launch(graph, m, ext)
+        if launch:
+            found.add(f"server launch: {launch} in {m}")
+        if m in guards:
+            found.add(f"__main__ block: {f.source.relpath}")
     order = (
         "entry point",
         "HTTP handlers",
@@ -742,8 +1045,10 @@ def decide(
     """
     from decompose.report import collapse, toml_key, toml_str
 
-    per = score_services(graph, plan, roles, footprints, coupling, hist)
-    deployable = deployable_evidence(graph, roles, root)
+    guards = main_guards(graph, root)
+    reach = reachability(graph, roles, guards)
+    per = score_services(graph, plan, roles, footprints, coupling, hist, reach)
+    deployable = deployable_evidence(graph, roles, root, guards)
     crit = _plan_criteria(graph, plan, per, coupling, hist)
     q = float(plan.metrics.get("modularity", 0.0))
     loc = sum(x.lines for x in graph.modules)
@@ -810,7 +1115,18 @@ def decide(
         cands = []
     elif cands:
         verdict = "extract"
-        headline = "Modular monolith, then extract " + ", ".join(f"`{c}`" for c in cands)
+        svcs = [c for c in cands if not per[c]["job"]]
+        jobs = [c for c in cands if per[c]["job"]]
+        parts = []
+        if svcs:
+            parts.append("extract " + ", ".join(f"`{c}`" for c in svcs))
+        if jobs:
+            parts.append(
+                ("run " if svcs else "split out ")
+                + ", ".join(f"`{c}`" for c in jobs)
+                + (" as a job" if len(jobs) == 1 else " as jobs")
+            )
+        headline = "Modular monolith, then " + "; ".join(parts)
         for c in cands:
             p = per[c]
             why.append(
@@ -846,6 +1162,23 @@ def decide(
         why.append(
             f"modularity Q {q:.3f} < {_MIN_Q}: the proposed boundaries are weak; "
             "extracting now would turn most calls into network calls"
+        )
+    offline = {s: p for s, p in per.items() if p["kind"] == "offline_tool"}
+    merges = {s: p for s, p in per.items() if p["kind"] == "merge"}
+    if offline and verdict != "library":
+        why.append(
+            "offline tools, not part of the running system: "
+            + ", ".join(f"`{s}`" for s in offline)
+            + " (scripts run by hand, imported by no entry module): keep them out of the "
+            "deployable image (a separate package or `tools/`), no service, no network API"
+        )
+    named = [(s, p["facts"]["merge_into"]) for s, p in merges.items() if p["facts"]["merge_into"]]
+    if named and verdict != "library":
+        why.append(
+            f"too small to stand alone (fewer than {MIN_MODULES} modules, more than "
+            f"{MERGE_RATIO} crossings per module), merge rather than extract: "
+            + ", ".join(f"`{s}` into `{x}`" for s, x in named[:6])
+            + (f" and {len(named) - 6} more" if len(named) > 6 else "")
         )
     kf = next((v for k, v in footprints.get("services", {}).items() if k == KERNEL), None)
     if kf and kf.get("image") != "slim":
@@ -887,7 +1220,7 @@ def decide(
             "the code uses an ORM but no model class was recognised: check by hand which "
             "services share models before trusting 'no shared tables'"
         )
-    stay = {s: p["why_not"] for s, p in per.items() if s not in cands}
+    stay = {s: p["why_not"] for s, p in per.items() if s not in cands and s not in offline}
     steps: list[dict[str, Any]] = []
     all_modules = [m.name for m in graph.modules]
     services = {s.name: s for s in plan.services}
@@ -929,10 +1262,34 @@ def decide(
             "modules = [" + ", ".join(toml_str(x) for x in pats) + "]",
             "interface = [" + ", ".join(toml_str(x) for x in svc.interface) + "]",
             "depends_on = [" + ", ".join(toml_str(x) for x in p["facts"]["depends_on"]) + "]",
-            f"# after extraction: callers reach `{name}` only through its client; "
-            "remove these modules from the monolith's import path",
+            (
+                "# a job: nothing running calls it; it imports what it shares with the "
+                "monolith as a library"
+                if p["kind"] == "job"
+                else f"# after extraction: callers reach `{name}` only through its client; "
+                "remove these modules from the monolith's import path"
+            ),
         ]
-        if p["job"]:
+        if p["kind"] == "job":
+            fx = p["facts"]
+            entry = fx["scripts"][:3] or ["scheduled tasks"]
+            reasons.insert(
+                0,
+                "extract as a job (run on demand or on a schedule), not a long-running "
+                "service: no API, no replicas; its entries: " + ", ".join(f"`{x}`" for x in entry),
+            )
+            if fx["imported_count"]:
+                reasons.insert(
+                    1,
+                    f"{count(fx['imported_count'], 'module')} of it "
+                    f"{'is' if fx['imported_count'] == 1 else 'are'} imported by the running "
+                    "system ("
+                    + ", ".join(f"`{x}`" for x in fx["imported_modules"][:4])
+                    + (" …" if fx["imported_count"] > 4 else "")
+                    + "): leave them in the monolith or a shared library the job installs; "
+                    "move only the job's own code",
+                )
+        elif p["job"]:
             reasons.insert(
                 0,
                 "nothing in the rest of the code calls it and it serves no HTTP: "
@@ -960,6 +1317,22 @@ def decide(
         "steps": steps,
         "stay": stay,
         "deployable": deployable,
+        "offline_tools": {
+            s: {"scripts": p["facts"]["scripts"], "modules": p["facts"]["modules"]}
+            for s, p in offline.items()
+        },
+        "merges": {s: p["facts"]["merge_into"] for s, p in merges.items()},
+        "reachability": {
+            "entry_modules": len(reach["entries"]),
+            "imported_modules": len(reach["imported"]),
+            "scripts": len(reach["scripts"]),
+            "entries": [
+                f"{m} ({ev})"
+                for m, ev in sorted(
+                    reach["entries"].items(), key=lambda kv: (_entry_rank(kv[1]), kv[0])
+                )[:8]
+            ],
+        },
     }
 
 
@@ -1135,6 +1508,22 @@ def decision_markdown(analysis: Analysis) -> str:
     for y in dec["why"]:
         w(f"- {_md(y)}")
     w("")
+    rc = dec.get("reachability")
+    if isinstance(rc, dict):
+        if rc.get("entry_modules"):
+            w(
+                f"Running system: {count(rc['entry_modules'], 'entry module')} (e.g. "
+                + ", ".join(_md(x) for x in rc["entries"][:3])
+                + f"), {count(rc['imported_modules'], 'module')} imported from them; "
+                f"{count(rc['scripts'], 'script')} with a `__main__` guard that nothing "
+                "running imports (run by hand)."
+            )
+        else:
+            w(
+                "Running system: no entry module (HTTP handler, console script, server, worker) "
+                "was found, so no service is called an offline tool."
+            )
+        w("")
     w(
         "Scores run from -2 (keep it in the monolith) to +2 (extract it); every score is followed "
         "by the evidence it was computed from (rules in docs/decision.md)."
@@ -1203,17 +1592,25 @@ def decision_markdown(analysis: Analysis) -> str:
             w("   ```")
             w("")
             continue
-        verb = "Split out the job" if st["action"] == "job" else "Extract"
+        kind = per.get(st["service"], {}).get("kind")
+        verb = "Split out the job" if st["action"] == "job" and kind != "job" else "Extract"
         w(
-            f"{st['step']}. **{verb} {_c(st['service'])}.** Why: "
+            f"{st['step']}. **{verb} {_c(st['service'])}"
+            + (" as a job" if kind == "job" else "")
+            + ".** Why: "
             + "; ".join(_md(x) for x in st["why"])
             + "."
         )
         w("")
         if st["inbound"]:
             w(
-                f"   Crossings that become API calls into `{st['service']}` "
-                f"({count(len(st['inbound']), 'member')}):"
+                (
+                    f"   Code of `{st['service']}` the rest imports (a job serves no API: keep "
+                    "it in the monolith or a shared library) "
+                    if kind == "job"
+                    else f"   Crossings that become API calls into `{st['service']}` "
+                )
+                + f"({count(len(st['inbound']), 'member')}):"
             )
             w("")
             for g in st["inbound"][:15]:
@@ -1226,8 +1623,11 @@ def decision_markdown(analysis: Analysis) -> str:
             w("")
         if st["outbound"]:
             w(
-                f"   Calls from `{st['service']}` back into the monolith (expose them as an API, "
-                "or move the code along):"
+                f"   Code the job `{st['service']}` uses from the monolith (install it as a "
+                "library, or move it along):"
+                if kind == "job"
+                else f"   Calls from `{st['service']}` back into the monolith (expose them as an "
+                "API, or move the code along):"
             )
             w("")
             for g in st["outbound"][:10]:
@@ -1258,6 +1658,20 @@ def decision_markdown(analysis: Analysis) -> str:
             + "; ".join(f"{_c(s)} ({_md(r)})" for s, r in dec["stay"].items() if r)
             + "."
         )
+        w("")
+    if dec.get("offline_tools"):
+        w(
+            "Offline tools, not part of the running system — keep them out of the deployable "
+            "image (a separate package or `tools/`), no service, no network API:"
+        )
+        w("")
+        for s, o in dec["offline_tools"].items():
+            w(
+                f"- {_c(s)} ({count(o['modules'], 'module')}): not imported by the running "
+                "system; `__main__` guards at "
+                + ", ".join(_c(x) for x in o["scripts"][:5])
+                + (f" and {len(o['scripts']) - 5} more" if len(o["scripts"]) > 5 else "")
+            )
         w("")
     wi = dec.get("what_if")
     if isinstance(wi, dict):
