@@ -1,9 +1,12 @@
 """``scaffold``: turn a set of boundaries into services that boot and behave like the monolith.
 
-Plan, then write. :func:`plan_scaffold` returns every file as data (:class:`ScaffoldResult`);
-:func:`add_openapi` imports each generated service app in a subprocess (the generated code is run,
-never the decompose process importing the analyzed code) to write its OpenAPI document; the CLI
-writes the files with :func:`decompose.outputs.write_files`.
+Plan, then write. :func:`plan_scaffold` returns every file as data (:class:`ScaffoldResult`),
+including each service's OpenAPI document built from the facts alone
+(:mod:`decompose.scaffold_openapi`); :func:`add_openapi` adds those documents, or, only when asked
+(``--openapi import``), imports each generated service app in a subprocess for FastAPI's own
+document (that runs the generated code, and so the analyzed project's module-level code); the CLI
+writes the files with :func:`decompose.outputs.write_files`. By default nothing of the analyzed
+project is imported or run.
 
 How behaviour is kept (details in docs/scaffold.md):
 
@@ -40,6 +43,7 @@ from typing import Any
 from decompose import __version__
 from decompose.errors import UsageError
 from decompose.model import GeneratedFile, Plan
+from decompose.scaffold_openapi import dump, make_resolver, service_document
 from decompose.scaffold_payload import check_function
 from decompose.scaffold_rewrite import (
     Function,
@@ -72,6 +76,9 @@ class ScaffoldResult:
         service_dirs: ``{service: folder}`` of each service, ``gateway`` included.
         openapi: ``{service: path of its openapi.json}`` still to be generated.
         warnings: problems worth telling the user (modules skipped...).
+        static_openapi: ``{service: OpenAPI document}`` built from the facts alone
+            (:func:`decompose.scaffold_openapi.service_document`); :func:`add_openapi` writes
+            them, or the documents FastAPI builds when asked to import the services.
     """
 
     files: list[GeneratedFile]
@@ -80,6 +87,7 @@ class ScaffoldResult:
     service_dirs: dict[str, str]
     openapi: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    static_openapi: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------- names
@@ -572,6 +580,10 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
     }
     deps_report: dict[str, dict[str, list[str]]] = {}
     interfaces: dict[str, list[dict[str, Any]]] = {}
+    static_openapi: dict[str, dict[str, Any]] = {}
+    resolve = make_resolver(
+        {m: (mod.source, mod.is_package, mod.info.functions) for m, mod in modules.items()}
+    )
     for unit in [*services, GATEWAY]:
         base = service_dirs[unit]
         for m, (_kind, code) in package_files[unit].items():
@@ -634,6 +646,22 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         else:
             eps = _endpoints(modules, sorted(endpoints.get(unit, ())))
             interfaces[unit] = eps
+            served = [
+                (method, modules[m].info.routers.get(var, "") + path, m, fn)
+                for m, var in routers.get(unit, [])
+                for fn in modules[m].info.functions.values()
+                if fn.router == var
+                for method, path in fn.routes
+            ]
+            static_openapi[unit] = service_document(
+                title=f"{common['project']}: {unit} service",
+                version=__version__,
+                endpoints=eps,
+                routes=served,
+                health_path=health,
+                service=unit,
+                resolve=resolve,
+            )
             state = sorted(state_served.get(unit, ()))
             files.append(
                 GeneratedFile(
@@ -750,7 +778,9 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
     )
     files.sort(key=lambda f: f.path)
     openapi = {s: f"services/{s}/openapi.json" for s in services}
-    return ScaffoldResult(files, report, services, service_dirs, openapi, warnings + skipped)
+    return ScaffoldResult(
+        files, report, services, service_dirs, openapi, warnings + skipped, static_openapi
+    )
 
 
 _JSON_TYPES = {
@@ -844,6 +874,8 @@ def _endpoints(
                     "default": default,
                     "alias": alias,
                     "note": note.replace("\n", " "),
+                    "annotation": "" if p.kind in ("vararg", "varkw") else p.annotation,
+                    "default_source": p.default,
                 }
             )
         rtype, rnote = _field_type(fn.returns)
@@ -860,27 +892,63 @@ def _endpoints(
                 "result_type": rtype,
                 "result_note": rnote,
                 "is_async": fn.is_async,
+                "returns": fn.returns,
             }
         )
     return out
 
 
 # ---------------------------------------------------------------------------- OpenAPI
-def add_openapi(
-    result: ScaffoldResult, python: str = sys.executable, timeout: float = 120.0
-) -> list[str]:
-    """Generate each service's ``openapi.json`` by importing its generated app in a subprocess.
+OPENAPI_MODES = ("static", "import", "none")
 
-    The plan is written to a temporary folder first; each service's ``decompose_service.openapi``
-    runs there with only that service's ``src`` on ``sys.path`` (in parallel). A service whose app
-    cannot be imported here (a missing third-party package, say) gets no document and a warning.
+
+def add_openapi(
+    result: ScaffoldResult,
+    mode: str = "static",
+    python: str = sys.executable,
+    timeout: float = 120.0,
+) -> list[str]:
+    """Add each service's ``openapi.json`` to ``result.files``.
+
+    Args:
+        result: the planned scaffold.
+        mode: ``static`` (default): the documents built from the facts
+            (``result.static_openapi``); nothing is imported or run. ``import``: import each
+            generated service app in a subprocess and write FastAPI's own document; this RUNS
+            the service's code, and so the analyzed project's module-level code. The plan is
+            written to a temporary folder first; each service's ``decompose_service.openapi``
+            runs there with only that service's ``src`` on ``sys.path`` (in parallel); a service
+            whose app cannot be imported here (a missing third-party package, say) gets its
+            static document and a warning. ``none``: no document.
+        python: the interpreter of the ``import`` mode.
+        timeout: seconds each ``import`` subprocess may take.
 
     Returns:
-        Warnings (one per service without a document). ``result.files`` gains the documents.
+        Warnings (one per service whose app could not be imported).
+
+    Raises:
+        UsageError: an unknown mode.
     """
+    if mode not in OPENAPI_MODES:
+        raise UsageError(f"unknown OpenAPI mode {mode!r} (expected one of {OPENAPI_MODES})")
+    if mode == "none":
+        return []
+    if mode == "static":
+        for s in result.services:
+            if s in result.static_openapi:
+                result.files.append(
+                    GeneratedFile(result.openapi[s], dump(result.static_openapi[s]))
+                )
+        result.files.sort(key=lambda f: f.path)
+        return []
+    return _import_openapi(result, python, timeout)
+
+
+def _import_openapi(result: ScaffoldResult, python: str, timeout: float) -> list[str]:
     from decompose.outputs import write_files
 
     warnings: list[str] = []
+    fallback: list[str] = []
     with tempfile.TemporaryDirectory(prefix="decompose-scaffold-") as tmp:
         write_files(Path(tmp), result.files)
         procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -908,26 +976,31 @@ def add_openapi(
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.communicate()
-                warnings.append(f"{s}: OpenAPI generation timed out")
+                warnings.append(f"{s}: OpenAPI generation timed out; wrote the static document")
+                fallback.append(s)
                 continue
             if p.returncode != 0:
                 last = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
                 warnings.append(
                     f"{s}: could not import the generated app to write its OpenAPI "
-                    f"document ({last[0]}); run `python -m decompose_service.openapi`"
-                    " where its dependencies are installed"
+                    f"document ({last[0]}); wrote the static document (run `python -m "
+                    "decompose_service.openapi` where its dependencies are installed for "
+                    "FastAPI's)"
                 )
+                fallback.append(s)
                 continue
             try:
                 doc = json.loads(out)
             except ValueError:
-                warnings.append(f"{s}: the OpenAPI generator printed no JSON")
-                continue
-            result.files.append(
-                GeneratedFile(
-                    result.openapi[s], (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+                warnings.append(
+                    f"{s}: the OpenAPI generator printed no JSON; wrote the static document"
                 )
-            )
+                fallback.append(s)
+                continue
+            result.files.append(GeneratedFile(result.openapi[s], dump(doc)))
+    for s in fallback:
+        if s in result.static_openapi:
+            result.files.append(GeneratedFile(result.openapi[s], dump(result.static_openapi[s])))
     result.files.sort(key=lambda f: f.path)
     return warnings
 
