@@ -342,6 +342,7 @@ def _decision(raw: object) -> dict[str, Any] | None:
             "total": p.get("total"),
             "candidate": bool(p.get("candidate")),
             "job": bool(p.get("job")),
+            "kind": str(p.get("kind") or "service"),
             "why_not": str(p.get("why_not") or ""),
             "notes": [str(n) for n in _l(p.get("notes"))],
             "criteria": _criteria_rows(p.get("criteria")),
@@ -379,6 +380,7 @@ def _decision(raw: object) -> dict[str, Any] | None:
         "candidates": [str(c) for c in _l(dec.get("candidates"))],
         "steps": steps,
         "stay": {str(k): str(v) for k, v in _d(dec.get("stay")).items()},
+        "offline": sorted(str(k) for k in _d(dec.get("offline_tools"))),
         "what_if": dec.get("what_if") if isinstance(dec.get("what_if"), dict) else None,
     }
 
