@@ -419,3 +419,49 @@ def test_generated_grpc_stubs_follow_their_users() -> None:
     part, _ = propose(g, AnalyzeSettings(names=False))
     of = part.as_dict()
     assert of["gen.api_pb2"] == of["gen.api_pb2_grpc"] == of["gen.other_pb2"] == of["x00"]
+
+
+def test_leiden_terminates_where_unbounded_iteration_cycled(tmp_path: Path) -> None:
+    """40 packages of 3 modules, each importing 6 others: igraph's Leiden with
+    n_iterations=-1 alternated between partitions for > 5 minutes here (names on)."""
+    import subprocess
+    import sys
+
+    base = (
+        "billing invoicing notifications recommendation ingestion feature_store "
+        "training_pipeline model_registry serving_gateway accounts authentication authorization "
+        "monitoring alerting reporting search_indexer payments subscriptions catalog inventory "
+        "shipping pricing_engine experiments labeling annotation data_quality lineage scheduler "
+        "orchestration audit_log webhooks exports imports_etl translations media_storage "
+        "thumbnails chat_assistant embeddings vector_store evaluation_harness"
+    ).split()
+    words = [w + "_" + base[(i * 11 + 5) % 40] for i, w in enumerate(base)]
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "__init__.py").write_text("")
+    for i, w in enumerate(words):
+        d = tmp_path / "app" / w
+        d.mkdir()
+        (d / "__init__.py").write_text("")
+        (d / "m1.py").write_text(
+            f"from app.{w} import m2\nfrom app.{w} import m0\ndef f1():\n    return 1\n"
+        )
+        (d / "m2.py").write_text(
+            f"from app.{w} import m0\nfrom app.{w} import m1\ndef f2():\n    return 2\n"
+        )
+        targets = sorted({words[(i * 7 + 3 + 5 * q) % 40] for q in range(6)} - {w})
+        imports = "".join(f"from app.{t} import m1 as x{q}\n" for q, t in enumerate(targets))
+        calls = "".join(f" + x{q}.f1()" for q in range(len(targets)))
+        body = f"def f0():\n    return m1.f1() + m2.f2(){calls}\n"
+        (d / "m0.py").write_text(f"from app.{w} import m1, m2\n{imports}\n{body}")
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom decompose.config import AnalyzeSettings\n"
+        "from decompose.pipeline import analyze, make_cache\nfrom decompose.config import Config\n"
+        "cfg = Config()\n"
+        "a = analyze(Path(sys.argv[1]), cfg, AnalyzeSettings(), make_cache(cfg, None, True), 1)\n"
+        "print(len(a.plan.services))\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=240
+    )
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout.strip()) >= 2
