@@ -9,7 +9,9 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -82,6 +84,9 @@ SHOP = {
         modules = ["shop.billing"]
     """,
 }
+
+
+SERVICES = ("billing", "front", "stock")
 
 
 def _scaffold(runner: CliRunner, project: Path, out: Path, *extra: str) -> object:
@@ -236,7 +241,6 @@ def test_predictly_scaffold_is_deterministic_and_ruff_clean(tmp_path: Path) -> N
                 "--out",
                 str(out),
                 "--no-cache",
-                "--no-openapi",
             ],
             env=env,
             capture_output=True,
@@ -247,6 +251,13 @@ def test_predictly_scaffold_is_deterministic_and_ruff_clean(tmp_path: Path) -> N
         outs.append(out)
     a, b = _tree(outs[0]), _tree(outs[1])
     assert a.keys() == b.keys() and a == b
+    # the static OpenAPI documents (default) are part of it, and valid OpenAPI 3.1
+    from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+    docs = sorted(outs[0].glob("services/*/openapi.json"))
+    assert len(docs) == len(list(outs[0].glob("services/*/pyproject.toml")))
+    for doc in docs:
+        validate(json.loads(doc.read_text()), cls=OpenAPIV31SpecValidator)
     generated = [str(p) for p in outs[0].rglob("decompose_service/*.py")]
     ruff = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache"]
     assert subprocess.run([*ruff, *generated], capture_output=True).returncode == 0
@@ -374,3 +385,77 @@ def test_plan_scaffold_reports_progress(make_project) -> None:
     assert seen[-1] == ("services", 100, 100)
     mods = [(d, t) for s, d, t in seen if s == "modules"]
     assert mods[-1][0] == mods[-1][1] == len([m for m in graph.modules if m.kind != "namespace"])
+
+
+def _operations(doc: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
+    return {(p, m): op for p, ops in doc["paths"].items() for m, op in ops.items()}
+
+
+def _params(op: dict[str, Any]) -> list[tuple[str, str, bool, str]]:
+    return sorted(
+        (
+            p["in"],
+            p["name"],
+            p["required"],
+            json.dumps({k: v for k, v in p["schema"].items() if k != "title"}, sort_keys=True),
+        )
+        for p in op.get("parameters", [])
+    )
+
+
+def test_default_scaffold_never_runs_the_project_import_mode_does(
+    make_project, runner: CliRunner, tmp_path: Path
+) -> None:
+    """Regression (tester finding 8): the default imported every generated service to write
+    openapi.json, so the project's module-level code ran although the help promises it is only
+    read. Now the default document is static (and valid OpenAPI 3.1, agreeing with FastAPI's on
+    paths, operationIds and route parameters); --openapi import runs the code, on request."""
+    from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+    marker = tmp_path / "SIDE_EFFECT_RAN"
+    files = dict(SHOP)
+    files["shop/api.py"] = (  # the router module: imported when the front app is
+        f"import pathlib\npathlib.Path({str(marker)!r}).write_text('ran')\n"
+        + textwrap.dedent(SHOP["shop/api.py"])
+    )
+    project = make_project(files)
+    static = tmp_path / "static"
+    res = _scaffold(runner, project, static)
+    assert res.exit_code == 0, res.output
+    assert not marker.exists()  # nothing of the project ran
+    assert "warning" not in res.stderr
+    docs = {s: json.loads((static / f"services/{s}/openapi.json").read_text()) for s in SERVICES}
+    for doc in docs.values():
+        validate(doc, cls=OpenAPIV31SpecValidator)
+    assert not any(p.name == "SIDE_EFFECT_RAN" for p in tmp_path.rglob("*"))
+
+    imported = tmp_path / "imported"
+    res = _scaffold(runner, project, imported, "--openapi", "import")
+    assert res.exit_code == 0, res.output
+    assert marker.read_text() == "ran"  # the opt-in runs the project's module-level code
+    assert "--openapi import runs" in res.stderr
+    for s in ("stock", "front"):
+        ours = _operations(docs[s])
+        fastapi = _operations(json.loads((imported / f"services/{s}/openapi.json").read_text()))
+        assert ours.keys() == fastapi.keys(), s
+        for key, op in fastapi.items():
+            assert ours[key]["operationId"] == op["operationId"], key
+            assert _params(ours[key]) == _params(op), key
+            assert ("requestBody" in ours[key]) == ("requestBody" in op), key
+
+    # a service that cannot be imported here: warned, and its static document written instead
+    files["shop/api.py"] = (
+        "import not_installed_anywhere_xyz  # noqa: F401\n" + files["shop/api.py"]
+    )
+    broken = make_project(files)
+    res = _scaffold(runner, broken, tmp_path / "broken", "--openapi", "import")
+    assert res.exit_code == 0, res.output
+    assert "front: could not import" in res.stderr and "static document" in res.stderr
+    fallback = json.loads((tmp_path / "broken/services/front/openapi.json").read_text())
+    assert fallback["paths"] == docs["front"]["paths"]
+
+    none = tmp_path / "none"
+    for flag in (("--no-openapi",), ("--openapi", "none")):
+        res = _scaffold(runner, project, none, "--force", *flag)
+        assert res.exit_code == 0, res.output
+        assert not list(none.rglob("openapi.json"))
