@@ -107,7 +107,8 @@ class _Progress:
 def main() -> None:
     """Propose, render, scaffold and enforce service boundaries in a Python monolith.
 
-    The analyzed code is only read, never imported or executed.
+    The analyzed code is only read, never imported or executed (unless you ask for it with
+    `scaffold --openapi import`).
     """
 
 
