@@ -13,9 +13,13 @@ version); the libcst release (it lowers syntax newer than the interpreter); the 
 (relative path, module name, source root, kind, package flag); and its bytes (plus its stub's
 bytes for an extension module). Nothing else reaches :func:`decompose.parse.parse_file`.
 
-The cache folders are created private (mode 0700) because entries are pickles: loading a pickle
-that someone else wrote can run code, so never point ``--cache-dir`` at a folder other users
-can write to.
+Entries are pickles, and loading a pickle that someone else wrote can run code. So every entry
+(fact cache, run cache, ``check`` snapshots) is **signed**: ``DCSIG1`` + HMAC-SHA256 of the
+pickle under a per-user key + the pickle, and an entry whose signature does not verify is never
+unpickled (:func:`loads_signed`). The key (32 random bytes, mode 0600) lives in the *default*
+cache folder (``$DECOMPOSE_CACHE_DIR``, else XDG, else ``~/.cache/decompose``), never in a
+``cache_dir`` a project's own configuration names, so a repository that ships a cache folder full
+of crafted pickles cannot get them loaded. The folders are also created private (mode 0700).
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import hmac
 import importlib.util
+import io
 import os
 import pickle
+import secrets
 import shutil
 import sys
 import tempfile
@@ -36,8 +43,66 @@ from typing import Any
 from decompose import __version__
 from decompose.model import FileFacts, SourceFile
 
-# Bump when FileFacts or the extractor's output changes.
-FORMAT = 8
+# Bump when FileFacts or the extractor's output changes (9: signed entries).
+FORMAT = 9
+_MAGIC = b"DCSIG1\n"
+_MAC_SIZE = 32
+
+
+def signing_key() -> bytes:
+    """This user's cache signing key: 32 bytes from ``<default cache dir>/signing.key``, created
+    (mode 0600, atomically: written aside then hard-linked into place) when missing. A key file
+    that is not ours or that others can read or write is not trusted: a random key for this
+    process is used instead (the cache then only works within the run)."""
+    return _key_at(default_cache_dir() / "signing.key")
+
+
+@functools.lru_cache(maxsize=8)
+def _key_at(path: Path) -> bytes:
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not path.exists():
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(secrets.token_bytes(_MAC_SIZE))
+                try:
+                    os.link(tmp, path)
+                except FileExistsError:
+                    pass  # another run made it first: use theirs
+            finally:
+                os.unlink(tmp)
+        st = os.stat(path)
+        key = path.read_bytes()
+        if len(key) == _MAC_SIZE and st.st_uid == os.getuid() and not st.st_mode & 0o077:
+            return key
+    except OSError:
+        pass
+    return secrets.token_bytes(_MAC_SIZE)
+
+
+def dumps_signed(obj: object, pickler: type[pickle.Pickler] = pickle.Pickler) -> bytes:
+    """``obj`` pickled and signed (see the module docstring)."""
+    buf = io.BytesIO()
+    pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    payload = buf.getvalue()
+    return _MAGIC + hmac.new(signing_key(), payload, hashlib.sha256).digest() + payload
+
+
+def loads_signed(data: bytes) -> object:
+    """The object of a :func:`dumps_signed` entry.
+
+    Raises:
+        ValueError: not a signed entry, or the signature does not verify (the pickle is then
+            never loaded).
+    """
+    head = len(_MAGIC)
+    if len(data) < head + _MAC_SIZE or not data.startswith(_MAGIC):
+        raise ValueError("not a signed cache entry")
+    mac, payload = data[head : head + _MAC_SIZE], data[head + _MAC_SIZE :]
+    if not hmac.compare_digest(mac, hmac.new(signing_key(), payload, hashlib.sha256).digest()):
+        raise ValueError("cache entry signature does not verify")
+    return pickle.loads(payload)
 
 
 def atomic_pickle(
@@ -46,17 +111,18 @@ def atomic_pickle(
     folders: tuple[Path, ...],
     pickler: type[pickle.Pickler] = pickle.Pickler,
 ) -> None:
-    """Write ``obj`` to ``path`` atomically (temporary file + ``os.replace``), creating
-    ``folders`` private to the user (0700: entries are pickles). I/O errors are ignored: caches
-    are an optimisation."""
+    """Write ``obj`` signed (:func:`dumps_signed`) to ``path`` atomically (temporary file +
+    ``os.replace``), creating ``folders`` private to the user (0700). I/O errors are ignored:
+    caches are an optimisation."""
     try:
         if not path.parent.is_dir():
             for folder in folders:
                 folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        data = dumps_signed(obj, pickler)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
         try:
             with os.fdopen(fd, "wb") as fh:
-                pickler(fh, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+                fh.write(data)
             os.replace(tmp, path)
         except BaseException:
             try:
@@ -179,7 +245,7 @@ class FactCache:
         path = self._path(key)
         try:
             with open(path, "rb") as fh:
-                value = pickle.load(fh)
+                value = loads_signed(fh.read())
         except FileNotFoundError:
             self.misses += 1
             return None

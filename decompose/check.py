@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -58,7 +56,7 @@ def is_test_module(module: str) -> bool:
     return bool(_TEST_RE.search(module))
 
 
-SNAPSHOT_FORMAT = 4
+SNAPSHOT_FORMAT = 5
 KERNEL = "<kernel>"
 _INPUT_CODES = ("DEC001", "DEC002", "DEC003")
 _RUNTIME_KINDS = frozenset({"import", "optional", "fallback", "guarded", "dynamic"})
@@ -363,8 +361,10 @@ def _discovery_key(root: Path, config: Config) -> str:
 
 def _load_snapshot(path: Path, key: str) -> Snapshot | None:
     try:
+        from decompose.cache import loads_signed
+
         with open(path, "rb") as fh:
-            snap = pickle.load(fh)
+            snap = loads_signed(fh.read())
     except FileNotFoundError:
         return None
     except Exception:  # noqa: BLE001 - a broken snapshot is only a cache miss
@@ -388,18 +388,9 @@ def save_snapshot(g: Gathered, result_key: str, result: Sequence[Finding]) -> No
     snap.result_key = result_key
     snap.result = tuple(result)
     path = g.snapshot_path
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(snap, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except OSError:
-        pass
+    from decompose.cache import atomic_pickle
+
+    atomic_pickle(path, snap, (path.parent,))
 
 
 def gather(

@@ -386,7 +386,7 @@ def parse_config(data: Mapping[str, Any], source: str = "", prefix: str = "") ->
         exclude=tuple(top.get("exclude", ())),
         include_notebooks=top.get("include_notebooks", True),
         respect_gitignore=top.get("respect_gitignore", True),
-        cache_dir=top.get("cache_dir", ""),
+        cache_dir=_relative_to_file(top.get("cache_dir", ""), source),
         jobs=top.get("jobs", 0),
         analyze=AnalyzeSettings(
             seed=an.get("seed", 0),
@@ -435,6 +435,15 @@ def _load_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"invalid TOML: {exc}"], str(path)) from exc
+
+
+def _relative_to_file(folder: str, source: str) -> str:
+    """A relative folder named in a configuration file is relative to that file's folder (not
+    to the current folder), as in ruff and tach; ``~`` and absolute paths are kept."""
+    if not folder or folder.startswith("~") or Path(folder).is_absolute():
+        return folder
+    src = Path(source) if source else None
+    return str(src.parent / folder) if src is not None and src.is_file() else folder
 
 
 def load_config(project: Path, explicit: Path | None = None) -> Config:

@@ -7,20 +7,19 @@ module name, kind and bytes — :func:`decompose.cache.cache_key`), discovery's 
 aliases, entry points, diagnostics), the configuration and settings, the what-if moves, whether
 git history is read (and then the repository's ``HEAD``), and a digest of decompose's own source
 files and templates (so a changed checkout never serves stale outputs). Entries are pickles in
-``<cache dir>/runs-v1/``, written atomically, private to the user like the fact cache; a corrupt
+``<cache dir>/runs-v2/``, written atomically, private to the user like the fact cache; a corrupt
 entry is ignored.
 """
 
 from __future__ import annotations
 
 import hashlib
-import pickle
 import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from decompose.cache import atomic_pickle, cache_key
+from decompose.cache import atomic_pickle, cache_key, loads_signed
 from decompose.discover import Project
 from decompose.model import GeneratedFile
 
@@ -112,10 +111,10 @@ def run_key(project: Project, parts: str, history: bool) -> str | None:
 
 
 class RunCache:
-    """Outcomes by run key under ``folder/runs-v1``; disabled = always a miss, never stored."""
+    """Outcomes by run key under ``folder/runs-v2``; disabled = always a miss, never stored."""
 
     def __init__(self, folder: Path, enabled: bool = True) -> None:
-        self.folder = folder / "runs-v1"
+        self.folder = folder / "runs-v2"
         self.enabled = enabled
 
     def _path(self, key: str) -> Path:
@@ -126,7 +125,7 @@ class RunCache:
             return None
         try:
             with open(self._path(key), "rb") as fh:
-                value = pickle.load(fh)
+                value = loads_signed(fh.read())
         except FileNotFoundError:
             return None
         except Exception:  # noqa: BLE001 - a corrupt entry is a miss

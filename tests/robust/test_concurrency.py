@@ -7,14 +7,13 @@ the process pool is used.
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from decompose.cache import FORMAT, FactCache
+from decompose.cache import FORMAT, FactCache, loads_signed
 from decompose.discover import discover
 from decompose.model import FileFacts
 from decompose.pipeline import collect_facts
@@ -103,7 +102,7 @@ def test_two_runs_sharing_a_cache_at_once(tmp_path: Path) -> None:
     assert len(files) == len(discover(root).files)
     for f in files:  # every entry is whole
         with open(f, "rb") as fh:
-            assert isinstance(pickle.load(fh), FileFacts)
+            assert isinstance(loads_signed(fh.read()), FileFacts)
     assert not [p for p in cache.rglob(".tmp-*")]
     warm = collect_facts(discover(root), FactCache(cache), jobs=2)
     assert warm.cache_misses == 0 and warm.cache_repaired == 0

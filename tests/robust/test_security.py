@@ -186,3 +186,50 @@ def test_outputs_are_only_written_where_asked(
     new = {k for k in after if k not in before}
     allowed = ("work/out", "cache")
     assert {k for k in new if not k.startswith(allowed)} == set()
+
+
+def test_a_repository_cannot_get_its_own_pickles_loaded_from_a_cache_it_ships(
+    tmp_path: Path,
+) -> None:
+    """The project's own config may name a ``cache_dir`` inside the repository; whatever the
+    repository ships there is never unpickled (entries are signed with a key that lives in the
+    user's default cache folder)."""
+    import pickle
+
+    sentinel = tmp_path / "PWNED"
+    repo = tmp_path / "repo"
+    (repo / "app").mkdir(parents=True)
+    (repo / "pyproject.toml").write_text('[tool.decompose]\ncache_dir = ".dc"\n')
+    (repo / "app" / "__init__.py").write_text("")
+    (repo / "app" / "a.py").write_text("from app import b\n\ndef f():\n    return b.g()\n")
+    (repo / "app" / "b.py").write_text("def g():\n    return 1\n")
+    env = dict(os.environ, DECOMPOSE_CACHE_DIR=str(tmp_path / "user-cache"), HOME=str(tmp_path))
+    first = cli("analyze", str(repo), "--out", str(tmp_path / "o1"), cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    entries = sorted((repo / ".dc").rglob("*.pickle"))
+    assert entries, "the configured cache_dir is used"
+
+    class Evil:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (os.system, (f"touch {sentinel}",))
+
+    evil = pickle.dumps(Evil())
+    for i, entry in enumerate(entries):
+        # unsigned, and signed-looking with a made-up key: neither may load
+        entry.write_bytes(evil if i % 2 else b"DCSIG1\n" + b"\0" * 32 + evil)
+    again = cli("analyze", str(repo), "--out", str(tmp_path / "o2"), cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr
+    c = cli(
+        "check",
+        str(repo),
+        "--boundaries",
+        str(tmp_path / "o2" / "boundaries.toml"),
+        cwd=tmp_path,
+        env=env,
+    )
+    assert c.returncode in (0, 1), c.stderr
+    assert not sentinel.exists()
+    # and the run rebuilt what it could not trust: outputs equal the first run's
+    assert (tmp_path / "o1" / "graph.json").read_bytes() == (
+        tmp_path / "o2" / "graph.json"
+    ).read_bytes()
