@@ -439,10 +439,15 @@ def test_threaded_app_reuses_threads_and_closes_clients_at_shutdown(
     with _serve(threaded) as url, httpx.Client(base_url=url, timeout=20) as client:
         os.environ["SELF_SERVICE_URL"] = url
         try:
-            first = client.post("/plain").json()["result"]
-            second = client.post("/plain").json()["result"]
-            assert first[0] == second[0] != threading.get_ident()
-            assert second[1] == first[1] + 1  # the same thread, not a new one with the same id
+            # The response reaches the client just before its worker is back in the pool, so
+            # one request may start a second worker; over ten sequential requests the workers
+            # are reused (a thread serves several, counted by a thread-local, so not a new
+            # thread that got an old id).
+            results = [client.post("/plain").json()["result"] for _ in range(10)]
+            threads = {ident for ident, _ in results}
+            assert threading.get_ident() not in threads
+            assert len(threads) <= 3
+            assert max(n for _, n in results) >= 4
             outer, inner = client.post("/nested").json()["result"]
             assert inner[0] != outer
         finally:
