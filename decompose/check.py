@@ -726,6 +726,63 @@ def _shortest_cycle(start: str, members: set[str], succ: Mapping[str, Iterable[s
     return [start, start]
 
 
+def _grown_cycle(
+    comp: set[str],
+    recorded: Sequence[frozenset[str]],
+    succ: Mapping[str, Iterable[str]],
+    weight: Mapping[tuple[str, str], int],
+) -> list[str] | None:
+    """A shortest cycle through the edge that made ``comp`` grow past recorded cycle groups.
+
+    When ``comp`` (today's cycle group) strictly contains baselined groups, the edges that no
+    recorded group inside ``comp`` holds (an end outside every one of them, or ends in two
+    different ones) are what is new. Of those, the edge with the fewest imports is taken (ties:
+    by name): a fresh back edge is usually one import, while old edges into the new member
+    carry many.
+
+    Args:
+        comp: the services of one cycle group (a strongly connected component).
+        recorded: baselined DEC103 groups, in a fixed order.
+        succ: service -> services it imports.
+        weight: ``(service, service)`` -> number of imports on that edge.
+
+    Returns:
+        ``[a, b, ..., a]`` starting with the chosen edge ``a -> b``, or ``None`` when ``comp``
+        contains no recorded group (nothing grew).
+    """
+    inside = [g for g in recorded if g < comp]
+    if not inside:
+        return None
+
+    def held(a: str, b: str) -> bool:
+        return any(a in g and b in g for g in inside)
+
+    edges = sorted(
+        (weight.get((a, b), 0), a, b)
+        for a in sorted(comp)
+        for b in succ.get(a, ())
+        if b in comp and not held(a, b)
+    )
+    if not edges:
+        return None
+    _n, a, b = edges[0]
+    # breadth-first from b back to a inside comp (there is a path: comp is strongly connected)
+    parent: dict[str, str] = {b: ""}
+    queue = [b]
+    while queue and a not in parent:
+        v = queue.pop(0)
+        for w in sorted(succ.get(v, ())):
+            if w in comp and w not in parent:
+                parent[w] = v
+                queue.append(w)
+    if a not in parent:
+        return None
+    path = [a]
+    while path[-1] != b:
+        path.append(parent[path[-1]])
+    return [a, *reversed(path)]
+
+
 def _find_line(text: str, needle: str) -> int:
     q = f'"{needle}"'
     for i, line in enumerate(text.splitlines(), start=1):
@@ -744,6 +801,7 @@ def evaluate(
     extra_diagnostics: Iterable[Diagnostic] = (),
     config_path: str = "",
     config_text: str = "",
+    known_cycles: Iterable[frozenset[str]] = (),
 ) -> list[Finding]:
     """Apply the rules of the contract in ``config`` to the facts.
 
@@ -759,6 +817,9 @@ def evaluate(
         config_path: where the contract came from, relative to the root when inside it (for
             DEC108 locations).
         config_text: that file's text (to find a pattern's line).
+        known_cycles: the service groups of baselined DEC103 cycles. A cycle group that grew
+            past one of them is reported at an edge that no recorded group holds (the edge
+            that made it grow), not at an old edge (see :func:`_grown_cycle`).
 
     Returns:
         Findings with their configured severity, sorted; codes set to ``off`` are left out.
@@ -886,6 +947,7 @@ def evaluate(
 
     # ---- imports
     deps: dict[tuple[str, str], _Evidence] = {}
+    dep_count: dict[tuple[str, str], int] = defaultdict(int)
     private_hits: set[tuple[str, str, str]] = set()
     internal_edges = 0
     unresolved_fp = 0
@@ -934,6 +996,7 @@ def evaluate(
                 )
                 continue
             deps.setdefault((src_svc, dst_svc), _Evidence(path, line, col, m, dst))
+            dep_count[(src_svc, dst_svc)] += 1
             decl = services[src_svc].decl
             if decl.depends_on is not None and dst_svc not in decl.depends_on:
                 add(
@@ -1010,10 +1073,12 @@ def evaluate(
     succ: dict[str, set[str]] = defaultdict(set)
     for a, b in deps:
         succ[a].add(b)
+    recorded = sorted({g for g in known_cycles if len(g) > 1}, key=sorted)
     for comp in _sccs(list(services), succ):
         if len(comp) < 2:
             continue
-        cycle = _shortest_cycle(comp[0], set(comp), succ)
+        grown = _grown_cycle(set(comp), recorded, succ, dep_count)
+        cycle = grown or _shortest_cycle(comp[0], set(comp), succ)
         ev = deps[(cycle[0], cycle[1])]
         steps = ", ".join(
             f"{a} -> {b} ({deps[(a, b)].path}:{deps[(a, b)].line})"
@@ -1024,6 +1089,14 @@ def evaluate(
             if len(comp) > len(cycle) - 1
             else ""
         )
+        if grown:
+            inside = [g for g in recorded if g < set(comp)]
+            added = sorted(set(comp).difference(*inside))
+            group += (
+                f"; it grew past a baselined cycle group of {len(inside[0])} services"
+                if len(inside) == 1
+                else f"; it joins {len(inside)} baselined cycle groups"
+            ) + (f" (new here: {', '.join(added)})" if added else "")
         add(
             "DEC103",
             ev.path,

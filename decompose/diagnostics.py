@@ -471,6 +471,34 @@ def narrowed_cycles(
     return {k: sorted(v) for k, v in sorted(out.items()) if k not in exact}
 
 
+def baselined_cycles(baseline: Mapping[tuple[str, str, str], int]) -> list[frozenset[str]]:
+    """The service groups of the recorded DEC103 entries (sorted), for
+    :func:`decompose.check.evaluate`'s ``known_cycles``."""
+    return sorted(
+        {_group(k) for k, n in baseline.items() if n > 0 and k[0] == "DEC103"}, key=sorted
+    )
+
+
+def grown_cycles(
+    findings: Sequence[Finding],
+    baseline: Mapping[tuple[str, str, str], int],
+) -> set[tuple[str, str, str]]:
+    """Recorded DEC103 entries whose cycle group lies inside a larger cycle group today.
+
+    The recorded cycle still occurs, as part of the bigger one: it is neither stale nor dropped
+    by ``--update-baseline``, while the larger group is a new violation.
+
+    Returns:
+        The recorded keys strictly contained in a current DEC103 finding's group.
+    """
+    now = [_group(f.key) for f in findings if f.diagnostic.code == "DEC103"]
+    return {
+        k
+        for k, n in baseline.items()
+        if n > 0 and k[0] == "DEC103" and any(_group(k) < g for g in now)
+    }
+
+
 def apply_baseline(
     findings: Sequence[Finding],
     baseline: Counter[tuple[str, str, str]],
@@ -483,7 +511,8 @@ def apply_baseline(
     Returns:
         ``(new findings, number baselined, stale keys)``: stale keys are recorded more often than
         they occur now (the baseline can shrink). A recorded cycle group that now only covers
-        smaller groups is not stale (see :func:`narrowed_cycles`).
+        smaller groups is not stale (see :func:`narrowed_cycles`), nor is one that lies inside
+        a larger group today (see :func:`grown_cycles`; the larger group is new).
     """
     left = Counter(baseline)
     rest: list[Finding] = []
@@ -503,6 +532,7 @@ def apply_baseline(
             n += 1
         else:
             new.append(f)
+    covered |= grown_cycles(findings, baseline)
     stale = sorted(k for k, v in left.items() if v > 0 and k not in covered)
     return new, n, stale
 
@@ -514,7 +544,8 @@ def shrink_baseline(
     """The baseline after ``--update-baseline``: the current findings' keys, each capped at its
     old count. With no old baseline (``None``) every current boundary violation is recorded;
     afterwards it can only shrink: a recorded DEC103 cycle group is narrowed to today's groups
-    it contains (:func:`cycle_cover`), and no other key is added."""
+    it contains (:func:`cycle_cover`), a recorded group that lies inside a larger group today
+    is kept (:func:`grown_cycles`), and no other key is added."""
     now: Counter[tuple[str, str, str]] = Counter(
         f.key for f in findings if f.diagnostic.code in BASELINE_CODES
     )
@@ -528,6 +559,8 @@ def shrink_baseline(
             sup = cycle_cover(k, old)
             if sup is not None:
                 out[k] = min(n, old[sup])
+    for k in grown_cycles(findings, old):
+        out[k] = max(out[k], old[k])
     return out
 
 

@@ -286,6 +286,7 @@ def _check_project(
         apply_baseline,
         apply_ignores,
         baseline_text,
+        baselined_cycles,
         narrowed_cycles,
         read_baseline,
         resolve_severities,
@@ -350,7 +351,15 @@ def _check_project(
     cache = FactCache(folder or default_cache_dir(), enabled=not no_cache)
     g = gather(path, config, cache, collect, jobs or config.jobs)
     t_gather = time.perf_counter() - t0
-    rkey = result_key(config, severities, contract_text)
+    # baseline: --baseline as typed (relative to the current folder), check.baseline relative
+    # to the config file's folder (config.source is as seen from the current folder)
+    bl_path = baseline
+    if bl_path is None and config.check.baseline:
+        base = Path(config.source).parent if config.source else path
+        bl_path = base / config.check.baseline
+    # baselined cycle groups: a group that grew past one is reported at the edge that grew it
+    known = baselined_cycles(read_baseline(bl_path)) if bl_path and bl_path.is_file() else []
+    rkey = result_key(config, severities, f"{contract_text}\0{[sorted(g) for g in known]}")
     if g.cached_result is not None and g.snapshot is not None and g.snapshot.result_key == rkey:
         findings = list(g.cached_result)
     else:
@@ -364,17 +373,12 @@ def _check_project(
             g.project.diagnostics,
             contract_rel,
             contract_text,
+            known,
         )
         save_snapshot(g, rkey, findings)
     kept, meta, n_ignored = apply_ignores(findings, collect_ignores(g.modules))
     kept += [f for f in meta if severities.get(f.diagnostic.code, "error") != "off"]
 
-    # baseline: --baseline as typed (relative to the current folder), check.baseline relative
-    # to the config file's folder (config.source is as seen from the current folder)
-    bl_path = baseline
-    if bl_path is None and config.check.baseline:
-        base = Path(config.source).parent if config.source else path
-        bl_path = base / config.check.baseline
     n_baselined = 0
     stale: list[tuple[str, str, str]] = []
     if bl_path is not None:
