@@ -993,8 +993,14 @@ def propose(
     adj_proj = proj.neighbours()
     assign = _merge_small(assign, adj_proj, max(settings.min_service_size, 1))
     pending = [m for m in all_modules if m not in assign and m not in kset]
+    # Schema migrations belong to the app they live in (Django, Alembic), whatever they import:
+    # nautobot's migrations all import one app's status models, which drew 300 of them there.
+    for m in pending:
+        place = _migration_home(m, assign)
+        if place is not None:
+            assign[m] = place
     # Namespace packages follow the majority of their children; others by their edges.
-    assign = _attach(assign, [m for m in pending if m in set(code)], adj_full)
+    assign = _attach(assign, [m for m in pending if m in set(code) and m not in assign], adj_full)
     for m in pending:
         if m in assign:
             continue
@@ -1033,6 +1039,24 @@ def propose(
         kernel=kernel,
     )
     return partition, info
+
+
+def _migration_home(module: str, assign: Mapping[str, int]) -> int | None:
+    """The community of the app a migration lives in: the package holding its ``migrations``
+    (or ``alembic``) folder, else the majority of that package's placed modules; None when the
+    module is no migration or its app has nothing placed."""
+    found = _MIGRATION_RE.search(module)
+    if found is None:
+        return None
+    app = module[: found.start()]
+    if not app:
+        return None
+    if app in assign:
+        return assign[app]
+    inside = [
+        c for m, c in assign.items() if m.startswith(app + ".") and not is_migration_module(m)
+    ]
+    return max(sorted(set(inside)), key=inside.count) if inside else None
 
 
 def _pins(modules: Iterable[str], pin: Mapping[str, str]) -> dict[str, str]:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from decompose import __version__
 from decompose.decision import decision_markdown
 from decompose.model import GeneratedFile, Plan, count
-from decompose.partition import is_test_module
+from decompose.partition import is_migration_module, is_test_module
 
 if TYPE_CHECKING:
     from decompose.graph import ProgramGraph
@@ -231,11 +231,15 @@ def report_markdown(analysis: Analysis) -> str:
     w("## Services")
     w("")
     for s in plan.services:
-        code = [x for x in s.modules if not is_test_module(x)]
-        tests = len(s.modules) - len(code)
+        code = [x for x in s.modules if not is_test_module(x) and not is_migration_module(x)]
+        tests = sum(1 for x in s.modules if is_test_module(x))
+        migrations = len(s.modules) - len(code) - tests
         loc = sum(lines_of.get(x, 0) for x in code)
         title = "Shared kernel" if s.kernel else f"`{s.name}`"
-        extra = f" (+ {count(tests, 'test module')} attached)" if tests else ""
+        attached = [
+            count(n, w) for n, w in ((tests, "test module"), (migrations, "migration")) if n
+        ]
+        extra = f" (+ {' and '.join(attached)} attached)" if attached else ""
         w(f"### {title} — {count(len(code), 'module')}, {count(loc, 'line')}{extra}")
         w("")
         if s.kernel:

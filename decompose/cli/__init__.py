@@ -355,17 +355,25 @@ def _outcome(result: Any) -> Any:
     plan = result.plan
     skipped = result.skipped
     n_files = len([m for m in g.modules if m.kind != "namespace"])
+    from decompose.partition import is_migration_module, is_test_module
+
     svc = [s for s in plan.services if not s.kernel]
+
+    def code(s: Any) -> int:  # tests and migrations follow the code: counted apart
+        return sum(1 for m in s.modules if not is_test_module(m) and not is_migration_module(m))
+
     sizes = ", ".join(
-        f"{s.name} ({len(s.modules)})" for s in sorted(svc, key=lambda s: (-len(s.modules), s.name))
+        f"{s.name} ({code(s)})" for s in sorted(svc, key=lambda s: (-code(s), s.name))
     )
+    n_attached = sum(len(s.modules) - code(s) for s in svc)
     text = [
         f"decompose {__version__}: analyzed {result.project.root}",
         f"  files: {n_files}"
         + (f", {len(skipped)} with errors (not analysed, see diagnostics)" if skipped else ""),
         f"  modules: {len(g.modules)}  import edges: {len(g.imports)}  "
         f"call edges: {len(g.calls)}  call resolution: {g.resolution_rate:.1%}",
-        f"  services: {len(svc)}: {sizes}",
+        f"  services: {len(svc)}: {sizes}"
+        + (f" (+ {n_attached} tests and migrations attached)" if n_attached else ""),
     ]
     wanted = result.config.analyze.services
     if wanted is not None and wanted != len(svc):

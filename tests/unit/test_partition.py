@@ -377,6 +377,29 @@ def test_migrations_follow_their_app_and_do_not_name_a_service(make_project) -> 
     assert "migrations" not in part.services()
 
 
+def test_migrations_stay_with_their_app_whatever_they_import(make_project) -> None:
+    # Every migration of `billing` imports `statuses` (as nautobot's all import one app's
+    # status models); they still belong to billing, where they live.
+    from decompose.config import Config
+    from decompose.pipeline import load_graph, make_cache
+
+    files = {"shop/__init__.py": ""}
+    for app in ("orders", "billing", "statuses"):
+        files[f"shop/{app}/__init__.py"] = ""
+        files[f"shop/{app}/models.py"] = "class M:\n    pass\n"
+        files[f"shop/{app}/views.py"] = f"from shop.{app}.models import M\n"
+        files[f"shop/{app}/forms.py"] = f"from shop.{app} import models, views\n"
+    files["shop/billing/migrations/__init__.py"] = ""
+    for i in range(8):
+        files[f"shop/billing/migrations/{i:04d}_step.py"] = "from shop.statuses import models\n"
+    root = make_project(files)
+    _, g, _ = load_graph(root, Config(), make_cache(Config(), None, True))
+    part, _ = propose(g, AnalyzeSettings(names=False, auto_kernel=False))
+    of = part.as_dict()
+    for i in range(8):
+        assert of[f"shop.billing.migrations.{i:04d}_step"] == of["shop.billing.models"]
+
+
 def test_services_are_named_after_their_home_package() -> None:
     from decompose.partition import name_services
 
