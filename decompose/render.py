@@ -385,7 +385,7 @@ def modules_view(
         svc = of[ms[0]]
         name = n.split("/", 1)[1]
         collapsed = len(ms) > 1 or ms[0] != name
-        label = f"{name}\n{len(ms)} modules" if collapsed else name
+        label = f"{name}\n{count(len(ms), 'module')}" if collapsed else name
         nodes.append(
             Node(
                 n,
