@@ -811,6 +811,17 @@ def _majority_package(mods: Sequence[str]) -> str:
     return best.rsplit(".", 1)[-1].lower().strip("_")
 
 
+def _ascii_name(token: str) -> str:
+    """A service name from a token: ASCII (service names become folders, Python packages and
+    container names), accents dropped and ``ß`` spelled ``ss`` (``größe`` -> ``grosse``), other
+    characters as ``_``."""
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", token.lower().replace("ß", "ss"))
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    return re.sub(r"[^a-z0-9_]+", "_", plain).strip("_")
+
+
 def _f_measure(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
 
@@ -860,14 +871,14 @@ def name_services(groups: Mapping[int, Sequence[str]], taken: Iterable[str] = ()
             ranked = [home, *[t for t in ranked if t != home]]
         name = ""
         for t in ranked:
-            cand = re.sub(r"[^a-z0-9_]+", "_", t).strip("_") or "service"
+            cand = _ascii_name(t) or "service"
             if cand[0].isdigit():
                 cand = "s_" + cand
             if cand not in used:
                 name = cand
                 break
         if not name:
-            base = re.sub(r"[^a-z0-9_]+", "_", ranked[0]).strip("_") if ranked else "service"
+            base = _ascii_name(ranked[0]) if ranked else "service"
             base = base or "service"
             i = 2
             while f"{base}_{i}" in used:

@@ -488,3 +488,12 @@ def test_leiden_terminates_where_unbounded_iteration_cycled(tmp_path: Path) -> N
     )
     assert r.returncode == 0, r.stderr
     assert int(r.stdout.strip()) >= 2
+
+
+def test_service_names_are_ascii_and_keep_accented_words_readable() -> None:
+    from decompose.partition import name_services
+
+    names = name_services({0: ["app.größe.a", "app.größe.b"], 1: ["app.café.c", "app.café.d"]})
+    assert names == {0: "grosse", 1: "cafe"}
+    only_cjk = name_services({0: ["app.数据.a", "app.数据.b"]})
+    assert only_cjk[0].isascii() and only_cjk[0]
