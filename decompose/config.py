@@ -9,6 +9,8 @@ documented in docs/configuration.md.
 from __future__ import annotations
 
 import difflib
+import json
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -234,6 +236,29 @@ _SERVICE_KEYS = {
 }
 
 
+def service_name_problem(name: str) -> str:
+    """Why ``name`` cannot name a service, or ``""`` when it can.
+
+    Service names become folder, package and Compose service names (``scaffold``), so they are
+    identifier-like: letters (Unicode letters too), digits, ``_`` and ``-``, not starting with a
+    digit or ``-``. ``kernel`` is reserved for the shared kernel.
+
+    Returns:
+        A short reason (for a ``key.path: reason`` message), or ``""``.
+    """
+    if name == "kernel":
+        return "'kernel' is reserved for the shared kernel (list its modules in `kernel`)"
+    if not _SERVICE_NAME.fullmatch(name):
+        return (
+            "not a valid service name: use letters, digits, '_' and '-', starting with a letter "
+            "or '_'"
+        )
+    return ""
+
+
+_SERVICE_NAME = re.compile(r"[^\W\d][\w-]*")
+
+
 def _suggest(key: str, known: Mapping[str, Any] | list[str]) -> str:
     match = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
@@ -324,6 +349,8 @@ def parse_config(data: Mapping[str, Any], source: str = "", prefix: str = "") ->
     for k, v in sorted(an.get("pin", {}).items()):
         if not isinstance(v, str):
             problems.append(f"{p}analyze.pin.{k}: expected a service name (str), got {v!r}")
+        elif v != "kernel" and service_name_problem(v):
+            problems.append(f"{p}analyze.pin.{k}: {v!r} is {service_name_problem(v)}")
         else:
             pin[k] = v
     rules: dict[str, str] = {}
@@ -339,6 +366,10 @@ def parse_config(data: Mapping[str, Any], source: str = "", prefix: str = "") ->
     services: list[ServiceDecl] = []
     for name, table in sorted(top.get("services", {}).items()):
         spath = f"{p}services.{name}"
+        why = service_name_problem(name)
+        if why:
+            problems.append(f"{p}services.{json.dumps(name, ensure_ascii=False)}: {why}")
+            continue
         if not isinstance(table, dict):
             problems.append(f"{spath}: expected a table with 'modules'")
             continue
