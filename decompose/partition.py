@@ -916,6 +916,7 @@ def propose(
         if (settings.exclude_tests and is_test_module(m))
         or is_migration_module(m)
         or is_generated_module(m)
+        or not all(part.isidentifier() for part in m.split("."))  # ``project-static/``: no import
     ]
     core = [m for m in code if m not in set(tests)]
     kernel = detect_kernel(graph, core, (*settings.kernel,), settings.auto_kernel)

@@ -497,3 +497,16 @@ def test_service_names_are_ascii_and_keep_accented_words_readable() -> None:
     assert names == {0: "grosse", 1: "cafe"}
     only_cjk = name_services({0: ["app.数据.a", "app.数据.b"]})
     assert only_cjk[0].isascii() and only_cjk[0]
+
+
+def test_modules_that_cannot_be_imported_do_not_form_a_service() -> None:
+    edges = [(a, b, "import") for a, b in itertools.combinations([f"x0{i}" for i in range(4)], 2)]
+    edges += [(a, b, "import") for a, b in itertools.combinations([f"x1{i}" for i in range(4)], 2)]
+    edges += [("x03", "x10", "import")]
+    static = [f"app.project-static.docs.m{i}" for i in range(4)]
+    edges += [(a, b, "import") for a, b in itertools.combinations(static, 2)]
+    edges += [(static[0], "x00", "import")]
+    part, _ = propose(graph(edges), AnalyzeSettings(names=False))
+    of = part.as_dict()
+    # a dense group, but not importable (the folder name has a hyphen): attached, not a service
+    assert {of[m] for m in static} == {of["x00"]}
