@@ -194,3 +194,21 @@ def test_score_expands_toml_patterns_without_a_graph(tmp_path: Path, runner: Cli
     # boundaries.toml is the same proposal written as patterns: every module is compared
     assert doc["common_modules"] == n and doc["proposal_only"] == 0
     assert doc["mojofm"] == 100.0
+
+
+def test_score_metrics_match_the_report_kernel_included(tmp_path: Path, runner: CliRunner) -> None:
+    out = tmp_path / "out"
+    res = runner.invoke(
+        main, ["analyze", str(ROOT / "samples" / "predictly"), "-o", str(out), "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    proposal = json.loads((out / "proposal.json").read_text())
+    assert proposal["kernel"]  # predictly has a shared kernel: the case that used to differ
+    p = str(out / "proposal.json")
+    res = runner.invoke(
+        main, ["score", p, p, "--graph", str(out / "graph.json"), "--format", "json"]
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    for key in ("modularity", "icp", "ifn", "structural_modularity"):
+        assert round(doc[key], 4) == round(proposal["metrics"][key], 4), key
