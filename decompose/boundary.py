@@ -144,8 +144,10 @@ def build_plan(
             )
         )
 
-    # ---- metrics (kernel excluded: it is a library, not a service)
-    nodes = [m for m in proj.nodes if of.get(m) not in (None, KERNEL)]
+    # ---- metrics (kernel excluded: it is a library, not a service; namespace folders hold no
+    # code, as in ``project``'s default node set that ``decompose score`` uses)
+    folders = {m.name for m in graph.modules if m.kind == "namespace"}
+    nodes = [m for m in proj.nodes if of.get(m) not in (None, KERNEL) and m not in folders]
     part = {m: of[m] for m in nodes}
     pairs: dict[tuple[str, str], int] = defaultdict(int)
     for c in graph.calls:
