@@ -1339,16 +1339,42 @@ def decide(
 def parse_moves(moves: Sequence[str]) -> list[tuple[str, str]]:
     """``["MODULE=SERVICE", ...]`` to pairs.
 
+    MODULE is a dotted module name or pattern: parts of letters, digits, ``_`` and ``-`` (module
+    names as discovered, e.g. ``app.migrations.0001_initial``) with ``*`` / ``?`` wildcards.
+    SERVICE is a service name as in the configuration
+    (:func:`decompose.config.service_name_problem`) or ``kernel``, the shared kernel.
+
     Raises:
-        UsageError: an item without ``=`` or with an empty side.
+        UsageError: an item without ``=`` or with an empty side, a malformed module pattern or
+            service name, or one module pattern given twice (naming both moves).
     """
-    out = []
+    from decompose.config import service_name_problem
+
+    out: list[tuple[str, str]] = []
+    first: dict[str, str] = {}
     for mv in moves:
         mod, sep, svc = mv.partition("=")
-        if not sep or not mod.strip() or not svc.strip():
+        mod, svc = mod.strip(), svc.strip()
+        if not sep or not mod or not svc:
             raise UsageError(f"--move expects MODULE=SERVICE, got {mv!r}")
-        out.append((mod.strip(), svc.strip()))
+        if not _MOVE_PATTERN.fullmatch(mod):
+            raise UsageError(
+                f"--move {mv!r}: {mod!r} is not a dotted module name or pattern (letters, "
+                "digits, '_' and '-' between dots, '*' and '?' as wildcards)"
+            )
+        if svc != "kernel" and service_name_problem(svc):
+            raise UsageError(f"--move {mv!r}: {svc!r} is {service_name_problem(svc)}")
+        if mod in first:
+            raise UsageError(
+                f"--move {first[mod]!r} and --move {mv!r} both move {mod!r}: give each module "
+                "one move"
+            )
+        first[mod] = mv
+        out.append((mod, svc))
     return out
+
+
+_MOVE_PATTERN = re.compile(r"[\w*?-]+(?:\.[\w*?-]+)*")
 
 
 def apply_moves(partition: Partition, moves: Sequence[tuple[str, str]]) -> Partition:

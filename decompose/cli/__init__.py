@@ -225,7 +225,8 @@ def _load_config(path: Path, config_path: Path | None) -> Any:
     multiple=True,
     metavar="MODULE=SERVICE",
     help="What-if: move modules matching MODULE (a pattern such as pkg.*) to SERVICE "
-    "and compare crossings, metrics and verdict with the proposal. Repeatable.",
+    "(new or existing; 'kernel' = the shared kernel) and compare crossings, metrics and "
+    "verdict with the proposal. Repeatable, once per pattern.",
 )
 @click.option("--no-history", is_flag=True, help="Do not read git history (ownership, co-change).")
 @_cache_options
