@@ -383,10 +383,9 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
             else:
                 files[m] = ("copy", src)
             todo.append(m)
-        # modules that define classes: objects of those classes may arrive from other services
-        for m in sorted(modules):
-            if m not in files and modules[m].info.classes and owner[m] not in (KERNEL, unit):
-                files[m] = ("shim", shim(m, flavor)[0])
+        # Only the first-party modules this code imports (transitively) get a stand-in. An
+        # object of a class whose module is not here arrives as a runtime.Foreign (its state,
+        # re-sent unchanged), an exception as a subclass of its nearest class that is here.
         todo = list(files)
         while todo:
             m = todo.pop()
@@ -447,10 +446,12 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
             for var in sorted(info.routers):
                 if any(f.router == var and f.routes for f in info.functions.values()):
                     routers[owner[m]].append((m, var))
-    health = (
-        "/_service/health"
-        if any(r["path"] == "/health" and r["method"] in ("GET", "ANY") for r in routes)
-        else "/health"
+    # readiness (the compose healthcheck) and liveness, clear of the monolith's own routes
+    health, live = (
+        f"/_service/{p}"
+        if any(r["path"] == f"/{p}" and r["method"] in ("GET", "ANY") for r in routes)
+        else f"/{p}"
+        for p in ("health", "live")
     )
     if any(r["path"].startswith(RPC_PREFIX) for r in routes):
         warnings.append(
@@ -540,17 +541,16 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         ext_by_module[e.src].append((e.dst, e.kind))
 
     def deps_of(files: Mapping[str, tuple[str, str]]) -> tuple[list[str], list[str]]:
+        # The distributions imported by the modules the package ships (its own, the kernel and
+        # the stand-ins, which are the first-party closure of its imports): a stand-in counts
+        # only the imports its rewritten code kept, with the kind (optional...) of the original.
         req: set[str] = set(BASE_DEPENDENCIES)
         opt: set[str] = set()
         for m, (kind, code) in files.items():
+            found = ext_by_module.get(m, [])
             if kind == "shim":
-                found = [
-                    (d, "import")
-                    for d in imported_modules(code, m, modules[m].is_package)
-                    if d.split(".")[0] not in first_party and "." not in d
-                ]
-            else:
-                found = ext_by_module.get(m, [])
+                kept = imported_modules(code, m, modules[m].is_package)
+                found = [(d, k) for d, k in found if d in kept]
             for dst, ekind in found:
                 dist = distribution_of(dst)
                 if dist is None or dst.split(".")[0] in first_party:
@@ -577,6 +577,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         "boundaries": boundaries_source,
         "project": root.name or "app",
         "health_path": health,
+        "live_path": live,
     }
     deps_report: dict[str, dict[str, list[str]]] = {}
     interfaces: dict[str, list[dict[str, Any]]] = {}
@@ -659,6 +660,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                 endpoints=eps,
                 routes=served,
                 health_path=health,
+                live_path=live,
                 service=unit,
                 resolve=resolve,
             )
@@ -762,6 +764,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         "give each service its own tables next)",
         "environment": app_env,
         "health_path": health,
+        "live_path": live,
         "skipped_modules": skipped,
         "warnings": warnings,
     }

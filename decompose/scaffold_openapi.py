@@ -546,6 +546,7 @@ def service_document(
     health_path: str,
     service: str,
     resolve: Resolver | None = None,
+    live_path: str = "/live",
 ) -> JsonSchema:
     """The OpenAPI 3.1 document of one generated service, built from facts only.
 
@@ -557,10 +558,12 @@ def service_document(
         routes: ``(METHOD, full path, module, function)`` of the monolith routes the service
             serves, in registration order (a repeated method and path keeps the first, as
             FastAPI matches).
-        health_path: the service's health route.
-        service: the service name (returned by the health route).
+        health_path: the service's readiness route (200, or 503 naming the modules that
+            failed to import).
+        service: the service name (returned by the health routes).
         resolve: finds the functions ``Depends(...)`` names (:func:`make_resolver`), whose
             parameters FastAPI adds to the route's; None leaves dependencies out.
+        live_path: the service's liveness route.
 
     Returns:
         The document as a JSON-ready dict (dump it with sorted keys).
@@ -622,25 +625,46 @@ def service_document(
         verb = "get" if method == "ANY" else method.lower()
         # the document's path drops Starlette converters ({p:path} -> {p}), as FastAPI's does
         add(_CONVERTER.sub(r"{\1}", path), verb, _route_operation(fn, verb, path, module, resolve))
+    ok_schema = {"additionalProperties": True, "type": "object"}
     add(
         health_path,
         "get",
         {
-            "description": "Liveness of this service process.",
+            "description": "Readiness: 200 when every module the service serves imports, else "
+            "503 with each failing module and its exception.",
             "operationId": operation_id("service_health", health_path, "get"),
+            "responses": {
+                "200": {
+                    "content": _json_body(
+                        dict(ok_schema, examples=[{"service": service, "status": "ok"}])
+                    ),
+                    "description": "Successful Response",
+                },
+                "503": {"description": "Not ready: a module it serves failed to import"},
+            },
+            "summary": "Service Health",
+            "tags": ["service"],
+        },
+    )
+    add(
+        live_path,
+        "get",
+        {
+            "description": "Liveness: the process answers (imports nothing).",
+            "operationId": operation_id("service_live", live_path, "get"),
             "responses": {
                 "200": {
                     "content": _json_body(
                         {
                             "additionalProperties": {"type": "string"},
-                            "examples": [{"service": service, "status": "ok"}],
+                            "examples": [{"service": service, "status": "alive"}],
                             "type": "object",
                         }
                     ),
                     "description": "Successful Response",
                 }
             },
-            "summary": "Service Health",
+            "summary": "Service Live",
             "tags": ["service"],
         },
     )

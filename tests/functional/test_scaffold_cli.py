@@ -291,16 +291,17 @@ HOSTILE = {
             return put("../../etc/passwd", x)
     """,
     "pkg/not-a-name.py": "import os\n",
-    "boundaries.toml": """
-        [services."../../escape"]
-        modules = ["pkg.core"]
-
-        [services."x\\"; import os; os.system('echo pwned') #"]
-        modules = ["pkg.front", "pkg"]
-
-        [services."{{ 7*7 }}"]
-        modules = ["pkg.not-a-name"]
-    """,
+    # a truth file: decompose.toml / boundaries.toml refuse such names since the config
+    # validates them, but the scaffold must stay safe whatever file it is given
+    "boundaries.json": json.dumps(
+        {
+            "services": {
+                "../../escape": ["pkg.core"],
+                "x\"; import os; os.system('echo pwned') #": ["pkg.front", "pkg"],
+                "{{ 7*7 }}": ["pkg.not-a-name"],
+            }
+        }
+    ),
 }
 
 
@@ -315,7 +316,7 @@ def test_hostile_names_cannot_escape_or_inject(
             "scaffold",
             str(project),
             "--boundaries",
-            str(project / "boundaries.toml"),
+            str(project / "boundaries.json"),
             "--out",
             str(out),
             "--no-cache",

@@ -232,4 +232,4 @@ def test_interface_endpoints_mirror_the_generated_models() -> None:
     assert "`pd.DataFrame`" in req["properties"]["_x"]["description"]
     result = doc["components"]["schemas"]["MFResponse"]["properties"]["result"]
     assert result["anyOf"] == [{"type": "number"}, {"type": "null"}]
-    assert set(doc["paths"]) == {"/_rpc/_state", "/_rpc/m/f", "/health"}
+    assert set(doc["paths"]) == {"/_rpc/_state", "/_rpc/m/f", "/health", "/live"}
