@@ -70,6 +70,14 @@ _MIN_Q = 0.3
 # MIN_MODULES modules with more than MERGE_RATIO crossings per module is merged, not extracted.
 MIN_MODULES = 3
 MERGE_RATIO = 3
+# Substance of a candidate (docs/decision.md, "Substance of a candidate"): fewer lines than this
+# (tests aside) is too small to extract, the size team autonomy calls too small to staff; more
+# than this share of its modules contested means its boundary is not settled.
+SMALL_LINES = 800
+CONTESTED_SHARE = 0.5
+# ASGI / WSGI / URL-configuration modules: a server loads their ``application`` /
+# ``urlpatterns``; with a web-framework import they are entries of the running system.
+_WEB_APP_NAMES = frozenset({"asgi", "wsgi", "urls"})
 # Tokens of a service name that say evaluation: such a service with scripts of its own is a job.
 _EVAL_TOKENS = frozenset(
     {"eval", "evals", "evaluate", "evaluation", "bench", "benchmark", "benchmarks", "judge"}
@@ -188,11 +196,13 @@ def service_kind(
         own_image: the image class of its own imports (``gpu``, ``gpu-capable``, ...).
         run: ``has_entries`` (the project has entry modules), ``imported`` (its modules the
             running system imports), ``scripts`` (``path:line`` of its unreached ``__main__``
-            guards), ``scheduled`` (its modules with orchestration evidence).
+            guards), ``scheduled`` (its modules with an orchestrator's runner registration),
+            ``serves`` (its modules with HTTP handlers, a server launch or a worker's runner
+            registration: such a service is never a job).
 
     Returns:
-        ``(kind, facts)``; facts hold ``imported``, ``scripts``, ``merge_into`` (the service it
-        has most crossings with, ``""`` when none) and ``merge_crossings``.
+        ``(kind, facts)``; facts hold ``imported``, ``scripts``, ``serves``, ``merge_into`` (the
+        service it has most crossings with, ``""`` when none) and ``merge_crossings``.
     """
     tally: dict[str, int] = defaultdict(int)
     for x in partners:
@@ -202,10 +212,16 @@ def service_kind(
     facts: dict[str, Any] = {
         "imported": list(run.get("imported", [])),
         "scripts": list(run.get("scripts", [])),
+        "serves": list(run.get("serves", [])),
         "merge_into": "",
         "merge_crossings": 0,
     }
-    offline = bool(run.get("has_entries")) and not facts["imported"] and bool(facts["scripts"])
+    offline = (
+        bool(run.get("has_entries"))
+        and not facts["imported"]
+        and bool(facts["scripts"])
+        and not facts["serves"]
+    )
     tokens = set(re.split(r"[_.\-]+", name.lower()))
     job_like = (
         primary_evidence in _JOB_ROLES
@@ -217,7 +233,7 @@ def service_kind(
     if modules and len(modules) < MIN_MODULES and crossings > MERGE_RATIO * len(modules):
         facts["merge_into"], facts["merge_crossings"] = target, with_target
         return "merge", facts
-    if job_like and (facts["scripts"] or run.get("scheduled")):
+    if job_like and not facts["serves"] and (facts["scripts"] or run.get("scheduled")):
         return "job", facts
     return "service", facts
 
@@ -248,15 +264,23 @@ def score_services(
         "candidate": bool, "why_not": str, "kind": "service" | "job" | "offline_tool" |
         "merge", "job": bool, "notes": [str], "facts": {...}}}`` in service-name order.
         ``job`` marks a service split out as a job: kind ``job``, or a service nothing else
-        calls and that serves no HTTP (no network API needed). ``facts`` include ``kind``,
-        ``scripts`` (``path:line`` of ``__main__`` guards not reached by the running system),
-        ``imported_modules`` (its modules the running system imports) and ``merge_into``.
+        calls and that serves nothing (no HTTP handler, server or worker: no network API
+        needed). ``facts`` include ``kind``, ``scripts`` (``path:line`` of ``__main__``
+        guards not reached by the running system),
+        ``imported_modules`` (its modules the running system imports), ``serves`` (its modules
+        with HTTP handlers, a server launch or a worker registration), ``contested_modules`` and
+        ``merge_into``. A candidate also needs substance: at least :data:`MIN_MODULES` modules
+        and :data:`SMALL_LINES` lines (tests aside), and no more than :data:`CONTESTED_SHARE`
+        of its modules contested.
     """
     from decompose.coupling import shared_with
     from decompose.partition import is_migration_module, is_test_module
 
-    reach = reach or {"entries": {}, "imported": [], "scripts": {}}
+    reach = reach or {"entries": {}, "imported": [], "scripts": {}, "serves": []}
     imported_all = set(reach.get("imported", []))
+    serves_all = set(reach.get("serves", []))
+    explained = {e.module: e for e in plan.explanations}
+    margin_limit = float(plan.settings.get("contested_margin", 0.2))  # type: ignore[arg-type]
     scripts_all: Mapping[str, str] = reach.get("scripts", {})
     has_entries = bool(reach.get("entries"))
     role_mods = roles.get("modules", {})
@@ -299,11 +323,12 @@ def score_services(
         ratio = (n_in + n_out) / total_edges if total_edges else 0.0
         loc = sum(lines.get(m, 0) for m in s.modules)
         r = roles.get("services", {}).get(name, {})
-        present = r.get("strong_roles", [])
         # The one primary role (roles.classify): the Roles table shows the same value.
         primary = r.get("primary", "business")
         basis = r.get("primary_basis", "default")
-        counted = primary in _SCALING_ROLES and basis == "evidence"
+        # The HTTP front door is the request path, whatever else its modules do.
+        is_door = bool(door) and name == door[0]
+        counted = primary in _SCALING_ROLES and basis == "evidence" and not is_door
         f = fp.get(name, {})
         image = f.get("image", "slim")
         own = [m for m in s.modules if not (is_test_module(m) or is_migration_module(m))]
@@ -331,10 +356,16 @@ def score_services(
                     )
                 ],
                 "scheduled": [
-                    m for m in own if "orchestration" in role_mods.get(m, {}).get("strong", [])
+                    m
+                    for m in own
+                    if any(
+                        x["role"] == "orchestration" for x in role_mods.get(m, {}).get("runner", [])
+                    )
                 ],
+                "serves": [m for m in own if m in serves_all],
             },
         )
+        serving = bool(kind_facts["serves"]) or bool(r.get("http_handlers"))
         shared = shared_with(dict(coupling), name)
         multi_writer = [
             t["name"]
@@ -410,6 +441,11 @@ def score_services(
         elif counted:
             sc += 1
             ev.append(f"primary role {role_title(primary)}: load that is not the request path")
+        elif is_door and primary in _SCALING_ROLES and basis == "evidence":
+            ev.append(
+                f"primary role {role_title(primary)}, but it is the HTTP front door (the lightest "
+                "service with HTTP handlers): the request path itself, not a load apart from it"
+            )
         elif primary in _SCALING_ROLES:
             ev.append(
                 f"primary role {role_title(primary)} from module names only: not counted "
@@ -460,7 +496,7 @@ def score_services(
                     f"{count(h['commits'], 'commit')})"
                 ]
         else:
-            sc = 1 if loc >= 3000 else (-1 if loc < 800 else 0)
+            sc = 1 if loc >= 3000 else (-1 if loc < SMALL_LINES else 0)
             ev = [
                 f"{count(loc, 'line')} in {count(len(s.modules), 'module')} "
                 + (
@@ -587,7 +623,13 @@ def score_services(
                 f"`decompose analyze --move {first}={name}_gpu` (and the other GPU modules) to "
                 "see the split"
             )
-        job = kind == "job" or (kind == "service" and n_in == 0 and "api" not in present)
+        job = kind == "job" or (kind == "service" and n_in == 0 and not serving)
+        own_lines = sum(lines.get(m, 0) for m in own)
+        contested = sorted(
+            (explained[m].margin, m, explained[m].runner_up)
+            for m in own
+            if m in explained and explained[m].contested
+        )
         why_not = ""
         if kind == "offline_tool":
             why_not = (
@@ -620,6 +662,22 @@ def score_services(
                 f"shares tables with other services ({', '.join(tabs[:4])}): give each one "
                 "owner first"
             )
+        elif len(own) < MIN_MODULES or own_lines < SMALL_LINES:
+            why_not = (
+                f"too small to extract: {count(len(own), 'module')}, {count(own_lines, 'line')} "
+                f"(a candidate needs at least {MIN_MODULES} modules and {SMALL_LINES} lines): "
+                "keep it in the monolith"
+            )
+        elif own and len(contested) > CONTESTED_SHARE * len(own):
+            why_not = (
+                f"boundary not settled: {len(contested)} of {count(len(own), 'module')} "
+                f"contested (margin < {margin_limit:g}): "
+                + ", ".join(
+                    f"`{m}` {mg:.2f}" + (f" vs `{ru}`" if ru else "") for mg, m, ru in contested[:4]
+                )
+                + (" …" if len(contested) > 4 else "")
+                + "; settle it (`--move`, then re-run) before extracting"
+            )
         out[name] = {
             "criteria": crit,
             "total": total,
@@ -640,6 +698,8 @@ def score_services(
                 "scripts": kind_facts["scripts"][:20],
                 "imported_modules": kind_facts["imported"][:20],
                 "imported_count": len(kind_facts["imported"]),
+                "serves": kind_facts["serves"][:20],
+                "contested_modules": len(contested),
                 "merge_into": kind_facts["merge_into"],
                 "image": image,
                 "llm_apis": llm_apis,
@@ -839,8 +899,68 @@ def _external_tops(graph: ProgramGraph) -> dict[str, set[str]]:
 
 
 def _entry_rank(evidence: str) -> int:
-    order = ("entry point", "HTTP handlers", "server launch", "__main__ module")
+    order = (
+        "entry point",
+        "HTTP handlers",
+        "server launch",
+        "web application",
+        "__main__ module",
+        "runner registration",
+    )
     return next((i for i, k in enumerate(order) if evidence.startswith(k)), len(order))
+
+
+def _web_app(module: str, info: Mapping[str, Any]) -> bool:
+    """An ASGI / WSGI / URL-configuration module (``asgi``, ``wsgi``, ``urls``) that imports a
+    web framework: the server loads its ``application`` / ``urlpatterns``."""
+    return module.rsplit(".", 1)[-1] in _WEB_APP_NAMES and any(
+        e["kind"] == "import" and e["role"] in ("api", "wiring") for e in info.get("evidence", [])
+    )
+
+
+def _entries(graph: ProgramGraph, roles: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """Entry modules of the running system and the modules that serve.
+
+    Returns:
+        ``(entries, serves)``: ``{module: evidence}`` in module order (tests and migrations
+        aside) and the sorted modules with HTTP handlers, a server launch, a web-application
+        module or a worker's runner registration. Imports are never entries
+        (docs/decision.md, "What each service is").
+    """
+    from decompose.partition import is_migration_module, is_test_module
+
+    def skip(m: str) -> bool:
+        return is_test_module(m) or is_migration_module(m)
+
+    mods = roles.get("modules", {})
+    ext = _external_tops(graph)
+    entries: dict[str, str] = {}
+    serves: list[str] = []
+    for ep in graph.entry_points:
+        if ep.group in ("console_scripts", "gui_scripts") and not skip(ep.dst):
+            entries.setdefault(ep.dst, f"entry point {ep.name} = {ep.target} ({ep.src})")
+    for m in sorted(graph.facts):
+        if skip(m):
+            continue
+        info = mods.get(m, {})
+        launch = _server_launch(graph, m, ext)
+        runner = list(info.get("runner", []))
+        web = _web_app(m, info)
+        if info.get("handlers") or launch or web or any(x["role"] == "worker" for x in runner):
+            serves.append(m)
+        if m in entries:
+            continue
+        if info.get("handlers"):
+            entries[m] = "HTTP handlers"
+        elif launch:
+            entries[m] = f"server launch: {launch}"
+        elif web:
+            entries[m] = f"web application: {m.rsplit('.', 1)[-1]} module"
+        elif m == "__main__" or m.endswith(".__main__"):
+            entries[m] = "__main__ module"
+        elif runner:
+            entries[m] = f"runner registration: {runner[0]['detail']}"
+    return dict(sorted(entries.items())), serves
 
 
 def reachability(
@@ -851,10 +971,12 @@ def reachability(
     """Which modules the running system reaches from its entry modules, and which are scripts.
 
     Entry modules (tests and migrations aside): targets of ``console_scripts`` /
-    ``gui_scripts`` entry points, modules with HTTP handlers, with a web-framework (``api``),
-    wiring, worker or orchestration role backed by evidence, server launches
-    (:func:`_server_launch`) and ``__main__`` modules. An ``if __name__ == "__main__":`` block
-    is not an entry: it is a script run by hand. Reached: breadth-first over first-party import
+    ``gui_scripts`` entry points, modules with HTTP handlers, server launches
+    (:func:`_server_launch`), ASGI / WSGI / urls modules importing a web framework, ``__main__``
+    modules and runner registrations (``roles`` field ``runner``: ``@shared_task``, ``@flow``,
+    ``airflow.DAG(...)``; not ``@ray.remote``). An import is never an entry, whatever it
+    imports. An ``if __name__ == "__main__":`` block is not an entry: it is a script run by
+    hand. Reached: breadth-first over first-party import
     edges of every kind that runs code (``type_checking`` and ``stub_only`` excluded); a
     package reached only as the parent of an imported submodule (``parent_init``) runs, but is
     not counted as *imported* (so an ``__init__`` does not tie its scripts to the running
@@ -867,53 +989,17 @@ def reachability(
 
     Returns:
         ``{"entries": {module: evidence}, "imported": [module], "scripts": {module:
-        "path:line"}}``: ``imported`` are the modules reached by an import (entries included),
-        sorted; ``scripts`` the modules with a ``__main__`` guard that are not imported.
+        "path:line"}, "serves": [module]}``: ``imported`` are the modules reached by an import
+        (entries included), sorted; ``scripts`` the modules with a ``__main__`` guard that are
+        not imported; ``serves`` the modules with HTTP handlers, a server launch, a web
+        application or a worker's runner registration.
     """
     from decompose.partition import is_migration_module, is_test_module
 
     def skip(m: str) -> bool:
         return is_test_module(m) or is_migration_module(m)
 
-    mods = roles.get("modules", {})
-    ext = _external_tops(graph)
-    entries: dict[str, str] = {}
-    for ep in graph.entry_points:
-        if ep.group in ("console_scripts", "gui_scripts") and not skip(ep.dst):
-            entries.setdefault(ep.dst, f"entry point {ep.name} = {ep.target} ({ep.src})")
-    for m in sorted(graph.facts):
-        if skip(m) or m in entries:
-            continue
-        info = mods.get(m, {})
-        launch = _server_launch(graph, m, ext)
-        if info.get("handlers"):
-            entries[m] = "HTTP handlers"
-        elif launch:
-            entries[m] = f"server launch: {launch}"
-        elif m == "__main__" or m.endswith(".__main__"):
-            entries[m] = "__main__ module"
-        else:
-            # A script (``__main__`` guard) that merely imports a framework (``import ray`` to
-            # parallelise a run) is still run by hand: its role makes it an entry only with
-            # evidence beyond imports (decorators, calls).
-            role = next(
-                (
-                    x
-                    for x in ("api", "wiring", "worker", "orchestration")
-                    if x in info.get("strong", [])
-                    and (
-                        m not in (guards or {})
-                        or any(
-                            e["role"] == x
-                            and e["kind"] not in ("import", "name", "default", "partition")
-                            for e in info.get("evidence", [])
-                        )
-                    )
-                ),
-                None,
-            )
-            if role is not None:
-                entries[m] = role_title(role)
+    entries, serves = _entries(graph, roles)
     out_edges: dict[str, list[tuple[str, bool]]] = defaultdict(list)
     for e in graph.imports:
         if e.kind not in _NO_RUN_KINDS and e.src != e.dst:
@@ -938,6 +1024,7 @@ def reachability(
         "entries": dict(sorted(entries.items())),
         "imported": sorted(imported),
         "scripts": scripts,
+        "serves": serves,
     }
 
 
@@ -949,11 +1036,12 @@ def deployable_evidence(
 ) -> list[str]:
     """What makes the project something one deploys or runs, rather than a library others
     import: console or GUI script entry points in packaging metadata, HTTP route handlers,
-    web-framework, worker or orchestration code backed by evidence (imports, decorators, calls;
-    not names), wiring (settings, urls, asgi), ``__main__`` modules, ``if __name__ ==
+    runner registrations (``@shared_task``, ``@flow``, ``airflow.DAG(...)``), ASGI / WSGI /
+    urls modules importing a web framework, ``__main__`` modules, ``if __name__ ==
     "__main__":`` blocks (read from the source when ``root`` is given), click / typer
-    commands and server launches (``uvicorn.run``, ``grpc.server``...). Tests and migrations
-    do not count.
+    commands and server launches (``uvicorn.run``, ``grpc.server``...). An import is never
+    evidence, whatever it imports (a function-level ``import ray`` in a library). Tests and
+    migrations do not count.
 
     Args:
         graph: the program graph.
@@ -981,10 +1069,10 @@ def deployable_evidence(
         info = mods.get(m, {})
         if info.get("handlers"):
             found.add(f"HTTP handlers: {m}")
-        for role in ("api", "wiring", "worker", "orchestration"):
-            if role in info.get("strong", []):
-                hit = next((x for x in info.get("evidence", []) if x["role"] == role), None)
-                found.add(f"{role}: {m}" + (f" ({hit['detail']})" if hit else ""))
+        for x in info.get("runner", [])[:1]:
+            found.add(f"{x['role']}: {m} ({x['detail']})")
+        if _web_app(m, info):
+            found.add(f"web application: {m}")
         if m == "__main__" or m.endswith(".__main__"):
             found.add(f"__main__ module: {m}")
         for d in f.definitions:
@@ -1000,8 +1088,7 @@ def deployable_evidence(
     order = (
         "entry point",
         "HTTP handlers",
-        "api",
-        "wiring",
+        "web application",
         "worker",
         "orchestration",
         "server launch",
@@ -1292,8 +1379,8 @@ def decide(
         elif p["job"]:
             reasons.insert(
                 0,
-                "nothing in the rest of the code calls it and it serves no HTTP: "
-                "split it out as a job or a separate package, no API needed",
+                "nothing in the rest of the code calls it and it serves nothing (no HTTP handler, "
+                "server or worker): split it out as a job or a separate package, no API needed",
             )
         steps.append(
             {

@@ -7,6 +7,7 @@ kinds of evidence, each shown with its line:
 
 - **imports** of frameworks (``graph.external`` edges), matched by longest dotted prefix against
   :data:`FRAMEWORKS` (``sklearn.ensemble`` is training, ``sklearn.preprocessing`` features,
+  ``torch`` / ``transformers`` alone nothing (:data:`FRAMEWORK_ONLY`),
   ``fastapi`` HTTP API, ``celery`` workers, ``vllm`` inference...). Hosted-model SDKs
   (:data:`LLM_API_IMPORTS`: ``openai``, ``anthropic``, ``litellm``...) make an *LLM API client*,
   not model serving: serving means loading weights in the process (torch, transformers, vllm,
@@ -17,7 +18,8 @@ kinds of evidence, each shown with its line:
   ``add_url_rule``, ``as_view``...: :data:`HANDLER_CALLS`) and web-framework view classes
   (:data:`VIEW_BASES`); a module with a route or a handler has ``handlers`` set — importing a web
   framework alone (settings, urls, asgi, middleware) is wiring, not an HTTP API;
-- **calls** (``Reference`` targets of calls): ``fit`` is training, ``predict``/``generate``
+- **calls** (``Reference`` targets of calls): ``fit``, ``backward`` and ``optimizer.step`` are
+  training, ``predict``/``generate``
   inference, ``from_pretrained``/``torch.save``/``joblib.dump`` the model registry (a
   ``from_pretrained`` or ``load_state_dict`` of weights, not of a tokenizer or config, also
   inference), ``chat.completions.create``/``messages.create``/``litellm.completion`` LLM API
@@ -190,14 +192,10 @@ FRAMEWORKS: dict[str, tuple[tuple[str, int], ...]] = {
     "lightgbm": (("training", 2),),
     "catboost": (("training", 2),),
     "statsmodels": (("training", 2),),
-    "torch": (("training", 1), ("inference", 1)),
+    # torch, torch.nn, tensorflow, keras, jax, transformers alone: FRAMEWORK_ONLY (no role).
     "torch.optim": (("training", 3),),
     "torch.utils.data": (("training", 2),),
     "torch.distributed": (("training", 2),),
-    "torch.nn": (("training", 1), ("inference", 1)),
-    "tensorflow": (("training", 1), ("inference", 1)),
-    "keras": (("training", 1), ("inference", 1)),
-    "jax": (("training", 1), ("inference", 1)),
     "flax": (("training", 2),),
     "optax": (("training", 2),),
     "lightning": (("training", 3),),
@@ -207,8 +205,11 @@ FRAMEWORKS: dict[str, tuple[tuple[str, int], ...]] = {
     "peft": (("training", 3),),
     "trl": (("training", 3),),
     "optuna": (("training", 2),),
-    "transformers": (("training", 1), ("inference", 1)),
     "transformers.trainer": (("training", 3),),
+    "transformers.Trainer": (("training", 3),),
+    "transformers.Seq2SeqTrainer": (("training", 3),),
+    "transformers.TrainingArguments": (("training", 2),),
+    "transformers.Seq2SeqTrainingArguments": (("training", 2),),
     # inference
     "onnxruntime": (("inference", 3),),
     "vllm": (("inference", 3),),
@@ -300,6 +301,13 @@ FRAMEWORKS: dict[str, tuple[tuple[str, int], ...]] = {
     "posthog": (("monitoring", 1),),
 }
 FRAMEWORKS.update({k: (("llm_client", w),) for k, w in LLM_API_IMPORTS.items()})
+# Deep-learning frameworks imported alike by training loops, serving code and plain layer
+# definitions (an ``nn.Module`` run inside another model's forward pass): the import alone is no
+# evidence of training or of serving (docs/decision.md, "A deep-learning framework import is
+# neither training nor serving"). They are known frameworks with no role; footprints still count
+# them for the image class.
+FRAMEWORK_ONLY = frozenset({"torch", "torch.nn", "transformers", "tensorflow", "keras", "jax"})
+FRAMEWORKS.update({k: () for k in FRAMEWORK_ONLY})
 
 # callee last name -> role (weight 1 per distinct name).
 CALLS: dict[str, str] = {
@@ -374,11 +382,21 @@ CALL_SUFFIXES: dict[str, str] = {
     "vllm.LLM": "inference",
     "vllm.AsyncLLMEngine.from_engine_args": "inference",
     "llama_cpp.Llama": "inference",
+    "airflow.DAG": "orchestration",
+    "airflow.models.DAG": "orchestration",
+    "airflow.models.dag.DAG": "orchestration",
+    "dagster.Definitions": "orchestration",
 }
+# Calls that build an object an orchestrator's scheduler picks up (a DAG): runner registrations.
+RUNNER_CALLS = frozenset(
+    {"airflow.DAG", "airflow.models.DAG", "airflow.models.dag.DAG", "dagster.Definitions"}
+)
+# ``optimizer.step()``, ``self.optim.step()``, ``opt.step()``: an optimizer step is training.
+_OPTIMIZER_RECEIVER = re.compile(r"^_*opt$|optim", re.IGNORECASE)
 # Calls that load model weights into the process (besides their registry role above): they make
 # the module a place where a model runs, unless what they load is a tokenizer, a config or a
 # processor (``AutoTokenizer.from_pretrained`` loads no weights).
-WEIGHT_LOADS = frozenset({"from_pretrained", "load_state_dict"})
+WEIGHT_LOADS = frozenset({"from_pretrained", "load_state_dict", "load_model"})
 _NOT_WEIGHTS = re.compile(r"(?:Tokenizer(?:Fast)?|Config|Processor|FeatureExtractor)$")
 # ``generate``/``predict``/``infer`` on a client object (``self.client.generate``,
 # ``_get_sglang_client().generate``) asks a model served elsewhere: an LLM API client call.
@@ -410,6 +428,9 @@ DECORATOR_PREFIXES: dict[str, str] = {
     "ray.remote": "worker",
     "modal": "worker",
 }
+# Decorators that parallelise inside the calling program rather than register the function with
+# a runner of its own: their worker role stands, but they make no entry of the running system.
+_NOT_RUNNER_DECORATORS = ("ray.",)
 # HTTP handlers registered without a route decorator: calls that bind a function to a path, and
 # view classes of the web frameworks. With route decorators they are what makes a module an HTTP
 # handler; a module that only imports a framework (settings, urls, asgi, middleware) is wiring.
@@ -508,7 +529,11 @@ def classify_modules(
         evidence sorted by role then line, at most 8 items per role. ``kind`` is ``import``,
         ``decorator``, ``route``, ``handler``, ``call``, ``sql``, ``name``, ``partition`` or
         ``default``. ``handlers`` is True when the module serves HTTP itself (a route, a handler
-        registration or a view class).
+        registration or a view class). ``runner`` lists the module's runner registrations
+        (``[{"role", "detail", "line"}]``): functions decorated for a task runner or an
+        orchestrator that runs them from its own process (``@shared_task``, ``@flow``,
+        ``@dag``...; not ``@ray.remote``, which runs when a driver submits it) and DAG objects
+        (``airflow.DAG(...)``); an import is never one.
         ``empty`` marks a module without definitions or references (a bare ``__init__``);
         ``strong`` lists the roles backed by more than the module's name.
     """
@@ -536,6 +561,8 @@ def classify_modules(
                 if fw_role == "inference" and w >= _DECISIVE:
                     decisive.add("inference")
         handler = False
+        runner: list[dict[str, Any]] = []
+        seen_call: set[str] = set()
         for d in f.definitions:
             view = next(
                 (b for b in d.bases if any(b == v or b.startswith(v + ".") for v in VIEW_BASES)),
@@ -559,6 +586,23 @@ def classify_modules(
                 )
                 continue
             for dec in d.decorators:
+                # ``@torch.inference_mode()`` / ``@torch.no_grad()`` on a function: inference,
+                # as the call would be.
+                base = dec.replace("()", "")
+                mode = next(
+                    (
+                        k
+                        for k, r in CALL_SUFFIXES.items()
+                        if r == "inference" and (base == k or base.endswith("." + k))
+                    ),
+                    None,
+                )
+                if mode is not None:
+                    if mode not in seen_call:
+                        seen_call.add(mode)
+                        scores["inference"] += 1
+                        ev.append(("inference", "call", f"@{dec} on {d.qualname}", d.line))
+                    continue
                 role = None
                 for pre, pr in DECORATOR_PREFIXES.items():
                     if dec == pre or dec.startswith(pre + "."):
@@ -574,8 +618,13 @@ def classify_modules(
                 if role is not None:
                     scores[role] += 3
                     ev.append((role, "decorator", f"@{dec} on {d.qualname}", d.line))
+                    if role in ("worker", "orchestration") and not dec.startswith(
+                        _NOT_RUNNER_DECORATORS
+                    ):
+                        runner.append(
+                            {"role": role, "detail": f"@{dec} on {d.qualname}", "line": d.line}
+                        )
                     break
-        seen_call: set[str] = set()
         loads_weights = False
         for ref in f.references:
             if ref.hint not in ("call", "inferred"):
@@ -596,6 +645,11 @@ def classify_modules(
                     seen_call.add(key)
                     ev.append(("api", "handler", f"registers a handler: {ref.target}()", ref.line))
                 continue
+            if role is not None and key in RUNNER_CALLS and key not in seen_call:
+                runner.append({"role": role, "detail": f"DAG object {key}()", "line": ref.line})
+            if role is None and _callee(t) == "step" and "." in t:
+                if any(_OPTIMIZER_RECEIVER.search(p) for p in t.split(".")[:-1]):
+                    role, key = "training", "optimizer.step"
             if role is None:
                 last = _callee(t)
                 if last in CALLS and "." in t:
@@ -604,6 +658,13 @@ def classify_modules(
                         _REMOTE_RECEIVER.search(p) for p in t.split(".")[:-1]
                     ):
                         role = "llm_client"
+            if (
+                role is not None
+                and key in WEIGHT_LOADS
+                and _NOT_WEIGHTS.search(t.rsplit(".", 2)[-2])
+            ):
+                # a tokenizer, config or processor: no weights, no model artifact
+                continue
             if role is not None and key in WEIGHT_LOADS and not loads_weights:
                 owner = t.rsplit(".", 2)[-2]
                 if not _NOT_WEIGHTS.search(owner):
@@ -692,6 +753,7 @@ def classify_modules(
             "evidence": evidence,
             "empty": not f.definitions and not f.references,
             "handlers": handler,
+            "runner": sorted(runner, key=lambda x: (x["line"], x["detail"])),
             "strong": sorted(
                 {e["role"] for e in evidence if e["kind"] not in ("name", "default", "partition")},
                 key=ROLES.index,

@@ -45,7 +45,9 @@ GPU_APP = {
         def generate(prompt):
             return load().generate(prompt)
     """,
-    "app/worker_util.py": "import torch\n\ndef batch(xs):\n    return torch.stack(xs)\n",
+    "app/worker_util.py": "import torch\n\ndef batch(xs):\n    return torch.stack(xs)\n" + FILLER,
+    # enough substance to extract (docs/decision.md, "Substance of a candidate")
+    "app/worker_more.py": "import torch\n" + FILLER,
     "app/rules.py": "def price(p):\n    return len(p)\n" + FILLER,
     "app/rules_more.py": "from app.rules import price\n" + FILLER,
 }
@@ -66,7 +68,15 @@ def _decide(root: Path, services: dict[str, str]) -> dict:
 
 def test_extract_the_gpu_worker(make_project) -> None:
     root = make_project(GPU_APP)
-    dec = _decide(root, {"app.worker": "inference", "app.worker_util": "inference", "app": "web"})
+    dec = _decide(
+        root,
+        {
+            "app.worker": "inference",
+            "app.worker_util": "inference",
+            "app.worker_more": "inference",
+            "app": "web",
+        },
+    )
     assert dec["verdict"] == "extract"
     assert dec["candidates"] == ["inference"]
     inf = dec["services"]["inference"]
@@ -351,7 +361,9 @@ def test_migrations_tests_and_loaders_are_not_model_code(make_project) -> None:
     assert dec["services"]["ingest"]["criteria"]["model_deployment"]["score"] == 0
     model = dec["services"]["ml"]["criteria"]["model_deployment"]
     assert model["score"] == 2
-    assert "proj.ml.model (imports torch" in model["evidence"][0]
+    # the evidence is what the code does (a load of weights, a generate call), not `import torch`
+    assert "proj.ml.model (" in model["evidence"][0]
+    assert "imports torch" not in model["evidence"][0]
     assert "migrations" not in model["evidence"][0]
 
 

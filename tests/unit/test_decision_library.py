@@ -25,7 +25,11 @@ LIBRARY = {
             with torch.no_grad():
                 return model(a, b)
     """,
-    "lib/evaluators/sas_util.py": "import torch\n\ndef stack(xs):\n    return torch.stack(xs)\n",
+    # padded: enough substance to extract (docs/decision.md, "Substance of a candidate")
+    "lib/evaluators/sas_util.py": "import torch\n\ndef stack(xs):\n    return torch.stack(xs)\n"
+    + FILLER
+    + "\n"
+    + FILLER.replace("helper_", "more_"),
     "lib/components/__init__.py": "",
     "lib/components/joiner.py": "from lib.evaluators.sas import score\n" + FILLER,
     "lib/components/splitter.py": "from lib.components.joiner import helper_1\n" + FILLER,
