@@ -236,6 +236,19 @@ class FactCache:
     def _path(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.pickle"
 
+    def writable(self) -> bool:
+        """Whether entries can be stored: creates the folder (0700) and a temporary file in it,
+        then removes the file. False for a read-only or immutable folder, a path through a
+        regular file, a full disk... Never raises."""
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-probe-")
+            os.close(fd)
+            os.unlink(tmp)
+        except OSError:
+            return False
+        return True
+
     def get(self, key: str) -> FileFacts | None:
         """The cached facts for ``key`` or None. A corrupt entry is deleted and counted in
         ``repaired``."""

@@ -7,6 +7,7 @@ exits. Progress is reported through an optional callback so the CLI can draw a b
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -86,6 +87,72 @@ def _parse_and_store(root: Path, cache: FactCache, task: _Task) -> FileFacts:
     return facts
 
 
+def _worker_init(parent: int) -> None:
+    """Initializer of every parse worker: the worker must never outlive the run.
+
+    * SIGTERM gets its default action back (a forked worker inherits the CLI's handler) and
+      SIGINT is ignored: the parent alone handles both and then terminates the pool.
+    * On Linux, ``prctl(PR_SET_PDEATHSIG, SIGTERM)``: the kernel sends SIGTERM when the parent
+      dies, even by SIGKILL. Failures (another OS, a sandbox) are ignored.
+    * Everywhere, a daemon thread compares :func:`os.getppid` with ``parent`` every second and
+      ends the worker with :func:`os._exit` once the parent is gone (the worker is re-parented).
+    * stdin, stdout and stderr are pointed at ``/dev/null``: a forked worker would otherwise keep
+      the caller's pipes open, and a caller reading them to EOF would wait for the worker.
+      Workers print nothing; their exceptions travel back to the parent through the pool.
+
+    Args:
+        parent: the process id of the process that created the pool.
+    """
+    import signal
+    import threading
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGTERM), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    try:
+        null = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.close(null)
+    except OSError:
+        pass
+    if os.getppid() != parent:  # the parent died before the watch was set up
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="decompose-parent-watch", daemon=True).start()
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and terminate the workers now (a run that is interrupted or
+    terminated must not wait for the chunks in flight, nor leave workers behind)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in procs:
+        try:
+            p.terminate()
+        except (OSError, ValueError):
+            pass
+    for p in procs:
+        try:
+            p.join(timeout=2.0)
+            if p.is_alive():
+                p.kill()
+        except (OSError, ValueError, AssertionError):
+            pass
+
+
 def _parse_chunk(args: tuple[str, FactCache, list[_Task]]) -> list[FileFacts]:
     """Worker entry point: parse and cache a chunk (the worker writes its own cache entries, so
     pickling for the cache happens in parallel too)."""
@@ -150,14 +217,22 @@ def collect_facts(
         n_chunks = min(len(todo), workers * 8)
         chunks = [todo[i::n_chunks] for i in range(n_chunks)]
         try:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
-                results = pool.map(_parse_chunk, [(str(project.root), cache, ch) for ch in chunks])
-                for ch, res in zip(chunks, results, strict=True):
-                    for (sf, _, _, _), f in zip(ch, res, strict=True):
-                        facts[sf.module] = f
-                    done += len(ch)
-                    if progress:
-                        progress("parse", done, total)
+            with ProcessPoolExecutor(
+                max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),)
+            ) as pool:
+                try:
+                    args = [(str(project.root), cache, ch) for ch in chunks]
+                    for ch, res in zip(chunks, pool.map(_parse_chunk, args), strict=True):
+                        for (sf, _, _, _), f in zip(ch, res, strict=True):
+                            facts[sf.module] = f
+                        done += len(ch)
+                        if progress:
+                            progress("parse", done, total)
+                except BrokenProcessPool:
+                    raise  # the pool has already stopped its workers
+                except BaseException:  # Ctrl-C, the CLI's SIGTERM exit, a worker's error
+                    _stop_pool(pool)  # before the `with` waits for the chunks in flight
+                    raise
         except BrokenProcessPool:
             todo = [t for t in todo if t[0].module not in facts]
         else:

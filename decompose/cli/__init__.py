@@ -1,7 +1,9 @@
 """Command-line interface. The only module that prints or exits.
 
 Exit codes (ruff's convention): 0 ran clean; 1 ran and found violations (or skipped files under
-``--strict``); 2 could not run (usage, config, no sources, I/O, missing ``dot``).
+``--strict``); 2 could not run (usage, config, no sources, I/O, missing ``dot``); 130 interrupted
+(SIGINT, Ctrl-C); 143 terminated (SIGTERM). On 130 and 143 the parse workers are stopped and no
+partial output is written.
 """
 
 from __future__ import annotations
@@ -28,6 +30,26 @@ class _State:
     debug = False
 
 
+class _Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM, so a terminated run unwinds as on Ctrl-C (the
+    parse pool is stopped, no partial output is written) and exits 143."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
+def _trap_sigterm() -> Any:
+    """Install the SIGTERM handler; returns the previous one (None when signals cannot be set
+    here: not the main thread)."""
+    import signal
+
+    try:
+        return signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:
+        return None
+
+
 def _common(f: F) -> F:
     """--quiet / --verbose / --debug on every command."""
 
@@ -39,6 +61,7 @@ def _common(f: F) -> F:
         _State.quiet = quiet
         _State.verbose = verbose
         _State.debug = debug
+        previous = _trap_sigterm()
         try:
             return f(*args, **kw)
         except DecomposeError as exc:
@@ -46,6 +69,9 @@ def _common(f: F) -> F:
                 traceback.print_exc()
             click.echo(f"decompose: error: {exc}", err=True)
             sys.exit(exc.exit_code)
+        except _Terminated:
+            click.echo("decompose: terminated", err=True)
+            sys.exit(143)
         except KeyboardInterrupt:
             click.echo("decompose: interrupted", err=True)
             sys.exit(130)
@@ -60,6 +86,11 @@ def _common(f: F) -> F:
                 err=True,
             )
             sys.exit(2)
+        finally:
+            if previous is not None:
+                import signal
+
+                signal.signal(signal.SIGTERM, previous)
 
     return wrapper  # type: ignore[return-value]
 
@@ -72,6 +103,20 @@ def info(msg: str) -> None:
 def verbose(msg: str) -> None:
     if _State.verbose and not _State.quiet:
         click.echo(msg, err=True)
+
+
+def warn(msg: str) -> None:
+    """A one-line warning on stderr (``decompose: warning: ...``), silent under ``--quiet``."""
+    if not _State.quiet:
+        click.echo(f"decompose: warning: {msg}", err=True)
+
+
+def _usable_cache(cache: Any) -> Any:
+    """``cache`` (a FactCache), disabled with a warning when its folder cannot be written."""
+    if cache.enabled and not cache.writable():
+        warn(f"cache folder {cache.folder.parent} is not writable: running without a cache")
+        cache.enabled = False
+    return cache
 
 
 class _Progress:
@@ -272,7 +317,8 @@ def analyze(
         names=names,
         calls=calls,
     )
-    cache = make_cache(config, cache_dir, no_cache)
+    cache = _usable_cache(make_cache(config, cache_dir, no_cache))
+    no_cache = not cache.enabled
     move_list = parse_moves(moves)
     project = discover(
         path, config.roots, config.exclude, config.include_notebooks, config.respect_gitignore
