@@ -19,7 +19,9 @@ Generated from `decompose --help` by `scripts/gen_cli_docs.py`; do not edit by h
 
 Exit codes (every command): **0** ran clean; **1** ran and found violations (or skipped files
 under `--strict`); **2** could not run (usage, configuration, no sources, I/O, missing `dot` when
-an image was asked for). Errors are one line on stderr; `--debug` adds the traceback.
+an image was asked for); **130** interrupted (Ctrl-C) and **143** terminated (SIGTERM): the parse
+workers are stopped and no partial output is written. Errors are one line on stderr; `--debug`
+adds the traceback.
 """
 
 
