@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from decompose.cli import _cache_options, _common, _load_config, _path_arg, info, main, verbose
+from decompose.cli import (
+    _cache_options,
+    _common,
+    _load_config,
+    _path_arg,
+    _usable_cache,
+    info,
+    main,
+    verbose,
+)
 
 # dot.IMAGE_FORMATS (kept literal here so `decompose --help` does not import graphviz code)
 _IMAGES = ("svg", "png", "pdf", "eps", "ps", "jpg", "gif")
@@ -119,7 +128,7 @@ def graph(
     if view == "focus" and not focus:
         raise UsageError("--view focus needs --focus NAME")
     config = _load_config(path, config_path)
-    cache = make_cache(config, cache_dir, no_cache)
+    cache = _usable_cache(make_cache(config, cache_dir, no_cache))
     if boundaries is not None:
         from decompose.boundary import build_plan
         from decompose.config import load_boundaries

@@ -7,7 +7,16 @@ from pathlib import Path
 
 import click
 
-from decompose.cli import _cache_options, _common, _load_config, _path_arg, _Progress, info, main
+from decompose.cli import (
+    _cache_options,
+    _common,
+    _load_config,
+    _path_arg,
+    _Progress,
+    _usable_cache,
+    info,
+    main,
+)
 
 
 @main.command()
@@ -77,7 +86,7 @@ def scaffold(
 
     mode = "none" if no_openapi else openapi
     config = _load_config(path, config_path)
-    cache = make_cache(config, cache_dir, no_cache)
+    cache = _usable_cache(make_cache(config, cache_dir, no_cache))
     progress = _Progress()
     try:
         if boundaries is not None:
