@@ -492,3 +492,70 @@ def test_preload_imports_modules_and_tolerates_failures(
         assert "preload_bad_mod" in caplog.text and "boom" in caplog.text
     finally:
         sys.modules.pop("preload_ok_mod", None)
+
+
+def test_objects_of_classes_not_shipped_arrive_as_data_and_travel_on_unchanged(
+    rt: ModuleType,
+) -> None:
+    """A service ships only the modules its code imports, so an object of another module's
+    class can arrive where that module is not: its data is readable, methods fail clearly, and
+    sent on it is the original class again; pickles of such classes fail with a clear error."""
+    import json
+
+    wire = {"__t": "obj", "cls": ["tests.not_shipped_xyz", "Loaded"], "state": {"version": 3}}
+    obj = rt.decode(json.loads(json.dumps(wire)))
+    assert isinstance(obj, rt.Foreign) and obj.version == 3
+    with pytest.raises(AttributeError, match=r"tests\.not_shipped_xyz\.Loaded is not shipped"):
+        obj.predict([1])
+    obj.extra = "x"
+    assert rt.encode(obj) == {
+        "__t": "obj",
+        "cls": ["tests.not_shipped_xyz", "Loaded"],
+        "state": {"version": 3, "extra": "x"},
+    }
+    enum_wire = {"__t": "enum", "cls": ["tests.not_shipped_xyz", "Color"], "v": "red"}
+    assert rt.encode(rt.decode(enum_wire)) == enum_wire
+    # a third-party module that is missing is not papered over
+    with pytest.raises(ModuleNotFoundError):
+        rt.decode({"__t": "obj", "cls": ["not_first_party_xyz", "X"], "state": {}})
+
+
+def test_exceptions_of_classes_not_shipped_keep_their_name_and_nearest_base(
+    rt: ModuleType,
+) -> None:
+    class MissingError(KeyError):
+        pass
+
+    sent = rt.encode_exception(MissingError("k"))
+    # as if raised by a class of a module the receiving service does not ship
+    sent["cls"] = ["tests.not_shipped_xyz", "MissingError"]
+    assert ["builtins", "KeyError"] in sent["bases"]
+    exc = rt.decode_exception(sent)
+    assert isinstance(exc, KeyError) and exc.args == ("k",)
+    assert type(exc).__name__ == "MissingError"
+    again = rt.encode_exception(exc)  # raised on: the original class name travels
+    assert again["cls"] == ["tests.not_shipped_xyz", "MissingError"]
+    assert type(rt.decode_exception(sent)) is type(exc)  # one stand-in class per name
+    sent["bases"] = []
+    assert type(rt.decode_exception(sent)) is RuntimeError
+
+
+def test_readiness_reports_each_failing_module_until_it_imports(
+    rt: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    flag = tmp_path / "flag"
+    (tmp_path / "ready_ok_mod.py").write_text("VALUE = 1\n")
+    (tmp_path / "ready_bad_mod.py").write_text(
+        f"import pathlib\nif not pathlib.Path({str(flag)!r}).exists():\n"
+        "    raise RuntimeError('no flag')\n"
+    )
+    try:
+        assert rt.readiness(["ready_ok_mod", "ready_bad_mod"]) == {
+            "ready_bad_mod": "RuntimeError: no flag"
+        }
+        flag.write_text("1")
+        assert rt.readiness(["ready_ok_mod", "ready_bad_mod"]) == {}
+    finally:
+        sys.modules.pop("ready_ok_mod", None)
+        sys.modules.pop("ready_bad_mod", None)
