@@ -647,6 +647,8 @@ def classify_modules(
                 continue
             if role is not None and key in RUNNER_CALLS and key not in seen_call:
                 runner.append({"role": role, "detail": f"DAG object {key}()", "line": ref.line})
+            if role is None and t.startswith("torch.optim.") and "()" not in ref.target:
+                role, key = "training", "torch.optim"  # an optimizer built: a training loop
             if role is None and _callee(t) == "step" and "." in t:
                 if any(_OPTIMIZER_RECEIVER.search(p) for p in t.split(".")[:-1]):
                     role, key = "training", "optimizer.step"
