@@ -1250,6 +1250,28 @@ def decide(
             f"modularity Q {q:.3f} < {_MIN_Q}: the proposed boundaries are weak; "
             "extracting now would turn most calls into network calls"
         )
+    # Service import cycles: the boundaries are not enforceable as a layered structure until
+    # they are broken, and an extracted service inside one turns it into network round trips.
+    from decompose.render import service_cycles
+
+    cycles = service_cycles(plan)
+    if cycles and verdict != "library":
+        big = max(cycles, key=lambda c: (len(c), c))
+        inside = [c for c in cands if c in big]
+        why.append(
+            f"{len(big)} services import each other in a cycle ("
+            + ", ".join(f"`{x}`" for x in big[:8])
+            + (", …" if len(big) > 8 else "")
+            + "): break it first (`decompose check` reports it as DEC103 and the baseline "
+            "keeps it from growing); until then the boundaries do not form layers"
+            + (
+                ", and extracting "
+                + ", ".join(f"`{x}`" for x in inside)
+                + " would turn that cycle into network round trips"
+                if inside
+                else ""
+            )
+        )
     offline = {s: p for s, p in per.items() if p["kind"] == "offline_tool"}
     merges = {s: p for s, p in per.items() if p["kind"] == "merge"}
     if offline and verdict != "library":

@@ -391,3 +391,23 @@ def test_counts_agree_in_number(make_project) -> None:
         md,
     )
     assert bad == []
+
+
+def test_a_service_cycle_is_named_in_the_verdict(make_project) -> None:
+    # the GPU app, with the worker importing the web module back: worker <-> web
+    files = dict(GPU_APP)
+    files["app/worker_more.py"] = "import torch\nfrom app import api\n" + FILLER
+    root = make_project(files)
+    services = {
+        "app.worker": "inference",
+        "app.worker_util": "inference",
+        "app.worker_more": "inference",
+        "app": "web",
+    }
+    dec = _decide(root, services)
+    cycle = [w for w in dec["why"] if "import each other in a cycle" in w]
+    assert cycle and "`inference`" in cycle[0] and "`web`" in cycle[0]
+    if "inference" in dec["candidates"]:
+        assert "network round trips" in cycle[0]
+    clean = _decide(make_project(GPU_APP), services)
+    assert not any("in a cycle" in w for w in clean["why"])
