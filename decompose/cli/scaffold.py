@@ -26,8 +26,13 @@ from decompose.cli import (
     "boundaries",
     type=click.Path(path_type=Path, dir_okay=False),
     default=None,
-    help="boundaries.toml / decompose.toml / proposal.json / truth.json "
-    "(default: the boundaries analyze proposes).",
+    help="boundaries.toml / decompose.toml / proposal.json / truth.json (default: the services "
+    "PATH's configuration declares, e.g. after `decompose adopt`; else a fresh proposal).",
+)
+@click.option(
+    "--propose",
+    is_flag=True,
+    help="Scaffold from a fresh proposal even when the configuration declares services.",
 )
 @click.option(
     "-o",
@@ -61,6 +66,7 @@ from decompose.cli import (
 def scaffold(
     path: Path,
     boundaries: Path | None,
+    propose: bool,
     out: Path,
     dry_run: bool,
     force: bool,
@@ -86,6 +92,16 @@ def scaffold(
 
     mode = "none" if no_openapi else openapi
     config = _load_config(path, config_path)
+    if boundaries is None and not propose and config.services:
+        # The contract the team adopted (decompose.toml / [tool.decompose]) is what to scaffold.
+        declared = [config_path] if config_path is not None else []
+        declared += [path / "decompose.toml", path / "pyproject.toml"]
+        boundaries = next((p for p in declared if p.is_file()), None)
+        if boundaries is not None:
+            info(
+                f"decompose: scaffolding the services declared in {boundaries} (--propose: a "
+                "fresh proposal instead)"
+            )
     cache = _usable_cache(make_cache(config, cache_dir, no_cache))
     progress = _Progress()
     try:

@@ -460,3 +460,35 @@ def test_default_scaffold_never_runs_the_project_import_mode_does(
         res = _scaffold(runner, project, none, "--force", *flag)
         assert res.exit_code == 0, res.output
         assert not list(none.rglob("openapi.json"))
+
+
+def test_declared_services_are_scaffolded_without_boundaries_flag(
+    make_project, runner: CliRunner, tmp_path: Path
+) -> None:
+    files = dict(SHOP)
+    files["decompose.toml"] = files.pop("boundaries.toml")  # the contract adopted in the repo
+    project = make_project(files)
+
+    def services(*extra: str) -> set[str]:
+        res = runner.invoke(
+            main,
+            [
+                "scaffold",
+                str(project),
+                "--out",
+                str(tmp_path / "o"),
+                "--dry-run",
+                "--no-cache",
+                "--no-openapi",
+                *extra,
+            ],
+        )
+        assert res.exit_code == 0, res.output
+        return {
+            line.split()[2].split("/services/")[1].split("/")[0]
+            for line in res.output.splitlines()
+            if line.startswith("would") and "/services/" in line
+        }
+
+    assert services() == set(SERVICES)
+    assert services("--propose") != set(SERVICES)
