@@ -87,6 +87,7 @@ def run_key(project: Project, parts: str, history: bool) -> str | None:
     h.update(
         repr(
             (
+                str(project.root),  # the summary names it: a copy elsewhere is another run
                 project.roots,
                 project.alias_roots,
                 project.aliases,

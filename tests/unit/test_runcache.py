@@ -50,3 +50,16 @@ def test_any_change_recomputes(make_project, tmp_path: Path) -> None:
     out = _run(root, tmp_path / "d", cache)
     assert "served from the run cache" not in out and "modules: 4" in out
     assert "served from the run cache" not in _run(root, tmp_path / "e", cache, "--no-cache")
+
+
+def test_a_copy_elsewhere_is_not_served_the_originals_summary(make_project, tmp_path: Path) -> None:
+    import shutil
+
+    root = make_project(FILES)
+    copy = tmp_path / "elsewhere" / "proj"
+    shutil.copytree(root, copy)
+    cache = tmp_path / "cache"
+    _run(root, tmp_path / "a", cache)
+    out = _run(copy, tmp_path / "b", cache)
+    assert "served from the run cache" not in out
+    assert f"analyzed {copy}" in out and str(root) not in out
