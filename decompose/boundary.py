@@ -24,9 +24,45 @@ from decompose.config import AnalyzeSettings
 from decompose.graph import ProgramGraph
 from decompose.metrics import all_metrics
 from decompose.model import Crossing, Explanation, Location, Partition, Plan, Service
-from decompose.partition import is_test_module, project
+from decompose.partition import (
+    _TOKEN_SHARE,
+    directed_association_strength,
+    is_test_module,
+    project,
+    project_directed,
+    token_ties,
+)
 
 KERNEL = "kernel"
+
+
+def _evidence(
+    graph: ProgramGraph, of: Mapping[str, str], settings: AnalyzeSettings
+) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
+    """Undirected adjacency of the ties a module's placement rests on: the directed association
+    strength of :func:`decompose.partition.directed_association_strength` (mean weight 1) and,
+    with ``names`` on, each module's ties to its domain tokens (``name:<token>`` nodes, assigned
+    to the service holding most of the token's tie weight); and that token -> service map."""
+    mods = [m.name for m in graph.modules]
+    directed = project_directed(graph, settings.weights, settings.calls, mods)
+    edges = directed_association_strength(directed)
+    adj: dict[str, dict[str, float]] = defaultdict(dict)
+    for (u, v), w in edges.items():
+        adj[u][v] = adj[u].get(v, 0.0) + w
+        adj[v][u] = adj[v].get(u, 0.0) + w
+    token_of: dict[str, str] = {}
+    if settings.names:
+        placed = [m for m in mods if of.get(m) not in (None, KERNEL)]
+        weight: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for (a, b), w in token_ties(placed, edges, _TOKEN_SHARE).items():
+            token, m = (a, b) if a.startswith("\x00") else (b, a)
+            name = "name:" + token.split(":", 1)[1]
+            adj[m][name] = w
+            adj[name][m] = w
+            weight[name][of[m]] += w
+        for name, by in weight.items():
+            token_of[name] = max(sorted(by), key=lambda svc: by[svc])
+    return adj, token_of
 
 
 def build_plan(
@@ -108,16 +144,17 @@ def build_plan(
             Service(name, mods, tuple(sorted(interface.get(name, ()))), kernel=(name == KERNEL))
         )
 
-    # ---- explanations
+    # ---- explanations: on the evidence the partitioner weighed (hub-damped ties, plus the name
+    # ties in the default names-on mode), so a margin says why a module was placed where it is
     proj = project(graph, settings.weights, settings.calls, nodes=[m.name for m in graph.modules])
-    adj = proj.neighbours()
+    adj, token_of = _evidence(graph, of, settings)
     explanations: list[Explanation] = []
     for m in sorted(of):
         own = of[m]
         pull: dict[str, float] = defaultdict(float)
         tops: list[tuple[str, float]] = []
         for nb, w in adj.get(m, {}).items():
-            s = of.get(nb)
+            s = of.get(nb) or token_of.get(nb)
             if s is None or s == KERNEL and own != KERNEL:
                 continue
             pull[s] += w
