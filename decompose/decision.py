@@ -1597,13 +1597,15 @@ def _md(s: object) -> str:
     sentences name services and modules that way) stays a code span, only ``|`` escaped."""
     parts = str(s).replace("\n", " ").split("`")
     if len(parts) % 2 == 0:  # an unpaired backtick: escape everything
-        return _escape(str(s).replace("\n", " "))
+        return md_escape(str(s).replace("\n", " "))
     return "".join(
-        _escape(p) if i % 2 == 0 else "`" + p.replace("|", "\\|") + "`" for i, p in enumerate(parts)
+        md_escape(p) if i % 2 == 0 else "`" + p.replace("|", "\\|") + "`"
+        for i, p in enumerate(parts)
     )
 
 
-def _escape(s: str) -> str:
+def md_escape(s: str) -> str:
+    """Escape text from analyzed code for Markdown tables and inline use (also ``report.md``)."""
     return (
         s.replace("\\", "\\\\")
         .replace("|", "\\|")

@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
 from decompose import __version__
-from decompose.decision import decision_markdown
+from decompose.decision import decision_markdown, md_escape
 from decompose.model import GeneratedFile, Plan, count
 from decompose.partition import is_migration_module, is_test_module
 
@@ -169,16 +169,7 @@ def mermaid(plan: Plan) -> str:
 
 def _md(s: str) -> str:
     """Escape text from analyzed code for Markdown tables and inline use."""
-    return (
-        s.replace("\\", "\\\\")
-        .replace("|", "\\|")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace("*", "\\*")
-        .replace("_", "\\_")
-        .replace("`", "\\`")
-        .replace("\n", " ")
-    )
+    return md_escape(s.replace("\n", " "))
 
 
 def _code(s: str) -> str:
