@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from decompose.config import AnalyzeSettings
 from decompose.graph import ProgramGraph
@@ -26,9 +26,9 @@ from decompose.metrics import all_metrics
 from decompose.model import Crossing, Explanation, Location, Partition, Plan, Service
 from decompose.partition import (
     _TOKEN_SHARE,
+    _symmetrise,
     directed_association_strength,
     is_test_module,
-    project,
     project_directed,
     token_ties,
 )
@@ -37,14 +37,16 @@ KERNEL = "kernel"
 
 
 def _evidence(
-    graph: ProgramGraph, of: Mapping[str, str], settings: AnalyzeSettings
+    directed: Mapping[tuple[str, str], float],
+    mods: Sequence[str],
+    of: Mapping[str, str],
+    settings: AnalyzeSettings,
 ) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
     """Undirected adjacency of the ties a module's placement rests on: the directed association
     strength of :func:`decompose.partition.directed_association_strength` (mean weight 1) and,
     with ``names`` on, each module's ties to its domain tokens (``name:<token>`` nodes, assigned
-    to the service holding most of the token's tie weight); and that token -> service map."""
-    mods = [m.name for m in graph.modules]
-    directed = project_directed(graph, settings.weights, settings.calls, mods)
+    to the service holding most of the token's tie weight); and that token -> service map.
+    ``directed`` is :func:`decompose.partition.project_directed` over ``mods``."""
     edges = directed_association_strength(directed)
     adj: dict[str, dict[str, float]] = defaultdict(dict)
     for (u, v), w in edges.items():
@@ -146,8 +148,10 @@ def build_plan(
 
     # ---- explanations: on the evidence the partitioner weighed (hub-damped ties, plus the name
     # ties in the default names-on mode), so a margin says why a module was placed where it is
-    proj = project(graph, settings.weights, settings.calls, nodes=[m.name for m in graph.modules])
-    adj, token_of = _evidence(graph, of, settings)
+    all_mods = [m.name for m in graph.modules]
+    directed = project_directed(graph, settings.weights, settings.calls, all_mods)
+    proj = _symmetrise(directed, all_mods)  # as ``project`` does, from the one directed projection
+    adj, token_of = _evidence(directed, all_mods, of, settings)
     explanations: list[Explanation] = []
     for m in sorted(of):
         own = of[m]
