@@ -1007,8 +1007,9 @@ def propose(
     pending = [m for m in all_modules if m not in assign and m not in kset]
     # Schema migrations belong to the app they live in (Django, Alembic), whatever they import:
     # nautobot's migrations all import one app's status models, which drew 300 of them there.
+    homes: dict[str, int | None] = {}  # per app: one scan of the placed modules, not one each
     for m in pending:
-        place = _migration_home(m, assign)
+        place = _migration_home(m, assign, homes)
         if place is not None:
             assign[m] = place
     # Namespace packages follow the majority of their children; others by their edges.
@@ -1053,22 +1054,29 @@ def propose(
     return partition, info
 
 
-def _migration_home(module: str, assign: Mapping[str, int]) -> int | None:
+def _migration_home(
+    module: str, assign: Mapping[str, int], homes: dict[str, int | None]
+) -> int | None:
     """The community of the app a migration lives in: the package holding its ``migrations``
     (or ``alembic``) folder, else the majority of that package's placed modules; None when the
-    module is no migration or its app has nothing placed."""
+    module is no migration or its app has nothing placed. ``homes`` caches the answer per app
+    (migrations are placed before any of them joins ``assign``, so it cannot go stale)."""
     found = _MIGRATION_RE.search(module)
     if found is None:
         return None
     app = module[: found.start()]
     if not app:
         return None
+    if app in homes:
+        return homes[app]
     if app in assign:
-        return assign[app]
+        homes[app] = assign[app]
+        return homes[app]
     inside = [
         c for m, c in assign.items() if m.startswith(app + ".") and not is_migration_module(m)
     ]
-    return max(sorted(set(inside)), key=inside.count) if inside else None
+    homes[app] = max(sorted(set(inside)), key=inside.count) if inside else None
+    return homes[app]
 
 
 def _pins(modules: Iterable[str], pin: Mapping[str, str]) -> dict[str, str]:
