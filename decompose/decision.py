@@ -1449,7 +1449,8 @@ def parse_moves(moves: Sequence[str]) -> list[tuple[str, str]]:
     """``["MODULE=SERVICE", ...]`` to pairs.
 
     MODULE is a dotted module name or pattern: parts of letters, digits, ``_`` and ``-`` (module
-    names as discovered, e.g. ``app.migrations.0001_initial``) with ``*`` / ``?`` wildcards.
+    names as discovered, e.g. ``app.migrations.0001_initial``) with ``*`` / ``?`` wildcards, or
+    a notebook's path as discovered (``notebooks/explore.ipynb``, ``notebooks/*``).
     SERVICE is a service name as in the configuration
     (:func:`decompose.config.service_name_problem`) or ``kernel``, the shared kernel.
 
@@ -1469,7 +1470,8 @@ def parse_moves(moves: Sequence[str]) -> list[tuple[str, str]]:
         if not _MOVE_PATTERN.fullmatch(mod):
             raise UsageError(
                 f"--move {mv!r}: {mod!r} is not a dotted module name or pattern (letters, "
-                "digits, '_' and '-' between dots, '*' and '?' as wildcards)"
+                "digits, '_' and '-' between dots, '*' and '?' as wildcards) or a notebook path "
+                "(notebooks/explore.ipynb)"
             )
         if svc != "kernel" and service_name_problem(svc):
             raise UsageError(f"--move {mv!r}: {svc!r} is {service_name_problem(svc)}")
@@ -1483,7 +1485,10 @@ def parse_moves(moves: Sequence[str]) -> list[tuple[str, str]]:
     return out
 
 
-_MOVE_PATTERN = re.compile(r"[\w*?-]+(?:\.[\w*?-]+)*")
+_MOVE_PATTERN = re.compile(
+    r"[\w*?-]+(?:\.[\w*?-]+)*"  # dotted module name or pattern
+    r"|(?!(?:.*/)?\.\.(?:/|$))[\w*?. -]+(?:/[\w*?. -]+)*(?:\.ipynb|/\*)"  # notebook path
+)
 
 
 def apply_moves(partition: Partition, moves: Sequence[tuple[str, str]]) -> Partition:

@@ -95,3 +95,27 @@ def test_move_into_and_out_of_the_kernel(make_project: MakeProject) -> None:
     prop2 = json.loads((root2 / "o/proposal.json").read_text())
     assert "app.mail.m0" in prop2["kernel"] and "app.mail.m2" not in prop2["kernel"]
     assert prop2["services"]["billing"]["modules"] == ["app.mail.m2"]
+
+
+NOTEBOOK = (
+    '{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null, '
+    '"source": ["from app.mail.m0 import x\\n"]}], "metadata": {}, "nbformat": 4, '
+    '"nbformat_minor": 5}'
+)
+
+
+@pytest.mark.parametrize("mv", ["../x.ipynb=lab", "nb/../x.ipynb=lab", "nb/x.py=lab"])
+def test_notebook_paths_must_name_notebooks(mv: str) -> None:
+    with pytest.raises(UsageError):
+        parse_moves([mv])
+
+
+def test_notebooks_can_be_moved(make_project: MakeProject) -> None:
+    """Notebooks are nodes named by their path (``notebooks/explore.ipynb``); ``--move`` takes
+    that name, or ``notebooks/*``, like any module pattern."""
+    root = make_project({**APP, "notebooks/explore one.ipynb": NOTEBOOK})
+    for mv in ("notebooks/explore one.ipynb=lab", "notebooks/*=lab"):
+        code, err = _analyze(root, root / "o", mv)
+        assert code == 0, err
+        prop = json.loads((root / "o/proposal.json").read_text())
+        assert prop["services"]["lab"]["modules"] == ["notebooks/explore one.ipynb"]
