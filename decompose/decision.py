@@ -39,7 +39,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -1445,6 +1445,20 @@ def decide(
     }
 
 
+def _md_table(
+    w: Callable[[str], None], header: Sequence[str], rows: Sequence[Sequence[str]], limit: int = 40
+) -> None:
+    """Write a Markdown table of at most ``limit`` rows (cells already escaped), then a row
+    saying how many more are in proposal.json, then a blank line."""
+    w("| " + " | ".join(header) + " |")
+    w("|" + "---|" * len(header))
+    for row in rows[:limit]:
+        w("| " + " | ".join(row) + " |")
+    if len(rows) > limit:
+        w(f"| … {len(rows) - limit} more in proposal.json |" + " |" * (len(header) - 1))
+    w("")
+
+
 def parse_moves(moves: Sequence[str]) -> list[tuple[str, str]]:
     """``["MODULE=SERVICE", ...]`` to pairs.
 
@@ -1941,30 +1955,37 @@ def decision_markdown(analysis: Analysis) -> str:
         w("")
     shared_tables = [t for t in dc.get("tables", []) if t["shared"]]
     if shared_tables:
-        w("| table | services | writers | readers | schema | evidence |")
-        w("|---|---|---|---|---|---|")
-        for t in shared_tables[:40]:
-            w(
-                f"| {_c(t['name'])} | {', '.join(t['services'])} | {', '.join(t['writers']) or '—'}"
-                f" | {', '.join(t['readers']) or '—'} | {', '.join(t['schema']) or '—'} | "
-                + "<br>".join(_md(e) for e in t["evidence"][:3])
-                + " |"
-            )
-        w("")
+        _md_table(
+            w,
+            ("table", "services", "writers", "readers", "schema", "evidence"),
+            [
+                (
+                    _c(t["name"]),
+                    ", ".join(t["services"]),
+                    ", ".join(t["writers"]) or "—",
+                    ", ".join(t["readers"]) or "—",
+                    ", ".join(t["schema"]) or "—",
+                    "<br>".join(_md(e) for e in t["evidence"][:3]),
+                )
+                for t in shared_tables
+            ],
+        )
     shared_orm = [d for d in dc.get("orm_models", []) if d["shared"]]
     if shared_orm:
-        w("| ORM model | table | owner | used by | evidence |")
-        w("|---|---|---|---|---|")
-        for d in shared_orm[:40]:
-            w(
-                f"| {_c(d['model'])} | {_md(d['name'])} ({_md(d['table_source'])}) | "
-                f"{_c(d['owner'])} | {', '.join(d['services'])} | "
-                + "<br>".join(_md(e) for e in d["evidence"][:3])
-                + " |"
-            )
-        if len(shared_orm) > 40:
-            w(f"| … {len(shared_orm) - 40} more in proposal.json | | | | |")
-        w("")
+        _md_table(
+            w,
+            ("ORM model", "table", "owner", "used by", "evidence"),
+            [
+                (
+                    _c(d["model"]),
+                    f"{_md(d['name'])} ({_md(d['table_source'])})",
+                    _c(d["owner"]),
+                    ", ".join(d["services"]),
+                    "<br>".join(_md(e) for e in d["evidence"][:3]),
+                )
+                for d in shared_orm
+            ],
+        )
     for group, title in (
         ("files", "files and artifacts"),
         ("env", "environment keys"),
