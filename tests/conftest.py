@@ -26,6 +26,25 @@ def _isolated_cache(
     monkeypatch.setenv("DECOMPOSE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cli_state() -> None:
+    """--quiet/--verbose/--debug stick to the CLI's class-level state across in-process
+    invocations (CliRunner): every test starts from the defaults."""
+    from decompose.cli import _State
+
+    _State.quiet = _State.verbose = _State.debug = False
+
+
+def service_config(names: str, interface: str = "*") -> str:
+    """``[tool.decompose]`` text declaring one service per letter of ``names``: service ``n``
+    owns ``app.n.*`` and exposes ``app.n.<interface>``; no kernel."""
+    out = "[tool.decompose]\nkernel = []\n"
+    for n in names:
+        out += f'[tool.decompose.services.{n}]\nmodules = ["app.{n}.*"]\n'
+        out += f'interface = ["app.{n}.{interface}"]\n'
+    return out
+
+
 @pytest.fixture
 def make_project(tmp_path: Path) -> MakeProject:
     """Write ``{relative path: source}`` into a fresh folder and return it. ``str`` sources are

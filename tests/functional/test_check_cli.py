@@ -6,18 +6,10 @@ import json
 import tomllib
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from conftest import REPO, SAMPLES, MakeProject, copy_case
 
-from decompose.cli import _State, main
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cli_state() -> None:
-    """--quiet/--verbose stick to the CLI's class-level state across in-process invocations."""
-    _State.quiet = _State.verbose = _State.debug = False
-
+from decompose.cli import main
 
 CONTRACT = """
 [tool.decompose]

@@ -19,12 +19,6 @@ from conftest import MakeProject
 
 from decompose.cli import _State, main
 
-
-@pytest.fixture(autouse=True)
-def _fresh_cli_state() -> None:
-    _State.quiet = _State.verbose = _State.debug = False
-
-
 SERVICES = """
 kernel = ["shop"]
 [services.cart]

@@ -8,14 +8,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import MakeProject
 
-from decompose.cli import _State, main
+from decompose.cli import main
 from decompose.config import parse_config
 from decompose.errors import ConfigError
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cli_state() -> None:
-    _State.quiet = _State.verbose = _State.debug = False
 
 
 @pytest.mark.parametrize(

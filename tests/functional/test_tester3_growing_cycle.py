@@ -9,11 +9,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
-from conftest import MakeProject
+from conftest import MakeProject, service_config
 
-from decompose.cli import _State, main
+from decompose.cli import main
 from decompose.diagnostics import (
     Finding,
     apply_baseline,
@@ -24,22 +23,9 @@ from decompose.diagnostics import (
 from decompose.model import Diagnostic
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cli_state() -> None:
-    _State.quiet = _State.verbose = _State.debug = False
-
-
-def _cfg(names: str) -> str:
-    out = "[tool.decompose]\nkernel = []\n"
-    for n in names:
-        out += f'[tool.decompose.services.{n}]\nmodules = ["app.{n}.*"]\n'
-        out += f'interface = ["app.{n}.*"]\n'
-    return out
-
-
 def _project(names: str) -> dict[str, str | bytes]:
     """a <-> b in a cycle; a uses c heavily (three modules), c and d import nothing."""
-    files: dict[str, str | bytes] = {"pyproject.toml": _cfg(names), "app/__init__.py": ""}
+    files: dict[str, str | bytes] = {"pyproject.toml": service_config(names), "app/__init__.py": ""}
     for n in names:
         files[f"app/{n}/__init__.py"] = ""
         files[f"app/{n}/core.py"] = f"def f{n}():\n    pass\n"

@@ -11,14 +11,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import MakeProject
 
-from decompose.cli import _State, main
+from decompose.cli import main
 from decompose.decision import parse_moves
 from decompose.errors import UsageError
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cli_state() -> None:
-    _State.quiet = _State.verbose = _State.debug = False
 
 
 def test_same_module_twice_names_both() -> None:

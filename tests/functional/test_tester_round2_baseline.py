@@ -7,11 +7,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
-from conftest import MakeProject
+from conftest import MakeProject, service_config
 
-from decompose.cli import _State, main
+from decompose.cli import main
 from decompose.diagnostics import (
     Finding,
     apply_baseline,
@@ -22,22 +21,12 @@ from decompose.diagnostics import (
 from decompose.model import Diagnostic
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cli_state() -> None:
-    _State.quiet = _State.verbose = _State.debug = False
-
-
-def _cfg(names: str) -> str:
-    out = "[tool.decompose]\nkernel = []\n"
-    for n in names:
-        out += f'[tool.decompose.services.{n}]\nmodules = ["app.{n}.*"]\n'
-        out += f'interface = ["app.{n}.core"]\n'
-    return out
-
-
 def _ring(names: str) -> dict[str, str | bytes]:
     """Services app.<n> importing each other in the ring a -> b -> ... -> a."""
-    files: dict[str, str | bytes] = {"pyproject.toml": _cfg(names), "app/__init__.py": ""}
+    files: dict[str, str | bytes] = {
+        "pyproject.toml": service_config(names, "core"),
+        "app/__init__.py": "",
+    }
     for i, n in enumerate(names):
         nxt = names[(i + 1) % len(names)]
         files[f"app/{n}/__init__.py"] = ""
@@ -76,7 +65,9 @@ def test_shrunk_cycle_is_baselined_and_update_narrows_it(make_project: MakeProje
 
 
 def test_cycle_with_a_new_service_is_new(make_project: MakeProject) -> None:
-    root = make_project({**_ring("ab"), "pyproject.toml": _cfg("abc"), "app/c/__init__.py": ""})
+    root = make_project(
+        {**_ring("ab"), "pyproject.toml": service_config("abc", "core"), "app/c/__init__.py": ""}
+    )
     (root / "app/c/core.py").write_text("def fc():\n    pass\n")
     bl = root / "baseline.json"
     assert _check(str(root), "--baseline", str(bl), "--update-baseline")[0] == 0

@@ -7,16 +7,11 @@ import pytest
 from click.testing import CliRunner
 from conftest import MakeProject
 
-from decompose.cli import _State, main
+from decompose.cli import main
 from decompose.config import parse_config
 from decompose.errors import ConfigError
 
 PKG: dict[str, str | bytes] = {"app/__init__.py": "", "app/auth/__init__.py": ""}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cli_state() -> None:
-    _State.quiet = _State.verbose = _State.debug = False
 
 
 def test_layer_without_layers_exits_2_on_one_line(make_project: MakeProject) -> None:

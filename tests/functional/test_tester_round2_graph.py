@@ -10,17 +10,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import SAMPLES
 
-from decompose.cli import _State, main
+from decompose.cli import main
 from decompose.cli.graph import FORMATS
 from decompose.dot import IMAGE_FORMATS
 
 PREDICTLY = str(SAMPLES / "predictly")
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz dot not installed")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cli_state() -> None:
-    _State.quiet = _State.verbose = _State.debug = False
 
 
 def _graph(*args: str) -> tuple[int, str]:

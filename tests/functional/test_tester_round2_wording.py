@@ -6,21 +6,14 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from conftest import MakeProject
 
 from decompose import render
-from decompose.cli import _State, main
+from decompose.cli import main
 from decompose.dot import to_dot
 from tests.unit._plans import plan_for
 from tests.unit.test_render import SERVICES, SHOP
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cli_state() -> None:
-    _State.quiet = _State.verbose = _State.debug = False
-
 
 BROKEN = "def f(:\n    pass\n"
 
