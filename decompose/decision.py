@@ -184,8 +184,8 @@ def service_kind(
     own_image: str,
     run: Mapping[str, Any],
 ) -> tuple[str, dict[str, Any]]:
-    """What a service is: ``offline_tool``, ``merge``, ``job`` or ``service``, in that order of
-    precedence (docs/decision.md, "What each service is").
+    """What a service is: ``client_library``, ``offline_tool``, ``merge``, ``job`` or
+    ``service``, in that order of precedence (docs/decision.md, "What each service is").
 
     Args:
         name: the service.
@@ -198,7 +198,8 @@ def service_kind(
             running system imports), ``scripts`` (``path:line`` of its unreached ``__main__``
             guards), ``scheduled`` (its modules with an orchestrator's runner registration),
             ``serves`` (its modules with HTTP handlers, a server launch or a worker's runner
-            registration: such a service is never a job).
+            registration: such a service is never a job), ``client`` (true for a client SDK
+            the partitioner set apart: ``decompose.partition.client_libraries``).
 
     Returns:
         ``(kind, facts)``; facts hold ``imported``, ``scripts``, ``serves``, ``merge_into`` (the
@@ -228,6 +229,8 @@ def service_kind(
         or bool(tokens & _EVAL_TOKENS)
         or (offline and own_image in _GPU_IMAGES)
     )
+    if run.get("client"):
+        return "client_library", facts
     if offline and not job_like:
         return "offline_tool", facts
     if modules and len(modules) < MIN_MODULES and crossings > MERGE_RATIO * len(modules):
@@ -277,6 +280,7 @@ def score_services(
     from decompose.partition import is_migration_module, is_test_module
 
     reach = reach or {"entries": {}, "imported": [], "scripts": {}, "serves": []}
+    client_libs: Mapping[str, Any] = plan.extras.get("client_libraries") or {}  # type: ignore[assignment]
     imported_all = set(reach.get("imported", []))
     serves_all = set(reach.get("serves", []))
     explained = {e.module: e for e in plan.explanations}
@@ -363,6 +367,7 @@ def score_services(
                     )
                 ],
                 "serves": [m for m in own if m in serves_all],
+                "client": name in client_libs,
             },
         )
         serving = bool(kind_facts["serves"]) or bool(r.get("http_handlers"))
@@ -631,7 +636,17 @@ def score_services(
             if m in explained and explained[m].contested
         )
         why_not = ""
-        if kind == "offline_tool":
+        if kind == "client_library":
+            lib = client_libs[name]
+            why_not = (
+                "client SDK: a library for the callers, not a service: it talks to the server "
+                f"over HTTP ({', '.join(lib['http_clients'])}) and the server imports none of it;"
+                " ship it as its own package, versioned with the API it mirrors ("
+                + ", ".join(lib["mirrors"][:5])
+                + (" …" if len(lib["mirrors"]) > 5 else "")
+                + ")"
+            )
+        elif kind == "offline_tool":
             why_not = (
                 f"offline tool: {count(len(kind_facts['scripts']), 'script')} run by hand ("
                 + ", ".join(f"`{x}`" for x in kind_facts["scripts"][:3])
@@ -1329,7 +1344,19 @@ def decide(
             "the code uses an ORM but no model class was recognised: check by hand which "
             "services share models before trusting 'no shared tables'"
         )
-    stay = {s: p["why_not"] for s, p in per.items() if s not in cands and s not in offline}
+    clients = {s: p for s, p in per.items() if p["kind"] == "client_library"}
+    if clients:
+        why.append(
+            "client SDKs, libraries for the callers, not services: "
+            + ", ".join(f"`{s}`" for s in clients)
+            + " (they talk to the server over HTTP and the server imports none of them): ship "
+            "each as its own package"
+        )
+    stay = {
+        s: p["why_not"]
+        for s, p in per.items()
+        if s not in cands and s not in offline and s not in clients
+    }
     steps: list[dict[str, Any]] = []
     all_modules = [m.name for m in graph.modules]
     services = {s.name: s for s in plan.services}

@@ -371,6 +371,182 @@ def omnipresent_clients(graph: ProgramGraph, candidates: Sequence[str]) -> tuple
     return tuple(sorted(m for m, dsts in imported.items() if len(dsts) >= threshold))
 
 
+# HTTP client libraries: a component that reaches the server only through one of these talks to
+# it over the network (``aiohttp`` counts; ``aiohttp.web`` is a server framework, see roles).
+HTTP_CLIENT_IMPORTS = frozenset(
+    {"requests", "httpx", "aiohttp", "urllib3", "http.client", "urllib.request", "websocket"}
+)
+# Roles of :data:`decompose.roles.FRAMEWORKS` that only server-side code imports: web frameworks,
+# ORMs and database drivers, task queues (weight >= 2: ``uvicorn`` or ``redis`` alone do not say).
+_SERVER_ROLES = frozenset({"api", "data_access", "worker"})
+_CLIENT_MIN_MODULES = 3
+_CLIENT_MIN_MIRRORS = 2
+_CLIENT_KINDS = RUNTIME_KINDS | {"reexport"}
+_EXAMPLE_RE = re.compile(r"(^|\.)examples?(\.|$)")
+
+
+def is_example_module(module: str) -> bool:
+    """True for usage examples (``examples``/``example`` packages): code written for the
+    callers, run by hand, never deployed. Like tests they are attached to the code they use
+    instead of forming (and naming) a service. ``demo`` is not one: ``mlflow.demo`` is a
+    feature of the product."""
+    return bool(_EXAMPLE_RE.search(module))
+
+
+@dataclass(frozen=True, slots=True)
+class ClientLibrary:
+    """A client SDK shipped inside the codebase: a library for the server's callers, not a
+    service (see :func:`client_libraries`).
+
+    Attributes:
+        modules: its modules, sorted.
+        name: service name proposed for it (last component of the package holding most of it,
+            ``client`` when none does).
+        http_clients: the HTTP client libraries it imports (top-level names), sorted.
+        mirrors: domain tokens it shares with the server's modules (``documents`` methods
+            mirroring a ``documents_router``), sorted.
+    """
+
+    modules: tuple[str, ...]
+    name: str
+    http_clients: tuple[str, ...]
+    mirrors: tuple[str, ...]
+
+
+def _server_modules(graph: ProgramGraph, cand: set[str]) -> set[str]:
+    """Modules importing a server-side framework (:data:`_SERVER_ROLES`, weight >= 2)."""
+    from decompose.roles import framework_of
+
+    out: set[str] = set()
+    for e in graph.external:
+        if e.src in cand and e.kind in RUNTIME_KINDS and e.src not in out:
+            hit = framework_of(e.dst)
+            if hit and any(r in _SERVER_ROLES and w >= 2 for r, w in hit[1]):
+                out.add(e.src)
+    return out
+
+
+def _closure(start: Iterable[str], adj: Mapping[str, Iterable[str]]) -> set[str]:
+    seen = set(start)
+    stack = sorted(seen)
+    while stack:
+        for nb in adj.get(stack.pop(), ()):
+            if nb not in seen:
+                seen.add(nb)
+                stack.append(nb)
+    return seen
+
+
+def client_libraries(graph: ProgramGraph, candidates: Sequence[str]) -> tuple[ClientLibrary, ...]:
+    """Client SDKs shipped beside the server: libraries for the callers, not services.
+
+    The server side is every module importing a server framework (web framework, ORM or
+    database driver, task queue: :data:`_SERVER_ROLES`), every module from which an import path
+    reaches one, every module one of them imports (runtime and re-export imports), every
+    package holding one and every package that imports server-side submodules of its own. The
+    rest
+    is split into its connected components; a component is a client library when it has at
+    least :data:`_CLIENT_MIN_MODULES` modules, imports an HTTP client library
+    (:data:`HTTP_CLIENT_IMPORTS`: it talks to the server over the network), lives in packages
+    of its own (no module of it below the top level sits in a server-side package: embed
+    finders calling oEmbed APIs from a server package are plugins of the server) and mirrors
+    the server's names (at least :data:`_CLIENT_MIN_MIRRORS` :func:`domain_tokens` of module
+    stems shared with the server-framework modules' stems, as ``sdk/documents.py`` mirrors
+    ``routers/documents.py``). So no
+    import path leads from a client library to the server code, the server imports none of it,
+    and a data-contract package both sides import (pydantic models) stays on the server side.
+    A codebase without server-framework modules has no client library (it may be one).
+
+    Args:
+        graph: the program graph.
+        candidates: modules to consider (tests and migrations left out by the caller).
+
+    Returns:
+        The client libraries, largest first (then by first module).
+    """
+    cand = set(candidates)
+    server = _server_modules(graph, cand)
+    if not server:
+        return ()
+    out_adj: dict[str, set[str]] = defaultdict(set)
+    in_adj: dict[str, set[str]] = defaultdict(set)
+    for e in graph.imports:
+        if e.kind in _CLIENT_KINDS and e.src in cand and e.dst in cand and e.src != e.dst:
+            out_adj[e.src].add(e.dst)
+            in_adj[e.dst].add(e.src)
+    side = _closure(server, in_adj) | _closure(server, out_adj)
+    # A package holding server-framework modules is the server's package, whatever its
+    # ``__init__`` imports (``app/__init__`` re-exporting ``app.client``).
+    side |= cand & {h.rsplit(".", i)[0] for h in server for i in range(1, h.count(".") + 1)}
+    # A package importing server-side submodules of its own (``models/__init__`` re-exporting
+    # the models both sides use) is part of that contract, whoever imports it.
+    grown = True
+    while grown:
+        grown = False
+        for m in sorted(cand - side):
+            if any(d in side and d.startswith(m + ".") for d in out_adj.get(m, ())):
+                side.add(m)
+                grown = True
+    rest = sorted(cand - side)
+    rset = set(rest)
+    und: dict[str, set[str]] = defaultdict(set)
+    for a in rest:
+        for b in out_adj.get(a, ()):
+            if b in rset:
+                und[a].add(b)
+                und[b].add(a)
+    http: dict[str, set[str]] = defaultdict(set)
+    for e in graph.external:
+        if e.src in rset and e.kind in RUNTIME_KINDS:
+            parts = e.dst.split(".")
+            for i in range(len(parts), 0, -1):
+                if ".".join(parts[:i]) in HTTP_CLIENT_IMPORTS:
+                    http[e.src].add(".".join(parts[:i]))
+                    break
+    server_tokens: set[str] = set()
+    for m in server:
+        server_tokens |= _stem_tokens(m)
+    found: list[ClientLibrary] = []
+    seen: set[str] = set()
+    for m in rest:
+        if m in seen:
+            continue
+        comp = sorted(_closure([m], und))
+        seen.update(comp)
+        libs = sorted({x for c in comp for x in http.get(c, ())})
+        if len(comp) < _CLIENT_MIN_MODULES or not libs:
+            continue
+        if any(c.count(".") >= 2 and c.rsplit(".", 1)[0] in side for c in comp):
+            continue  # plugins of a server package (``embeds/finders/oembed.py``), no SDK
+        mirrors = sorted({t for c in comp for t in _stem_tokens(c)} & server_tokens)
+        if len(mirrors) < _CLIENT_MIN_MIRRORS:
+            continue
+        found.append(ClientLibrary(tuple(comp), _client_name(comp), tuple(libs), tuple(mirrors)))
+    found.sort(key=lambda c: (-len(c.modules), c.modules[0]))
+    return tuple(found)
+
+
+def _stem_tokens(module: str) -> set[str]:
+    """:func:`domain_tokens` of a module's last component only (``sdk.methods.documents`` and
+    ``app.routers.documents_router`` both give ``document``)."""
+    return domain_tokens("_." + module.rsplit(".", 1)[-1])
+
+
+def _client_name(mods: Sequence[str]) -> str:
+    """Last component of the deepest package (top level included) holding more than half of
+    ``mods``, else ``client``."""
+    counts: dict[str, int] = defaultdict(int)
+    for m in mods:
+        parts = m.split(".")
+        for d in range(1, len(parts) + 1):
+            counts[".".join(parts[:d])] += 1
+    best = ""
+    for prefix, c in sorted(counts.items()):
+        if c > len(mods) / 2 and c >= 2 and (not best or prefix.count(".") > best.count(".")):
+            best = prefix
+    return _ascii_name(best.rsplit(".", 1)[-1]) if best else "client"
+
+
 def _singular(word: str) -> str:
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
@@ -916,9 +1092,16 @@ def propose(
         if (settings.exclude_tests and is_test_module(m))
         or is_migration_module(m)
         or is_generated_module(m)
+        or is_example_module(m)
         or not all(part.isidentifier() for part in m.split("."))  # ``project-static/``: no import
     ]
     core = [m for m in code if m not in set(tests)]
+    # A client SDK shipped beside the server is a library for the callers: one group of its
+    # own, out of the clustering, so no name tie glues it to the server's slices (names on:
+    # the detection needs the names its methods share with the server's routers).
+    libraries = client_libraries(graph, core) if settings.names else ()
+    in_library = {m for lib in libraries for m in lib.modules}
+    core = [m for m in core if m not in in_library]
     kernel = detect_kernel(graph, core, (*settings.kernel,), settings.auto_kernel)
     kset = set(kernel)
     tuning = tuning or Tuning()
@@ -932,7 +1115,7 @@ def propose(
     directed = {k: w for k, w in directed_all.items() if k[0] in cset and k[1] in cset}
     proj = _symmetrise(directed, cluster_nodes)
     full = _symmetrise(directed_all, all_modules)
-    adj_full = full.neighbours()
+    adj_full = _apart_from_libraries(full.neighbours(), in_library)
 
     edges: dict[tuple[str, str], float]
     if not tuning.normalize:
@@ -1004,6 +1187,12 @@ def propose(
         assign.pop(tn, None)
     adj_proj = proj.neighbours()
     assign = _merge_small(assign, adj_proj, max(settings.min_service_size, 1))
+    library_ids: dict[int, ClientLibrary] = {}
+    for lib in libraries:
+        gid = max(assign.values(), default=-1) + 1
+        library_ids[gid] = lib
+        for m in lib.modules:
+            assign[m] = gid
     pending = [m for m in all_modules if m not in assign and m not in kset]
     # Schema migrations belong to the app they live in (Django, Alembic), whatever they import:
     # nautobot's migrations all import one app's status models, which drew 300 of them there.
@@ -1028,10 +1217,28 @@ def propose(
     for m, c in assign.items():
         groups[c].append(m)
     attached = set(tests)
-    names = name_services(
-        {g: sorted([m for m in v if m not in attached] or v) for g, v in groups.items()},
-        taken=("kernel",),
+    names = _library_names(library_ids, groups)
+    names.update(
+        name_services(
+            {
+                g: sorted([m for m in v if m not in attached] or v)
+                for g, v in groups.items()
+                if g not in names
+            },
+            taken=("kernel", *names.values()),
+        )
     )
+    libraries_info = {
+        names[g]: {
+            "modules": len(lib.modules),
+            "http_clients": list(lib.http_clients),
+            "mirrors": list(lib.mirrors),
+        }
+        for g, lib in sorted(library_ids.items())
+        if g in groups and all(assign.get(m) == g for m in lib.modules)
+    }
+    if libraries_info:
+        info["client_libraries"] = libraries_info
     pinned = {m: s for m, s in _pins(all_modules, settings.pin).items()}
     assignment: dict[str, str] = {m: names[c] for m, c in assign.items()}
     assignment.update(pinned)
@@ -1052,6 +1259,42 @@ def propose(
         kernel=kernel,
     )
     return partition, info
+
+
+def _apart_from_libraries(
+    adj: dict[str, dict[str, float]], in_library: set[str]
+) -> dict[str, dict[str, float]]:
+    """``adj`` for attaching modules after clustering: a module outside the client libraries
+    with any tie outside them loses its ties into them, so a models package that the server and
+    its client SDK both import (or a test of the server using the SDK) never joins the SDK;
+    examples and tests that use only the SDK still do."""
+    if not in_library:
+        return adj
+    out = dict(adj)
+    for m, nbs in adj.items():
+        if m in in_library or not any(nb in in_library for nb in nbs):
+            continue
+        if any(nb not in in_library for nb in nbs):
+            out[m] = {nb: w for nb, w in nbs.items() if nb not in in_library}
+    return out
+
+
+def _library_names(
+    library_ids: Mapping[int, ClientLibrary], groups: Mapping[int, Sequence[str]]
+) -> dict[int, str]:
+    """Names of the client-library groups still present (``--services`` may have merged one):
+    the library's own name, ``<name>_2``... when two libraries share it, never ``kernel``."""
+    used = {"kernel"}
+    out: dict[int, str] = {}
+    for gid, lib in sorted(library_ids.items()):
+        if gid not in groups:
+            continue
+        name, i = lib.name or "client", 2
+        while name in used:
+            name, i = f"{lib.name}_{i}", i + 1
+        used.add(name)
+        out[gid] = name
+    return out
 
 
 def _migration_home(
