@@ -147,3 +147,23 @@ def test_examples_are_attached_like_tests() -> None:
     assert is_example_module("example.run")
     assert not is_example_module("shop.exemplary")
     assert not is_example_module("mlflow.demo.generators")  # a product feature, not an example
+
+
+def test_decision_calls_the_sdk_a_client_library_not_a_service(make_project: Any) -> None:
+    from decompose.pipeline import analyze
+
+    files: dict[str, str] = {}
+    _server(files)
+    _sdk(files)
+    root: Path = make_project(files)
+    a = analyze(root, Config(), history=False)
+    dec: Any = a.plan.extras["decision"]
+    sdk = dec["services"]["sdk"]
+    assert sdk["kind"] == "client_library"
+    assert not sdk["candidate"]
+    assert sdk["why_not"].startswith("client SDK: a library for the callers, not a service")
+    assert "httpx" in sdk["why_not"]
+    assert "sdk" not in dec["stay"]  # not "stay in the monolith": it ships apart, to callers
+    assert any("client SDKs" in line and "`sdk`" in line for line in dec["why"])
+    others = [p["kind"] for s, p in dec["services"].items() if s != "sdk"]
+    assert "client_library" not in others
