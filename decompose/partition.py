@@ -29,9 +29,14 @@ behind each choice and the rule that fixes every parameter in advance):
    profile of :func:`choose_resolution` is kept as an option); run from 32 seeds derived from
    ``seed`` and combined by **consensus clustering** (Lancichinetti & Fortunato, Sci. Rep. 2012)
    so the proposal does not change with the seed.
-6. Tiny communities merged into their strongest neighbour; tests, notebooks, namespace packages
-   and isolated modules attached to the service they depend on most; config constraints (pin,
-   together, apart, size bounds, target count) applied last.
+6. Tiny communities merged into their strongest neighbour; tests, usage examples, notebooks,
+   namespace packages and isolated modules attached to the service they depend on most; config
+   constraints (pin, together, apart, size bounds, target count) applied last.
+
+Names on, a **client SDK** shipped beside the server (:func:`client_libraries`) is taken out of
+steps 2-5 and made one group of its own, so no token tie glues its ``documents`` methods to the
+server's ``documents`` slice; modules attached afterwards join it only when they use nothing
+else (:func:`_apart_from_libraries`).
 """
 
 from __future__ import annotations
