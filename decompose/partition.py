@@ -569,7 +569,10 @@ def domain_tokens(module: str) -> set[str]:
     ``shop.routers.orders`` -> ``{"order"}``, ``shop.services.order_manager`` -> ``{"order"}``,
     ``shop.orm.sandbox_configs`` -> ``{"sandbox"}`` and ``app.data_import.views`` ->
     ``{"data_import"}`` (a compound name stays one token, so ``data_import`` and ``data_export``
-    are not tied through ``data``).
+    are not tied through ``data``). Words of three letters or more that begin the top-level
+    package's name are the project's brand, not a domain: ``zenml.zen_server.routers.users`` and
+    ``zenml.zen_stores.schemas.user_schemas`` both give ``{"user"}``, not ``zen`` (which tied
+    every module of both folders together).
 
     Args:
         module: dotted module name.
@@ -578,12 +581,16 @@ def domain_tokens(module: str) -> set[str]:
         The set of tokens (empty for a module whose components are all generic).
     """
     out: set[str] = set()
-    for comp in module.split(".")[1:]:
-        words = [w for w in comp.lower().strip("_").split("_") if w]
+    top, _, rest = module.lower().partition(".")
+    for comp in rest.split(".") if rest else ():
+        words = [w for w in comp.strip("_").split("_") if w]
         kept = [
             _singular(w)
             for w in words
-            if w not in GENERIC_TOKENS and not w.isdigit() and _singular(w) not in GENERIC_TOKENS
+            if w not in GENERIC_TOKENS
+            and not w.isdigit()
+            and _singular(w) not in GENERIC_TOKENS
+            and not (len(w) >= 3 and top.startswith(w))
         ]
         if kept:
             out.add("_".join(kept))

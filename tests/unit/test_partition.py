@@ -510,3 +510,16 @@ def test_modules_that_cannot_be_imported_do_not_form_a_service() -> None:
     of = part.as_dict()
     # a dense group, but not importable (the folder name has a hyphen): attached, not a service
     assert {of[m] for m in static} == {of["x00"]}
+
+
+def test_domain_tokens_drop_the_projects_brand_word() -> None:
+    # zenml's zen_server/ and zen_stores/ gave every module below them the token "zen"
+    assert domain_tokens("zenml.zen_server.routers.users_endpoints") == {"user"}
+    assert domain_tokens("zenml.zen_stores.schemas.user_schemas") == {"user"}
+    assert domain_tokens("acme.acme_billing.invoices") == {"billing", "invoice"}
+    assert domain_tokens("zenml.zenith") == {"zenith"}  # not a prefix of the project's name
+    assert domain_tokens("ml.ml_orders") == {"ml_order"}  # two letters are too short to be a brand
+    ties = token_ties(
+        ["acme.acme_server.orders", "acme.acme_store.orders", "acme.acme_server.users"], {}, None
+    )
+    assert {k[0] for k in ties} == {"\x00token:order"}  # no "acme" node tying the folders
