@@ -41,12 +41,15 @@ def _evidence(
     mods: Sequence[str],
     of: Mapping[str, str],
     settings: AnalyzeSettings,
+    apart: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, dict[str, float]], dict[str, str]]:
     """Undirected adjacency of the ties a module's placement rests on: the directed association
     strength of :func:`decompose.partition.directed_association_strength` (mean weight 1) and,
     with ``names`` on, each module's ties to its domain tokens (``name:<token>`` nodes, assigned
     to the service holding most of the token's tie weight); and that token -> service map.
-    ``directed`` is :func:`decompose.partition.project_directed` over ``mods``."""
+    ``directed`` is :func:`decompose.partition.project_directed` over ``mods``. Services in
+    ``apart`` (client SDKs the partitioner set aside) get name ties only among themselves, as
+    in the partitioner: their ``name:`` nodes are ``name:<token>@<service>``."""
     edges = directed_association_strength(directed)
     adj: dict[str, dict[str, float]] = defaultdict(dict)
     for (u, v), w in edges.items():
@@ -56,12 +59,16 @@ def _evidence(
     if settings.names:
         placed = [m for m in mods if of.get(m) not in (None, KERNEL)]
         weight: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for (a, b), w in token_ties(placed, edges, _TOKEN_SHARE).items():
-            token, m = (a, b) if a.startswith("\x00") else (b, a)
-            name = "name:" + token.split(":", 1)[1]
-            adj[m][name] = w
-            adj[name][m] = w
-            weight[name][of[m]] += w
+        sides = [("", [m for m in placed if of[m] not in apart])] + [
+            (f"@{svc}", [m for m in placed if of[m] == svc]) for svc in sorted(apart)
+        ]
+        for suffix, side in sides:
+            for (a, b), w in token_ties(side, edges, _TOKEN_SHARE).items():
+                token, m = (a, b) if a.startswith("\x00") else (b, a)
+                name = "name:" + token.split(":", 1)[1] + suffix
+                adj[m][name] = w
+                adj[name][m] = w
+                weight[name][of[m]] += w
         for name, by in weight.items():
             token_of[name] = max(sorted(by), key=lambda svc: by[svc])
     return adj, token_of
@@ -151,7 +158,9 @@ def build_plan(
     all_mods = [m.name for m in graph.modules]
     directed = project_directed(graph, settings.weights, settings.calls, all_mods)
     proj = _symmetrise(directed, all_mods)  # as ``project`` does, from the one directed projection
-    adj, token_of = _evidence(directed, all_mods, of, settings)
+    libraries = (info or {}).get("client_libraries") or {}
+    apart = frozenset(libraries) if isinstance(libraries, Mapping) else frozenset()
+    adj, token_of = _evidence(directed, all_mods, of, settings, apart)
     explanations: list[Explanation] = []
     for m in sorted(of):
         own = of[m]

@@ -752,7 +752,9 @@ def _plan_criteria(
     m = plan.metrics
     q = float(m.get("modularity", 0.0))
     crossings = int(m.get("crossings", 0))
-    n = len(per)
+    # Deployables: what would run; a client SDK ships to the callers, an offline tool is run by
+    # hand, neither is deployed.
+    n = sum(1 for p in per.values() if p["kind"] not in ("client_library", "offline_tool"))
     images = sorted({p["facts"]["image"] for p in per.values()})
     scaling = scaling_services(per)
     models = sorted(s for s, p in per.items() if p["criteria"]["model_deployment"]["score"] >= 1)

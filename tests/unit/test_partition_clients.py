@@ -167,3 +167,31 @@ def test_decision_calls_the_sdk_a_client_library_not_a_service(make_project: Any
     assert any("client SDKs" in line and "`sdk`" in line for line in dec["why"])
     others = [p["kind"] for s, p in dec["services"].items() if s != "sdk"]
     assert "client_library" not in others
+
+
+def test_explanations_tie_the_sdk_by_name_only_to_itself(make_project: Any) -> None:
+    """The report's explanations weigh the evidence the partitioner weighed: the SDK was set
+    apart, so its `documents` module is not drawn by name towards the server's documents slice
+    (before: runner-up a server service with a small margin)."""
+    from decompose.boundary import build_plan
+
+    files: dict[str, str] = {}
+    _server(files)
+    _sdk(files)
+    g = _graph(make_project, files)
+    part, info = propose(g, AnalyzeSettings())
+    plan = build_plan(g, part, AnalyzeSettings(), info)
+    of = part.as_dict()
+    sdk_mods = [e for e in plan.explanations if of[e.module] == "sdk"]
+    assert sdk_mods
+    for e in sdk_mods:
+        names = [m for m, _ in e.top_edges if m.startswith("name:")]
+        assert all(n.endswith("@sdk") for n in names), (e.module, names)
+    server_names = [
+        m
+        for e in plan.explanations
+        if of[e.module] != "sdk"
+        for m, _ in e.top_edges
+        if m.startswith("name:")
+    ]
+    assert server_names and not any("@" in n for n in server_names)
