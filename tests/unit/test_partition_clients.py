@@ -195,3 +195,18 @@ def test_explanations_tie_the_sdk_by_name_only_to_itself(make_project: Any) -> N
         if m.startswith("name:")
     ]
     assert server_names and not any("@" in n for n in server_names)
+
+
+def test_the_sdk_is_not_counted_as_a_deployable(make_project: Any) -> None:
+    from decompose.pipeline import analyze
+
+    files: dict[str, str] = {}
+    _server(files)
+    _sdk(files)
+    a = analyze(make_project(files), Config(), history=False)
+    dec: Any = a.plan.extras["decision"]
+    running = [s for s, p in dec["services"].items() if p["kind"] not in ("client_library",)]
+    assert len(running) == len(dec["services"]) - 1
+    assert dec["criteria"]["operational_complexity"]["evidence"] == [
+        f"{len(running)} deployables instead of 1"
+    ]
