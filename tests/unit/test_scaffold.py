@@ -486,12 +486,49 @@ def test_preload_imports_modules_and_tolerates_failures(
     rt.preload(["preload_ok_mod"])
     assert "preload_ok_mod" not in sys.modules
     monkeypatch.delenv("DECOMPOSE_PRELOAD")
+    monkeypatch.setattr(rt, "_readiness", rt._Readiness())
     try:
         rt.preload(["preload_bad_mod", "preload_ok_mod"])
+        rt._readiness._thread.join(10)  # the imports run on a background thread
         assert "preload_ok_mod" in sys.modules and "preload_bad_mod" not in sys.modules
         assert "preload_bad_mod" in caplog.text and "boom" in caplog.text
+        failed = rt.readiness(["preload_bad_mod", "preload_ok_mod"])
+        assert list(failed) == ["preload_bad_mod"] and "boom" in failed["preload_bad_mod"]
     finally:
         sys.modules.pop("preload_ok_mod", None)
+
+
+def test_preload_and_readiness_never_wait_on_a_slow_import(
+    rt: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Regression (tester4 F6): an import that waits on a service that is down held start-up
+    (so /live) and every readiness check for as long as the import waited."""
+    gate = tmp_path / "gate"
+    (tmp_path / "slow_import_mod.py").write_text(
+        "import pathlib, time\n"
+        f"while not pathlib.Path({str(gate)!r}).exists():\n"
+        "    time.sleep(0.02)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("DECOMPOSE_READY_WAIT", "0.2")
+    monkeypatch.setattr(rt, "_readiness", rt._Readiness())
+    try:
+        t0 = time.monotonic()
+        rt.preload(["slow_import_mod"])
+        assert time.monotonic() - t0 < 0.5
+        for _ in range(3):
+            t0 = time.monotonic()
+            failed = rt.readiness(["slow_import_mod"])
+            assert time.monotonic() - t0 < 1.0
+            assert failed["slow_import_mod"].startswith("ImportPending")
+        # one import in flight, not one per check
+        assert sum(t.name == "decompose-readiness" for t in threading.enumerate()) == 1
+        gate.write_text("open")
+        rt._readiness._thread.join(10)
+        assert rt.readiness(["slow_import_mod"]) == {}
+    finally:
+        gate.write_text("open")
+        sys.modules.pop("slow_import_mod", None)
 
 
 def test_objects_of_classes_not_shipped_arrive_as_data_and_travel_on_unchanged(
