@@ -306,6 +306,278 @@ def _check_table(
     return good
 
 
+def key_part(key: str) -> str:
+    """``key`` as one part of a TOML key path: bare when it can be, else quoted
+    (``pin."app.ml.*"``)."""
+    return key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+# When the analyze constraints disagree about a module, this order decides (docs/configuration.md,
+# "When constraints disagree"): the shared kernel is taken out before clustering, pins name the
+# final service, apart separates, max_service_size splits, and together only groups what is left.
+CONSTRAINT_ORDER = ("kernel", "pin", "apart", "max_service_size", "together")
+
+
+def _constraint_problems(
+    prefix: str,
+    pin: Mapping[str, str],
+    together: Sequence[Sequence[str]],
+    apart: Sequence[Sequence[str]],
+    kernel: Sequence[str],
+) -> list[str]:
+    """Contradictions among ``pin`` / ``together`` / ``apart`` / ``kernel`` visible from the
+    configuration alone (the same pattern text in two rules that cannot both hold), each as
+    ``key.path: message``. Conflicts that depend on which modules exist are warned about after
+    the run instead (:func:`constraint_warnings`)."""
+    out: list[str] = []
+    for i, group in enumerate(together):
+        if not group:
+            out.append(f"{prefix}.together[{i}]: empty list (list the patterns to keep together)")
+        pinned = sorted({pin[x] for x in group if x in pin})
+        if len(pinned) > 1:
+            which = ", ".join(f"{x!r} -> {pin[x]}" for x in group if x in pin)
+            out.append(
+                f"{prefix}.together[{i}]: its patterns are pinned to different services "
+                f"({which} in {prefix}.pin), so they cannot end up in one service: drop the "
+                "together group or pin them to one service"
+            )
+    for j, group in enumerate(apart):
+        if len(group) < 2:
+            out.append(
+                f"{prefix}.apart[{j}]: {'one pattern keeps' if group else 'an empty list keeps'} "
+                "nothing apart: each list names the patterns to separate from each other, e.g. "
+                'apart = [["app.ml.*", "app.api.*"]]'
+            )
+            continue
+        for dup in sorted({x for x in group if list(group).count(x) > 1}):
+            out.append(
+                f"{prefix}.apart[{j}]: {dup!r} is listed twice (it cannot be apart from itself)"
+            )
+        for a_i, a in enumerate(group):
+            for b in group[a_i + 1 :]:
+                if a == b:
+                    continue
+                for i, tog in enumerate(together):
+                    if a in tog and b in tog:
+                        out.append(
+                            f"{prefix}.apart[{j}] and {prefix}.together[{i}]: both list {a!r} and "
+                            f"{b!r}, which cannot be in one service and in different services: "
+                            "remove one of the two rules"
+                        )
+                if a in pin and b in pin and pin[a] == pin[b]:
+                    out.append(
+                        f"{prefix}.apart[{j}]: {a!r} and {b!r} are both pinned to {pin[a]!r} "
+                        f"({prefix}.pin), so they cannot be apart: drop one rule or pin them to "
+                        "different services"
+                    )
+    for pattern in sorted(set(kernel) & set(pin)):
+        if pin[pattern] != "kernel":
+            out.append(
+                f"{prefix}.pin.{key_part(pattern)}: {pattern!r} is also listed in {prefix}.kernel "
+                f"(the shared kernel), so it cannot be pinned to {pin[pattern]!r}: remove one"
+            )
+    return out
+
+
+def pinned_service(module: str, pin: Mapping[str, str]) -> tuple[str, str] | None:
+    """``(pattern, service)`` of the ``pin`` entry that places ``module``, or None: the most
+    specific matching pattern wins (exact names beat wildcards, then longer literal text), ties go
+    to the alphabetically first pattern, as for ``[services]`` patterns."""
+    best: tuple[str, str] | None = None
+    for pattern, service in sorted(pin.items()):
+        if matches(module, pattern) and (
+            best is None or pattern_specificity(pattern) > pattern_specificity(best[0])
+        ):
+            best = (pattern, service)
+    return best
+
+
+def analyze_key_prefix(config: Config) -> str:
+    """Key path of ``[analyze]`` in the file ``config`` came from (``tool.decompose.analyze`` in
+    a ``pyproject.toml``)."""
+    return ("tool.decompose." if config.source.endswith("pyproject.toml") else "") + "analyze"
+
+
+def constraint_warnings(
+    settings: AnalyzeSettings,
+    assignment: Mapping[str, str],
+    aliases: Mapping[str, str] | None = None,
+    prefix: str = "analyze",
+) -> list[str]:
+    """What the proposal did with the analyze constraints, where it did not simply obey them.
+
+    Reported, each as ``key.path: message``: a ``pin`` / ``together`` / ``apart`` / ``kernel``
+    pattern that matches no analyzed module (or only another name of a file reached through a
+    symlink: such an alias always follows its canonical module); a ``together`` group that ended
+    in several services and an ``apart`` list whose patterns share a service, each saying which
+    rule won and why (order: :data:`CONSTRAINT_ORDER`); a pinned module that the shared kernel
+    took.
+
+    Args:
+        settings: the analyze settings the run used.
+        assignment: the proposal's final ``module -> service`` (``kernel`` for the shared
+            kernel), every module of the graph.
+        aliases: ``alias -> canonical`` module names of files reached under two names.
+        prefix: key path of the ``[analyze]`` table (:func:`analyze_key_prefix`).
+
+    Returns:
+        Warning messages, in configuration order (deterministic).
+    """
+    alias_of = dict(aliases or {})
+    canon = [m for m in sorted(assignment) if m not in alias_of]
+    explicit_kernel = {m for m in canon if any(matches(m, p) for p in settings.kernel)}
+    out: list[str] = []
+
+    def hits(pattern: str) -> list[str]:
+        return [m for m in canon if matches(m, pattern)]
+
+    def unmatched(path: str, pattern: str) -> None:
+        via = [a for a in sorted(alias_of) if matches(a, pattern)]
+        if via:
+            a = via[0]
+            out.append(
+                f"{path}: {pattern!r} matches only {a}, another name (symlink) of {alias_of[a]}: "
+                f"a file belongs to one service, under its canonical name, so the rule does not "
+                f"apply (use a pattern for {alias_of[a]})"
+            )
+        else:
+            out.append(
+                f"{path}: {pattern!r} matches no analyzed module, so the rule does nothing"
+                f"{_suggest(pattern, canon)}"
+            )
+
+    def why_kernel(ms: Iterable[str]) -> str:
+        listed = sorted(set(ms) & explicit_kernel)
+        return (
+            f"listed in {prefix}.kernel" if listed else "detected as used everywhere (auto_kernel)"
+        )
+
+    pins = {m: hit for m in canon if (hit := pinned_service(m, settings.pin)) is not None}
+    for pattern, service in sorted(settings.pin.items()):
+        path = f"{prefix}.pin.{key_part(pattern)}"
+        mods = hits(pattern)
+        if not mods:
+            unmatched(path, pattern)
+            continue
+        won = [m for m in mods if pins[m][0] == pattern]
+        taken = [m for m in won if assignment.get(m) == "kernel" and service != "kernel"]
+        if taken:
+            out.append(
+                f"{path}: {_few(taken)} went to the shared kernel, not {service!r}: "
+                f"{why_kernel(taken)}, and the kernel wins over pin (taken out before clustering)"
+            )
+        strays = [
+            a
+            for a in sorted(alias_of)
+            if matches(a, pattern) and assignment.get(alias_of[a]) != service
+        ]
+        if strays:
+            where = sorted({repr(assignment.get(alias_of[a], "?")) for a in strays})
+            out.append(
+                f"{path}: also matches {_few(strays)}, other name{'s' if len(strays) > 1 else ''} "
+                f"(through a symlink) of {_few([alias_of[a] for a in strays])}: a file belongs to "
+                f"one service, under its canonical name, so these follow it into "
+                f"{', '.join(where)}, not {service!r}"
+            )
+    for i, group in enumerate(settings.together):
+        path = f"{prefix}.together[{i}]"
+        members: list[str] = []
+        for pattern in group:
+            found = hits(pattern)
+            if not found:
+                unmatched(path, pattern)
+            members.extend(m for m in found if m not in members)
+        services = sorted({assignment[m] for m in members})
+        if len(services) < 2:
+            continue
+        reasons: list[str] = []
+        kern = [m for m in members if assignment[m] == "kernel"]
+        if kern:
+            reasons.append(f"{_few(kern)} went to the shared kernel ({why_kernel(kern)})")
+        pinned = sorted({pins[m][0] for m in members if m in pins})
+        if pinned:
+            reasons.append(
+                "pin places "
+                + ", ".join(f"{x!r} in {settings.pin[x]!r}" for x in pinned)
+                + f" ({prefix}.pin)"
+            )
+        for j, ap in enumerate(settings.apart):
+            split = [x for x in ap if any(matches(m, x) for m in members)]
+            if len(split) >= 2:
+                reasons.append(f"{prefix}.apart[{j}] keeps {' and '.join(map(repr, split))} apart")
+        if settings.max_service_size > 0 and not reasons:
+            reasons.append(
+                f"{prefix}.max_service_size = {settings.max_service_size} split the service"
+            )
+        out.append(
+            f"{path}: {', '.join(map(repr, group))} ended in {len(services)} services "
+            f"({', '.join(services)}): "
+            + ("; ".join(reasons) or "the constraints could not all be kept")
+            + "; when rules disagree, together yields ("
+            + " > ".join(CONSTRAINT_ORDER)
+            + ")"
+        )
+    for j, group in enumerate(settings.apart):
+        path = f"{prefix}.apart[{j}]"
+        matched = {x: hits(x) for x in group}
+        for x in group:
+            if not matched[x]:
+                unmatched(path, x)
+        for a_i, a in enumerate(group):
+            for b in group[a_i + 1 :]:
+                if a == b:
+                    continue
+                both = sorted(set(matched[a]) & set(matched[b]))
+                sa = {assignment[m] for m in matched[a] if m not in both}
+                sb = {assignment[m] for m in matched[b] if m not in both}
+                shared = sorted(sa & sb)
+                if both:
+                    out.append(
+                        f"{path}: {_few(both)} match{'es' if len(both) == 1 else ''} both {a!r} "
+                        f"and {b!r}: a module cannot be apart from itself, so "
+                        f"{'it stays' if len(both) == 1 else 'they stay'} where the proposal put "
+                        "them (make the patterns disjoint)"
+                    )
+                if not shared:
+                    continue
+                reasons = []
+                if "kernel" in shared:
+                    reasons.append(
+                        "modules of both went to the shared kernel "
+                        f"({why_kernel([*matched[a], *matched[b]])}); the kernel wins over apart"
+                    )
+                by_pin = sorted(
+                    {
+                        pins[m][0]
+                        for m in (*matched[a], *matched[b])
+                        if m in pins and pins[m][1] in shared
+                    }
+                )
+                if by_pin:
+                    reasons.append(
+                        "pin places "
+                        + ", ".join(f"{x!r} in {settings.pin[x]!r}" for x in by_pin)
+                        + f" ({prefix}.pin), and pin wins over apart"
+                    )
+                out.append(
+                    f"{path}: {a!r} and {b!r} share service{'s' if len(shared) > 1 else ''} "
+                    f"{', '.join(shared)}: "
+                    + ("; ".join(reasons) or "the separation could not be kept")
+                )
+    for k, pattern in enumerate(settings.kernel):
+        if not hits(pattern):
+            unmatched(f"{prefix}.kernel[{k}]", pattern)
+    return out
+
+
+def _few(modules: Sequence[str], n: int = 3) -> str:
+    """``a, b, c`` or ``a, b, c and 4 more``."""
+    head = ", ".join(modules[:n])
+    return head + (f" and {len(modules) - n} more" if len(modules) > n else "")
+
+
 def parse_config(data: Mapping[str, Any], source: str = "", prefix: str = "") -> Config:
     """Validate a configuration table (the contents of ``[tool.decompose]``).
 
@@ -345,6 +617,11 @@ def parse_config(data: Mapping[str, Any], source: str = "", prefix: str = "") ->
             problems.append(f"{p}analyze.weights.{k}: expected a number >= 0, got {v!r}")
         else:
             weights[k] = float(v)
+    if "resolution" in an and "services" in an:
+        problems.append(
+            f"{p}analyze.resolution and {p}analyze.services: set one of them (a target number of "
+            "services picks the resolution itself, so the given resolution would be ignored)"
+        )
     pin: dict[str, str] = {}
     for k, v in sorted(an.get("pin", {}).items()):
         if not isinstance(v, str):
@@ -353,6 +630,15 @@ def parse_config(data: Mapping[str, Any], source: str = "", prefix: str = "") ->
             problems.append(f"{p}analyze.pin.{k}: {v!r} is {service_name_problem(v)}")
         else:
             pin[k] = v
+    problems.extend(
+        _constraint_problems(
+            f"{p}analyze",
+            pin,
+            an.get("together", []),
+            an.get("apart", []),
+            an.get("kernel", []),
+        )
+    )
     rules: dict[str, str] = {}
     for k, v in sorted(ck.get("rules", {}).items()):
         if v not in SEVERITIES:

@@ -1224,7 +1224,7 @@ def propose(
     assign = _attach(assign, [m for m in pending if m not in assign], adj_full)
     if settings.services is not None:
         assign = _merge_to_k(assign, adj_proj, settings.services)
-    assign = _apply_constraints(assign, settings, adj_full)
+    assign = _apply_constraints(assign, settings, adj_full, (a for a, _ in graph.aliases))
     groups: dict[int, list[str]] = defaultdict(list)
     for m, c in assign.items():
         groups[c].append(m)
@@ -1251,7 +1251,7 @@ def propose(
     }
     if libraries_info:
         info["client_libraries"] = libraries_info
-    pinned = {m: s for m, s in _pins(all_modules, settings.pin).items()}
+    pinned = {m: s for m, s in _pins(all_modules, settings.pin, settings.together).items()}
     assignment: dict[str, str] = {m: names[c] for m, c in assign.items()}
     assignment.update(pinned)
     for m in kernel:
@@ -1334,37 +1334,77 @@ def _migration_home(
     return homes[app]
 
 
-def _pins(modules: Iterable[str], pin: Mapping[str, str]) -> dict[str, str]:
+def _pins(
+    modules: Iterable[str], pin: Mapping[str, str], together: Sequence[Sequence[str]] = ()
+) -> dict[str, str]:
+    """``module -> service`` for the modules a ``pin`` pattern places: the most specific matching
+    pattern wins (``config.pinned_service``), so ``app.ml.serve`` beats ``app.*``. A ``together``
+    group whose pinned members are all pinned to one service takes its other members there too
+    (pins to different services in one group are a configuration error)."""
+    from decompose.config import pinned_service
+
+    mods = list(modules)
     out: dict[str, str] = {}
-    for m in modules:
-        for pattern, service in sorted(pin.items()):
-            if matches(m, pattern):
-                out[m] = service
+    for m in mods:
+        hit = pinned_service(m, pin)
+        if hit is not None:
+            out[m] = hit[1]
+    direct = dict(out)
+    for group in together:
+        members = [m for m in mods if any(matches(m, p) for p in group)]
+        services = {direct[m] for m in members if m in direct}
+        if len(services) == 1:
+            (service,) = services
+            for m in members:
+                out.setdefault(m, service)
     return out
 
 
 def _apply_constraints(
-    assign: dict[str, int], settings: AnalyzeSettings, adj: Mapping[str, Mapping[str, float]]
+    assign: dict[str, int],
+    settings: AnalyzeSettings,
+    adj: Mapping[str, Mapping[str, float]],
+    aliases: Iterable[str] = (),
 ) -> dict[str, int]:
     """``together`` groups move to their majority community; ``apart`` groups that share one are
     separated (the smaller group moves to its next-best community, or a new one);
-    ``max_service_size`` splits oversized communities along their weakest internal ties."""
+    ``max_service_size`` splits oversized communities along their weakest internal ties.
+
+    Pins are applied afterwards by name and win (order in ``config.CONSTRAINT_ORDER``), so here
+    pinned modules neither decide a together group's community nor are the ones moved apart.
+    ``aliases`` (other names of a file reached through a symlink) match no pattern: they follow
+    their canonical module. A module matching two patterns of one ``apart`` list stays put.
+    What could not be kept is reported after the run by ``config.constraint_warnings``.
+    """
+    skip = set(aliases)
+    pinned = set(_pins([m for m in assign if m not in skip], settings.pin, settings.together))
+
+    def hits(pattern: str) -> list[str]:
+        return [m for m in assign if m not in skip and matches(m, pattern)]
+
     for group in settings.together:
-        mods = [m for m in assign if any(matches(m, p) for p in group)]
+        mods = sorted({m for p in group for m in hits(p)})
         if len(mods) < 2:
             continue
-        cs = [assign[m] for m in mods]
+        cs = [assign[m] for m in mods if m not in pinned] or [assign[m] for m in mods]
         target = max(sorted(set(cs)), key=cs.count)
         for m in mods:
             assign[m] = target
     next_id = max(assign.values(), default=-1) + 1
     for group in settings.apart:
-        sets = [[m for m in assign if matches(m, p)] for p in group]
+        sets = [hits(p) for p in group]
         for i in range(len(sets)):
             for j in range(i + 1, len(sets)):
-                shared = {assign[m] for m in sets[i]} & {assign[m] for m in sets[j]}
+                both = set(sets[i]) & set(sets[j])
+                shared = {assign[m] for m in sets[i] if m not in both} & {
+                    assign[m] for m in sets[j] if m not in both
+                }
                 for c in sorted(shared):
-                    mover = [m for m in sets[j] if assign[m] == c]
+                    mover = [m for m in sets[j] if assign[m] == c and m not in both | pinned]
+                    if not mover:  # the second group is pinned here: move the first instead
+                        mover = [m for m in sets[i] if assign[m] == c and m not in both | pinned]
+                    if not mover:
+                        continue  # pinned on both sides: pin wins
                     pull: dict[int, float] = defaultdict(float)
                     for m in mover:
                         for nb, w in adj.get(m, {}).items():

@@ -354,6 +354,19 @@ def report_markdown(analysis: Analysis) -> str:
     w("")
     w("</details>")
     w("")
+    from decompose.config import analyze_key_prefix, constraint_warnings
+
+    kept = constraint_warnings(
+        analysis.config.analyze,
+        dict(plan.partition.assignment),
+        dict(g.aliases),
+        analyze_key_prefix(analysis.config),
+    )
+    if kept:  # pin / together / apart / kernel rules not simply obeyed (docs/configuration.md)
+        w("## Constraints not kept as written")
+        w("")
+        w("\n".join(f"- {md_escape(x)}" for x in kept))
+        w("")
     w("## Diagnostics")
     w("")
     diags = g.diagnostics

@@ -58,6 +58,9 @@ def _common(f: F) -> F:
     @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
     @functools.wraps(f)
     def wrapper(*args: Any, quiet: bool, verbose: bool, debug: bool, **kw: Any) -> Any:
+        if quiet and verbose:
+            click.echo("decompose: error: use one of -q/--quiet and -v/--verbose", err=True)
+            sys.exit(2)
         _State.quiet = quiet
         _State.verbose = verbose
         _State.debug = debug
@@ -300,13 +303,21 @@ def analyze(
     Writes graph.json, proposal.json, boundaries.toml, report.md and report.html into the output
     folder and prints a summary.
     """
+    from dataclasses import replace
+
     from decompose.decision import parse_moves
     from decompose.discover import discover
+    from decompose.errors import UsageError
     from decompose.outputs import write_files
     from decompose.pipeline import analyze as run_analyze
     from decompose.pipeline import make_cache, with_overrides
     from decompose.runcache import RunCache, run_key
 
+    if resolution is not None and n_services is not None:
+        raise UsageError(
+            "use one of --services and --resolution: --services N searches the resolution that "
+            "gives N services, so a given resolution would be ignored"
+        )
     config = _load_config(path, config_path)
     settings = with_overrides(
         config.analyze,
@@ -317,6 +328,10 @@ def analyze(
         names=names,
         calls=calls,
     )
+    if n_services is not None:  # a flag beats the configuration's other way to size services
+        settings = replace(settings, resolution=None)
+    elif resolution is not None:
+        settings = replace(settings, services=None)
     cache = _usable_cache(make_cache(config, cache_dir, no_cache))
     no_cache = not cache.enabled
     move_list = parse_moves(moves)
@@ -451,6 +466,17 @@ def _outcome(result: Any) -> Any:
         "resolution": plan.partition.resolution,
     }
     problems = tuple(d.format() for d in g.diagnostics if d.code in ("DEC001", "DEC002", "DEC003"))
+    from decompose.config import analyze_key_prefix, constraint_warnings
+
+    problems += tuple(
+        f"decompose: warning: {w}"
+        for w in constraint_warnings(
+            result.config.analyze,
+            dict(plan.partition.assignment),
+            dict(g.aliases),
+            analyze_key_prefix(result.config),
+        )
+    )
     failure = bool(skipped) or any(d.severity == "error" for d in g.diagnostics)
     return Outcome(tuple(files), tuple(text), summary, problems, failure)
 
