@@ -211,6 +211,9 @@ class _Scope:
     paths: dict[str, tuple[str, ...] | None] = field(default_factory=dict)  # name -> path parts
 
 
+_CODING_RE = re.compile(rb"^[ \t\f]*#.*?coding[:=]")  # PEP 263
+
+
 def _read_source(data: bytes) -> tuple[str, str, int, int]:
     """Decode bytes per PEP 263 / BOM. Returns (text, error, line, col); error is "" when clean.
 
@@ -218,8 +221,23 @@ def _read_source(data: bytes) -> tuple[str, str, int, int]:
     """
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:  # unknown codec in the coding declaration
-        return data.decode("utf-8", "replace"), f"bad encoding declaration: {exc}", 1, 0
+    except SyntaxError as exc:  # a bad coding declaration, or none and bytes that are not UTF-8
+        text = data.decode("utf-8", "replace")
+        if not any(_CODING_RE.match(x) for x in data.splitlines()[:2]):
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                line = data.count(b"\n", 0, bad.start) + 1
+                col = bad.start - (data.rfind(b"\n", 0, bad.start) + 1)
+                return (
+                    text,
+                    f"not valid UTF-8 at byte {bad.start} (0x{data[bad.start]:02x}) and no "
+                    "encoding declaration: save the file as UTF-8 or declare its encoding on "
+                    "line 1 or 2 (`# -*- coding: latin-1 -*-`)",
+                    line,
+                    col,
+                )
+        return text, f"bad encoding declaration: {exc}", 1, 0
     try:
         codecs.lookup(encoding)
     except LookupError:
@@ -230,13 +248,24 @@ def _read_source(data: bytes) -> tuple[str, str, int, int]:
             text = text[1:]
         return text, "", 0, 0
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1)
+        bom = data.startswith(codecs.BOM_UTF8)
+        start = exc.start + (3 if bom and encoding == "utf-8-sig" else 0)  # offset after the BOM
+        line = data.count(b"\n", 0, start) + 1
+        col = start - (data.rfind(b"\n", 0, start) + 1)
         text = data.decode(encoding, "replace")
         if text.startswith("\ufeff"):
             text = text[1:]
-        msg = f"cannot decode as {encoding}: byte 0x{data[exc.start]:02x}"
-        return text, msg, line, col
+        name = "UTF-8" if encoding in ("utf-8", "utf-8-sig") else encoding
+        if any(_CODING_RE.match(x) for x in data.splitlines()[:2]):
+            why = f" although line 1 or 2 declares {encoding}"
+        elif bom:
+            why = " although the file starts with a UTF-8 byte-order mark"
+        else:
+            why = (
+                " and no encoding declaration: save the file as UTF-8 or declare its encoding "
+                "on line 1 or 2 (`# -*- coding: latin-1 -*-`)"
+            )
+        return text, f"not valid {name} at byte {start} (0x{data[start]:02x}){why}", line, col
 
 
 def _notebook_source(data: bytes) -> tuple[str, list[tuple[int, int]], str]:
