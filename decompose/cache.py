@@ -85,7 +85,10 @@ def dumps_signed(obj: object, pickler: type[pickle.Pickler] = pickle.Pickler) ->
     """``obj`` pickled and signed (see the module docstring)."""
     buf = io.BytesIO()
     pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
-    payload = buf.getvalue()
+    return _sign(buf.getvalue())
+
+
+def _sign(payload: bytes) -> bytes:
     return _MAGIC + hmac.new(signing_key(), payload, hashlib.sha256).digest() + payload
 
 
@@ -114,11 +117,22 @@ def atomic_pickle(
     """Write ``obj`` signed (:func:`dumps_signed`) to ``path`` atomically (temporary file +
     ``os.replace``), creating ``folders`` private to the user (0700). I/O errors are ignored:
     caches are an optimisation."""
+    _atomic_write(path, None, folders, obj, pickler)
+
+
+def _atomic_write(
+    path: Path,
+    payload: bytes | None,
+    folders: tuple[Path, ...],
+    obj: object = None,
+    pickler: type[pickle.Pickler] = pickle.Pickler,
+) -> None:
+    """:func:`atomic_pickle` of ``obj``, or of ``payload`` when it is already pickled."""
     try:
         if not path.parent.is_dir():
             for folder in folders:
                 folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        data = dumps_signed(obj, pickler)
+        data = _sign(payload) if payload is not None else dumps_signed(obj, pickler)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pickle")
         try:
             with os.fdopen(fd, "wb") as fh:
@@ -222,6 +236,14 @@ class _FactsPickler(pickle.Pickler):
         return cls, tuple(getattr(obj, n) for n in names)
 
 
+def pickle_facts(facts: FileFacts) -> bytes:
+    """``facts`` pickled as cache entries are (unsigned); :func:`pickle.loads` gives equal facts,
+    about twice as fast as a default pickle both ways (see :class:`_FactsPickler`)."""
+    buf = io.BytesIO()
+    _FactsPickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(facts)
+    return buf.getvalue()
+
+
 class FactCache:
     """A folder of cached FileFacts. ``enabled=False`` makes every lookup miss and every store a
     no-op (``--no-cache``)."""
@@ -289,6 +311,14 @@ class FactCache:
             return
         path = self._path(key)
         atomic_pickle(path, facts, (self.folder.parent, self.folder, path.parent), _FactsPickler)
+
+    def put_pickled(self, key: str, payload: bytes) -> None:
+        """:meth:`put` of facts already pickled by :func:`pickle_facts` (a parse worker pickles
+        them once, for the cache and for the trip back to the parent)."""
+        if not self.enabled:
+            return
+        path = self._path(key)
+        _atomic_write(path, payload, (self.folder.parent, self.folder, path.parent))
 
     def sweep(self, max_age: float = 3600.0) -> int:
         """Delete temporary files left by runs killed mid-write (older than ``max_age`` seconds,

@@ -7,6 +7,7 @@ exits. Progress is reported through an optional callback so the CLI can draw a b
 from __future__ import annotations
 
 import os
+import pickle
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -14,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from decompose.cache import FactCache, cache_key, default_cache_dir
+from decompose.cache import FactCache, cache_key, default_cache_dir, pickle_facts
 from decompose.config import AnalyzeSettings, Config
 from decompose.discover import Project, discover
 from decompose.graph import ProgramGraph, build_graph
@@ -153,12 +154,21 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
             pass
 
 
-def _parse_chunk(args: tuple[str, FactCache, list[_Task]]) -> list[FileFacts]:
+def _parse_chunk(args: tuple[str, FactCache, list[_Task]]) -> list[bytes]:
     """Worker entry point: parse and cache a chunk (the worker writes its own cache entries, so
-    pickling for the cache happens in parallel too)."""
+    pickling for the cache happens in parallel too). Returns each file's facts pickled once
+    (:func:`decompose.cache.pickle_facts`), the same bytes as its cache entry: the pool's default
+    pickling of the dataclasses cost twice as much in the worker and in the parent."""
     root, cache, tasks = args
     r = Path(root)
-    return [_parse_and_store(r, cache, t) for t in tasks]
+    out = []
+    for sf, stub, key, sha in tasks:
+        facts = parse_file(sf, r, stub)
+        payload = pickle_facts(facts)
+        if facts.sha256 == sha:
+            cache.put_pickled(key, payload)
+        out.append(payload)
+    return out
 
 
 def collect_facts(
@@ -224,7 +234,7 @@ def collect_facts(
                     args = [(str(project.root), cache, ch) for ch in chunks]
                     for ch, res in zip(chunks, pool.map(_parse_chunk, args), strict=True):
                         for (sf, _, _, _), f in zip(ch, res, strict=True):
-                            facts[sf.module] = f
+                            facts[sf.module] = pickle.loads(f)
                         done += len(ch)
                         if progress:
                             progress("parse", done, total)
