@@ -30,6 +30,14 @@ INSTALL_HINT = (
     "`apt-get install graphviz` (Debian/Ubuntu) or `brew install graphviz` (macOS)"
 )
 
+# Bitmap formats: dot draws them at 96 dpi (1 pt of text = 4/3 px). Past this many pixels on
+# the longest side a picture of a graph cannot be read as a whole nor comfortably scrolled (a
+# 300-module view of arize-phoenix drew 3336 x 30883 px); such a graph is refused with advice
+# instead (svg zooms; packages, one service or a focus draw less).
+RASTER_FORMATS = ("png", "jpg", "gif")
+RASTER_DPI = 96
+MAX_RASTER_PX = 8000
+
 _FONT = "Helvetica"
 _INTERNAL = "#9a9a9a"
 _CROSSING = "#2c6fbb"
@@ -173,6 +181,16 @@ def render(dot_source: str, fmt: str) -> bytes:
     if fmt not in IMAGE_FORMATS:
         raise DecomposeError(f"unknown image format {fmt!r}; one of {', '.join(IMAGE_FORMATS)}")
     try:
+        if fmt in RASTER_FORMATS:
+            width, height = _raster_size(graphviz.Source(dot_source).pipe(format="plain"))
+            if max(width, height) > MAX_RASTER_PX:
+                raise DecomposeError(
+                    f"this graph would be a {width} x {height} px {fmt.upper()}, too large to "
+                    f"read (the limit is {MAX_RASTER_PX} px on the longest side): write SVG "
+                    "instead (-o FILE.svg or --format svg, zoomable in a browser), or draw less "
+                    "(--depth N to group modules into packages, --view services, --service NAME, "
+                    "--focus MODULE)"
+                )
         out = graphviz.Source(dot_source).pipe(format=fmt, engine="dot", quiet=True)
     except graphviz.ExecutableNotFound as exc:
         raise MissingToolError(INSTALL_HINT) from exc
@@ -182,3 +200,14 @@ def render(dot_source: str, fmt: str) -> bytes:
             f"Graphviz dot failed: {err.strip().splitlines()[-1:] or exc}"
         ) from exc
     return bytes(out)
+
+
+def _raster_size(plain: bytes) -> tuple[int, int]:
+    """``(width, height)`` in pixels of a bitmap of the layout described by dot's ``plain``
+    output, whose first line is ``graph SCALE WIDTH HEIGHT`` (inches); ``(0, 0)`` if absent."""
+    head = plain.split(b"\n", 1)[0].split()
+    if len(head) < 4 or head[0] != b"graph":
+        return (0, 0)
+    scale, w, h = (float(x) for x in head[1:4])
+    pad = 8 / 72  # dot's default pad: 4 pt on each side
+    return (round((w * scale + pad) * RASTER_DPI), round((h * scale + pad) * RASTER_DPI))
