@@ -30,6 +30,7 @@ import ast
 import json
 import keyword
 import os
+import posixpath
 import re
 import subprocess
 import sys
@@ -43,6 +44,16 @@ from typing import Any
 from decompose import __version__
 from decompose.errors import UsageError
 from decompose.model import GeneratedFile, Plan
+from decompose.scaffold_files import (
+    MAX_ENTRY_BYTES,
+    MAX_ENTRY_FILES,
+    DataFile,
+    above_source_root,
+    dest_of,
+    find_data_files,
+    names_in,
+    source_prefixes,
+)
 from decompose.scaffold_openapi import dump, make_resolver, service_document
 from decompose.scaffold_payload import check_function
 from decompose.scaffold_rewrite import (
@@ -269,13 +280,19 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         names[s] = safe_service_name(s, names.values())
     skipped: list[str] = []
     modules: dict[str, _Module] = {}
+    # modules whose names are not identifiers (Alembic revisions...): loaded by path, so they
+    # are carried as files with their package, never imported by name nor shimmed
+    file_only: dict[str, tuple[str, str]] = {}
     for m in graph.modules:
         if m.kind not in ("module", "package") or m.status != "ok":
             continue
-        if not importable(m.name):
-            skipped.append(f"{m.name}: not an importable name")
-            continue
         if is_test_module(m.name):
+            continue
+        if not importable(m.name):
+            try:
+                file_only[m.name] = (m.path, (root / m.path).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError) as exc:
+                skipped.append(f"{m.name}: cannot read {m.path}: {exc}")
             continue
         try:
             text = (root / m.path).read_text(encoding="utf-8")
@@ -369,9 +386,10 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                 local_copies[(m, f)] = mod.info.functions[f].local_reason
         return shim_cache[key]
 
-    def build(unit: str, real: list[str], flavor: str) -> dict[str, tuple[str, str]]:
+    def build(
+        unit: str, real: list[str], flavor: str, extra: Iterable[str] = ()
+    ) -> dict[str, tuple[str, str]]:
         files: dict[str, tuple[str, str]] = {}
-        todo: list[str] = []
         for m in real:
             src = modules[m].source
             if owner[m] == KERNEL:
@@ -382,15 +400,16 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                 files[m] = ("kernel", src)
             else:
                 files[m] = ("copy", src)
-            todo.append(m)
         # Only the first-party modules this code imports (transitively) get a stand-in. An
         # object of a class whose module is not here arrives as a runtime.Foreign (its state,
         # re-sent unchanged), an exception as a subclass of its nearest class that is here.
-        todo = list(files)
+        # (module, code, is_package) whose imports are still to follow; the file-only modules
+        # the unit carries count too (a migration's imports must resolve)
+        todo: list[tuple[str, str, bool]] = [(m, files[m][1], modules[m].is_package) for m in files]
+        todo += [(x, file_only[x][1], False) for x in extra]
         while todo:
-            m = todo.pop()
-            code = files[m][1]
-            deps = imported_modules(code, m, modules[m].is_package)
+            m, code, is_pkg = todo.pop()
+            deps = imported_modules(code, m, is_pkg)
             parts = m.split(".")
             deps.update(".".join(parts[:i]) for i in range(1, len(parts)))
             for d in sorted(deps):
@@ -411,19 +430,50 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                     files[d] = ("copy", modules[d].source)
                 else:
                     files[d] = ("shim", shim(d, flavor)[0])
-                todo.append(d)
+                todo.append((d, files[d][1], modules[d].is_package))
         return dict(sorted(files.items()))
+
+    # ---- file-only modules go with their owner (kernel ones everywhere)
+    prefixes = source_prefixes((m, mod.relpath) for m, mod in modules.items())
+    not_carried: list[str] = []
+    file_dest: dict[str, str] = {}
+    file_owner: dict[str, str] = {}
+    for x, (xpath, _code) in sorted(file_only.items()):
+        dest = dest_of(x, xpath, prefixes)
+        if dest is None:
+            not_carried.append(f"{xpath}: module {x} sits outside the source root of its package")
+            continue
+        file_dest[x] = dest
+        svc = of_raw.get(x)
+        file_owner[x] = KERNEL if svc is None or svc == KERNEL else names[svc]
+    file_units: dict[str, list[str]] = {
+        u: sorted(x for x, o in file_owner.items() if o in (u, KERNEL))
+        for u in [*services, GATEWAY]
+    }
 
     for i, s in enumerate(services):
         if progress is not None:
             progress("services", 100 * i // (len(services) + 1), 100)
-        package_files[s] = build(s, own[s] + kernel_mods, "service")
+        package_files[s] = build(s, own[s] + kernel_mods, "service", file_units[s])
     gateway_real = kernel_mods + ([root_mod] if root_mod else [])
-    package_files[GATEWAY] = build(GATEWAY, gateway_real, "gateway")
+    package_files[GATEWAY] = build(GATEWAY, gateway_real, "gateway", file_units[GATEWAY])
     if progress is not None:
         progress("services", 100, 100)
     if root_mod and owner[root_mod] != KERNEL:
         package_files[GATEWAY][root_mod] = ("root", modules[root_mod].source)
+
+    # ---- data files: a unit carries those its shipped code names, and those beside its
+    # modules that no code names (alembic's script.py.mako...)
+    data_units, data_notes = _place_data_files(
+        root,
+        {u: [m for m, (k, _) in pf.items() if k != "shim"] for u, pf in package_files.items()},
+        file_units,
+        modules,
+        file_only,
+        prefixes,
+    )
+    not_carried += data_notes
+    warnings.extend(f"not carried: {n}" for n in not_carried)
 
     # ---- routes, by owning service
     routes: list[dict[str, Any]] = []
@@ -540,13 +590,15 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
     for e in graph.external:
         ext_by_module[e.src].append((e.dst, e.kind))
 
-    def deps_of(files: Mapping[str, tuple[str, str]]) -> tuple[list[str], list[str]]:
+    def deps_of(
+        files: Mapping[str, tuple[str, str]], extra: Iterable[str] = ()
+    ) -> tuple[list[str], list[str]]:
         # The distributions imported by the modules the package ships (its own, the kernel and
         # the stand-ins, which are the first-party closure of its imports): a stand-in counts
         # only the imports its rewritten code kept, with the kind (optional...) of the original.
         req: set[str] = set(BASE_DEPENDENCIES)
         opt: set[str] = set()
-        for m, (kind, code) in files.items():
+        for m, (kind, code) in [*files.items(), *((x, ("file", "")) for x in extra)]:
             found = ext_by_module.get(m, [])
             if kind == "shim":
                 kept = imported_modules(code, m, modules[m].is_package)
@@ -593,6 +645,13 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                     f"{base}/src/{_mod_path(m, modules[m].is_package)}", code.encode("utf-8")
                 )
             )
+        for x in file_units[unit]:
+            files.append(GeneratedFile(f"{base}/src/{file_dest[x]}", file_only[x][1].encode()))
+        for df in data_units.get(unit, []):
+            try:
+                files.append(GeneratedFile(f"{base}/src/{df.dest}", (root / df.src).read_bytes()))
+            except OSError as exc:
+                warnings.append(f"not carried: {df.src}: cannot read it: {exc.strerror}")
         files.append(
             GeneratedFile(
                 f"{base}/src/decompose_service/__init__.py",
@@ -602,7 +661,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         files.append(
             GeneratedFile(f"{base}/src/decompose_service/runtime.py", runtime.encode("utf-8"))
         )
-        req, opt = deps_of(package_files[unit])
+        req, opt = deps_of(package_files[unit], file_units[unit])
         name = "gateway" if unit == GATEWAY else unit
         deps_report[unit] = {"dependencies": req, "optional": opt}
         copied = sorted(m for m, (k, _) in package_files[unit].items() if k != "shim")
@@ -735,6 +794,8 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                 "shims": sorted(m for m, (k, _) in package_files[s].items() if k == "shim"),
                 "dependencies": deps_report[s]["dependencies"],
                 "optional_dependencies": deps_report[s]["optional"],
+                "files": sorted(file_dest[x] for x in file_units[s]),
+                "data": _data_summary(data_units.get(s, [])),
             }
             for s in services
         },
@@ -746,6 +807,8 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                 if r["service"] != KERNEL
             ],
             "dependencies": deps_report[GATEWAY]["dependencies"],
+            "files": sorted(file_dest[x] for x in file_units[GATEWAY]),
+            "data": _data_summary(data_units.get(GATEWAY, [])),
         },
         "service_names": dict(sorted(names.items())),
         "kernel": kernel_mods,
@@ -766,6 +829,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         "health_path": health,
         "live_path": live,
         "skipped_modules": skipped,
+        "not_carried": sorted(not_carried),
         "warnings": warnings,
     }
     files.append(
@@ -784,6 +848,91 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
     return ScaffoldResult(
         files, report, services, service_dirs, openapi, warnings + skipped, static_openapi
     )
+
+
+def _place_data_files(
+    root: Path,
+    real: Mapping[str, list[str]],
+    file_units: Mapping[str, list[str]],
+    modules: Mapping[str, _Module],
+    file_only: Mapping[str, tuple[str, str]],
+    prefixes: dict[str, str],
+) -> tuple[dict[str, list[DataFile]], list[str]]:
+    """Which unit carries which data file, and what cannot be carried.
+
+    A unit carries a data file when code it ships as itself (not as a stand-in) names it (a
+    string literal holding its name or the name of its top folder below its package, such as
+    ``"alembic.ini"`` or ``"static"``), and a data file inside a package that no code names goes
+    with every unit that ships a module from the same folder. An entry bigger than
+    :data:`~decompose.scaffold_files.MAX_ENTRY_BYTES` (or with more files than
+    :data:`~decompose.scaffold_files.MAX_ENTRY_FILES`), and a named file above the source root,
+    are reported, not carried.
+
+    Returns:
+        ``({unit: [DataFile]}, [one line per thing not carried])``.
+    """
+    sources: dict[str, tuple[str, str]] = {
+        m: (mod.relpath, mod.source) for m, mod in modules.items()
+    }
+    sources.update(file_only)
+    named_by: dict[str, set[str]] = {}
+    for unit in real:
+        for m in [*real[unit], *file_units.get(unit, [])]:
+            for n in names_in(sources[m][1]):
+                named_by.setdefault(n, set()).add(unit)
+    all_named = frozenset(n for m, (_p, code) in sources.items() for n in names_in(code))
+    data = find_data_files(root, [p for p, _ in sources.values()], prefixes, all_named)
+    notes: list[str] = []
+    groups: dict[tuple[str, str], list[DataFile]] = defaultdict(list)
+    for df in data:
+        groups[(df.anchor, df.entry)].append(df)
+    too_big: set[tuple[str, str]] = set()
+    for key, dfs in groups.items():
+        size = sum(d.size for d in dfs)
+        if size > MAX_ENTRY_BYTES or len(dfs) > MAX_ENTRY_FILES:
+            too_big.add(key)
+            notes.append(
+                f"{posixpath.join(*[p for p in key if p])}: {len(dfs)} files, "
+                f"{size / 1e6:.1f} MB: over the limit of {MAX_ENTRY_FILES} files or "
+                f"{MAX_ENTRY_BYTES // 2**20} MiB; copy it into the services that need it"
+            )
+    unit_dirs = {
+        u: {posixpath.dirname(sources[m][0]) for m in [*real[u], *file_units.get(u, [])]}
+        for u in real
+    }
+    out: dict[str, list[DataFile]] = defaultdict(list)
+    for df in data:
+        if (df.anchor, df.entry) in too_big:
+            continue
+        units = set(named_by.get(df.entry, ()))
+        if not units and df.inside and df.entry not in all_named:
+            units = {u for u, dirs in unit_dirs.items() if df.anchor in dirs}
+        for u in sorted(units):
+            out[u].append(df)
+    for path, name in above_source_root(root, prefixes):
+        if name in named_by:
+            users = ", ".join(sorted(u if u != GATEWAY else "gateway" for u in named_by[name]))
+            notes.append(
+                f"{path}: named by the code of {users}, but it lies outside the source root "
+                "(a service's src/ has no place for it); copy it where the code looks for it"
+            )
+    return dict(out), notes
+
+
+def _data_summary(dfs: list[DataFile]) -> list[str]:
+    """One line per data entry a unit carries: ``path`` or ``folder/ (N files, X MB)``."""
+    groups: dict[str, list[DataFile]] = defaultdict(list)
+    for df in dfs:
+        rel = df.src[len(df.anchor) + 1 :] if df.anchor else df.src
+        groups[df.dest[: len(df.dest) - len(rel)] + df.entry].append(df)
+    out = []
+    for key, items in sorted(groups.items()):
+        if len(items) == 1 and items[0].dest == key:
+            out.append(key)
+        else:
+            size = sum(i.size for i in items) / 1e6
+            out.append(f"{key}/ ({len(items)} files, {size:.1f} MB)")
+    return out
 
 
 _JSON_TYPES = {

@@ -346,7 +346,9 @@ def test_hostile_names_cannot_escape_or_inject(
                     for n in ast.walk(tree)
                 )
     report = json.loads((out / "scaffold-report.json").read_text())
-    assert any("not-a-name" in s for s in report["skipped_modules"])
+    # a module whose name is not an identifier is carried as a file (loaded by path), in place
+    assert report["services"]["s_7_7"]["files"] == ["pkg/not-a-name.py"]
+    assert (out / "services/s_7_7/src/pkg/not-a-name.py").read_text() == "import os\n"
     assert "{{ 7*7 }}" in report["service_names"]
     ruff = [sys.executable, "-m", "ruff", "check", "--isolated", "--no-cache"]
     generated = [str(p) for p in out.rglob("decompose_service/*.py")]
