@@ -398,6 +398,70 @@ def is_example_module(module: str) -> bool:
     return bool(_EXAMPLE_RE.search(module))
 
 
+_TEMPLATE_RE = re.compile(
+    r"(^|\.)(templates?|skeletons?|scaffolds?|scaffolding|cookiecutters?|boilerplates?"
+    r"|[a-z]+_templates?)(\.|$)"
+)
+
+
+def is_template_path(module: str) -> bool:
+    """True for a module inside a folder named like a project template (``templates``,
+    ``template``, ``skeleton(s)``, ``scaffold(s)``, ``scaffolding``, ``cookiecutter(s)``,
+    ``boilerplate(s)``, ``<word>_template(s)`` such as ``project_template``). The name alone
+    does not make a template tree: :func:`template_modules` also asks that the product never
+    imports it."""
+    return bool(_TEMPLATE_RE.search(module))
+
+
+def template_modules(graph: ProgramGraph) -> frozenset[str]:
+    """Modules of project-template trees: skeleton code a ``init``/``start`` command copies out
+    for the users (``feast/templates/<name>/feature_repo/*.py``,
+    ``wagtail/project_template/``), never run by the product itself. Like tests and examples
+    they are attached to the code they use instead of forming (and naming) a service.
+
+    A template tree is the package at the first template-named component of a module's name
+    (:func:`is_template_path`) together with everything below it, when it holds at least one
+    Python module below the package itself (a ``templates`` folder of HTML files, or a
+    ``templates.py`` module, is no such tree) and no module outside the tree imports any
+    module in it (tests excepted: they may exercise a template). So ``django.template`` (the
+    template engine, imported everywhere) and ``wagtail.utils.templates`` are product code.
+
+    Args:
+        graph: the program graph.
+
+    Returns:
+        The modules of every template tree (namespace packages included).
+    """
+    names = sorted(m.name for m in graph.modules)
+    roots: set[str] = set()
+    for m in names:
+        found = _TEMPLATE_RE.search(m)
+        if found is not None:
+            roots.add(m[: found.end(2)])
+    if not roots:
+        return frozenset()
+    tree_of: dict[str, str] = {}
+    for m in names:
+        found = _TEMPLATE_RE.search(m)
+        if found is not None:
+            tree_of[m] = m[: found.end(2)]
+    kind = {m.name: m.kind for m in graph.modules}
+    members: dict[str, list[str]] = defaultdict(list)
+    for m, root in tree_of.items():
+        members[root].append(m)
+    imported: set[str] = set()
+    for e in graph.imports:
+        hit = tree_of.get(e.dst)
+        if hit is not None and tree_of.get(e.src) != hit and not is_test_module(e.src):
+            imported.add(hit)
+    out: set[str] = set()
+    for root in sorted(roots - imported):
+        mods = members[root]
+        if any(m != root and kind.get(m) != "namespace" for m in mods):
+            out.update(mods)
+    return frozenset(out)
+
+
 @dataclass(frozen=True, slots=True)
 class ClientLibrary:
     """A client SDK shipped inside the codebase: a library for the server's callers, not a
@@ -978,25 +1042,107 @@ def _common_package(mods: Sequence[str]) -> str:
     return prefix[-1].lower().strip("_") if prefix else ""
 
 
-def _majority_package(mods: Sequence[str]) -> str:
-    """Last component of the deepest package below the top level (``top.pkg`` or deeper) that
-    holds more than half of ``mods`` (the package itself counts as inside it), or ``""``."""
+def _packages(module: str) -> list[str]:
+    """The dotted prefixes of ``module`` below the top level (``top.pkg`` or deeper), itself
+    included."""
+    parts = module.split(".")
+    return [".".join(parts[:d]) for d in range(2, len(parts) + 1)]
+
+
+def _majority_package(
+    mods: Sequence[str], package_total: Mapping[str, int] | None = None
+) -> tuple[str, float, float]:
+    """The package below the top level (``top.pkg`` or deeper) that holds more than half of
+    ``mods`` (the package itself counts as inside it) and best coincides with them: the highest
+    F-measure of "the codebase's modules in the package" against ``mods`` (precision: share of
+    the package's modules in ``mods``, from ``package_total``; recall: share of ``mods`` in the
+    package), a package named by a generic or status word (:func:`_is_generic`) at half
+    weight, the deeper package on ties. So ``server.mcp`` (18 of 24, all of its
+    modules) names an MCP server rather than its ``server.mcp.sql`` sub-package (14 of 24), and
+    ``data_sources`` beats its ``data_sources.contrib``. Packages named like migrations or tests
+    (:data:`_NEVER_NAMES`) never qualify.
+
+    Returns:
+        ``(last component lower-cased, F-measure, precision)``, or ``("", 0.0, 0.0)``.
+    """
     names = [m for m in mods if "/" not in m]
     if len(names) < 2:
-        return ""
+        return "", 0.0, 0.0
     counts: dict[str, int] = defaultdict(int)
     for m in names:
-        parts = m.split(".")
-        for d in range(2, len(parts) + 1):
-            counts[".".join(parts[:d])] += 1
+        for prefix in _packages(m):
+            counts[prefix] += 1
     half = len(names) / 2
-    best = ""
+    best, best_key, precision = "", (-1.0, -1), 0.0
     for prefix, c in sorted(counts.items()):
-        if c > half and c >= 2 and prefix.count(".") > best.count("."):
-            best = prefix
-    if not best or best in names and counts[best] == 1:
-        return ""
-    return best.rsplit(".", 1)[-1].lower().strip("_")
+        last = prefix.rsplit(".", 1)[-1].lower().strip("_")
+        if c <= half or c < 2 or last in _NEVER_NAMES or (prefix in names and c == 1):
+            continue
+        total = max((package_total or {}).get(prefix, c), c)
+        f = round(_f_measure(c / total, c / len(names)), 9)
+        key = (round(f * (0.5 if _is_generic(last) else 1.0), 9), prefix.count("."))
+        if key > best_key:
+            best, best_key, precision = prefix, key, c / total
+    if not best:
+        return "", 0.0, 0.0
+    last = best.rsplit(".", 1)[-1].lower().strip("_")
+    return last, best_key[0] * (2.0 if _is_generic(last) else 1.0), precision
+
+
+# Words that name a tool or a folder of non-product code, never a capability: a service is not
+# called after its schema migrations or its tests.
+_NEVER_NAMES = frozenset(
+    "alembic migration migrations migrate test tests testing conftest fixtures".split()
+)
+# Generic words that still say how the system is reached: a group that *is* the CLI or the API
+# package keeps that name rather than one of its words (``cli``, not ``argument``).
+_ENTRY_WORDS = frozenset("api apis cli server web http rest admin worker workers".split())
+_WORD_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+
+
+# Words that say how code is kept, not what it does (naming only; ties keep GENERIC_TOKENS).
+_STATUS_WORDS = frozenset(
+    "generated experimental legacy deprecated vendor vendored third_party compat".split()
+)
+
+
+def _is_generic(token: str) -> bool:
+    """A generic layer word (:data:`GENERIC_TOKENS`) or a status word (``generated``)."""
+    word = token.lower().strip("_")
+    return any(w in GENERIC_TOKENS or w in _STATUS_WORDS for w in (word, _singular(word)))
+
+
+def _name_words(module: str) -> dict[str, str]:
+    """Domain words of a dotted module name for naming: every component after the top level
+    split at ``_`` and at CamelCase (``types.DatasetExample`` -> ``dataset``, ``example``),
+    lower-cased and singularised, without generic layer words (:data:`GENERIC_TOKENS`),
+    migration/test words (:data:`_NEVER_NAMES`), words under three letters or the project's
+    brand word (one beginning the top-level package's name).
+
+    Returns:
+        ``{word: its spelling in the name}`` (``{"prompt": "prompts"}``); of two spellings in
+        one name, the lesser.
+    """
+    top, _, rest = module.partition(".")
+    out: dict[str, str] = {}
+    for comp in rest.split(".") if rest else ():
+        for raw in _WORD_RE.findall(comp):
+            w = _singular(raw.lower())
+            if (
+                len(w) >= 3
+                and not _is_generic(raw.lower())
+                and not _is_generic(w)
+                and w not in _NEVER_NAMES
+                and not top.lower().startswith(w)
+            ):
+                out[w] = min(out.get(w, raw.lower()), raw.lower())
+    return out
+
+
+def _never_names(module: str) -> bool:
+    """True for modules attached after clustering whatever the settings (migrations, usage
+    examples, generated stubs): they never name a service."""
+    return is_migration_module(module) or is_example_module(module) or is_generated_module(module)
 
 
 def _ascii_name(token: str) -> str:
@@ -1014,48 +1160,103 @@ def _f_measure(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall > 0 else 0.0
 
 
-def name_services(groups: Mapping[int, Sequence[str]], taken: Iterable[str] = ()) -> dict[int, str]:
-    """Readable, unique, deterministic names from the modules of each group.
+def name_services(
+    groups: Mapping[int, Sequence[str]],
+    taken: Iterable[str] = (),
+    only: Iterable[int] | None = None,
+) -> dict[int, str]:
+    """Readable, unique, deterministic names from the modules of each group (of the groups in
+    ``only`` when given; the others still count for how specific a token is).
 
-    A group is named after the deepest package (below the top level) holding most of its
-    modules (``training`` for ``app.training.*`` plus a router). Otherwise, and when that name
-    is taken, after the token (package or module stem) that best describes it: the highest
-    F-measure of "modules carrying the token" against the group (precision: share of the
-    token's modules in the group; recall: share of the group carrying it), generic layer words
-    at half weight, ties broken by the token; duplicates get the next token, then a numeric
-    suffix.
+    A group is named after the package (below the top level) that holds most of its modules
+    and best coincides with them (:func:`_majority_package`: ``training`` for ``app.training.*``
+    plus a router; ``mcp`` rather than its ``mcp.sql`` sub-package). When that package's name is
+    a generic layer word (``types``, ``api``, :data:`GENERIC_TOKENS`), a domain word of the
+    module names (:func:`_name_words`, split at ``_`` and CamelCase) carried by at least a
+    quarter of the group (two modules at least) names it instead when it describes the group
+    better (F-measure below, the layer word at half weight): 27 of
+    ``server.api.types.*``'s 150 modules about datasets and experiments are ``experiment``, not
+    ``types``. Otherwise, and when that name is taken, after the token (package or module stem)
+    that best describes it: the highest F-measure of "modules carrying the token" against the
+    group (precision: share of the token's modules in the group; recall: share of the group
+    carrying it), generic layer words at half weight, tokens carried by a single module of a
+    group of three or more after all others, ties broken by the token; duplicates get the next
+    token, then a numeric suffix. Migration and test words (``alembic``, ``migrations``:
+    :data:`_NEVER_NAMES`) come last of all.
     """
     tokens_of: dict[int, dict[str, int]] = {}
     total: dict[str, int] = defaultdict(int)
+    package_total: dict[str, int] = defaultdict(int)
+    words_of: dict[int, dict[str, int]] = {}
+    spelling_of: dict[int, dict[str, str]] = {}
+    word_total: dict[str, int] = defaultdict(int)
     for gid, mods in groups.items():
         counts: dict[str, int] = defaultdict(int)
+        words: dict[str, int] = defaultdict(int)
+        spellings: dict[tuple[str, str], int] = defaultdict(int)
         for m in mods:
             parts = [p for p in re.split(r"[./]", m) if p]
             toks = {p.lower().strip("_") for p in parts[1:] or parts}
             toks = {t for t in toks if t and t not in ("__init__", "init", "py", "ipynb")}
             for t in toks:
                 counts[t] += 1
+            if "/" not in m:
+                for prefix in _packages(m):
+                    package_total[prefix] += 1
+                for w, raw in _name_words(m).items():
+                    words[w] += 1
+                    spellings[(w, raw)] += 1
         common = _common_package(mods)
         if common:
             counts[common] = max(counts.get(common, 0), len(mods))
         tokens_of[gid] = counts
+        words_of[gid] = words
+        # each word spelled as the group mostly spells it (``prompts`` stays plural)
+        spelling_of[gid] = {
+            w: max(sorted(r for v, r in spellings if v == w), key=lambda r: spellings[(w, r)])
+            for w in words
+        }
         for t, c in counts.items():
             total[t] += c
+        for w, c in words.items():
+            word_total[w] += c
     used = set(taken)
     names: dict[int, str] = {}
-    for gid in sorted(groups, key=lambda g: (-len(groups[g]), min(groups[g]) if groups[g] else "")):
+    wanted = set(groups) if only is None else set(only) & set(groups)
+    for gid in sorted(wanted, key=lambda g: (-len(groups[g]), min(groups[g]) if groups[g] else "")):
         counts = tokens_of[gid]
+        size = max(len(groups[gid]), 1)
         # F-measure of "the modules carrying t" against the group: precision = share of t's
         # modules inside the group, recall = share of the group carrying t; so neither a token
         # on 2 of 24 modules nor one on every module of the codebase wins.
         fit = {
-            t: _f_measure(c / max(total[t], 1), min(c / max(len(groups[gid]), 1), 1.0))
+            t: _f_measure(c / max(total[t], 1), min(c / size, 1.0))
             * (0.5 if t in GENERIC_TOKENS else 1.0)
             for t, c in counts.items()
         }
-        ranked = sorted(counts, key=lambda t: (-fit[t], t))
-        home = _majority_package(groups[gid])
-        if home:
+        ranked = sorted(counts, key=lambda t: (t in _NEVER_NAMES, -round(fit[t], 9), t))
+        tops = sorted(m for m in groups[gid] if "." not in m and "/" not in m)
+        if tops and size >= 3 and ranked and counts[ranked[0]] <= 1:
+            # The project's root package with odds and ends (app factory, settings, logging):
+            # no word of one module names it better than the package itself.
+            ranked = [tops[0].lower(), *[t for t in ranked if t != tops[0].lower()]]
+        home, home_fit, home_precision = _majority_package(groups[gid], package_total)
+        if home and _is_generic(home) and home not in _ENTRY_WORDS and home_precision < 0.5:
+            # The group is a slice of a layer package (a minority of its modules): a domain
+            # word says which slice.
+            need = max(2, math.ceil(size / 4))
+            wfit = {
+                w: _f_measure(c / max(word_total[w], 1), min(c / size, 1.0))
+                for w, c in words_of[gid].items()
+                if c >= need
+            }
+            better = [
+                spelling_of[gid][w]
+                for w in sorted(wfit, key=lambda w: (-wfit[w], w))
+                if wfit[w] > 0.5 * home_fit
+            ]
+            ranked = [*better, home, *[t for t in ranked if t != home and t not in better]]
+        elif home:
             ranked = [home, *[t for t in ranked if t != home]]
         name = ""
         for t in ranked:
@@ -1075,6 +1276,49 @@ def name_services(groups: Mapping[int, Sequence[str]], taken: Iterable[str] = ()
         used.add(name)
         names[gid] = name
     return names
+
+
+def rename_stale(assignment: Mapping[str, str], keep: Iterable[str] = ()) -> dict[str, str]:
+    """New names for services whose name no longer fits their modules (after ``--move``).
+
+    A service's name is stale when none of its product modules (migrations, examples,
+    generated stubs and template trees left out) carries the name as a component of its
+    dotted name, or as its ``_``/CamelCase words (``experiment`` for ``types.Experiment``), and
+    the name is not the last component of the package shared by all of them: ``templates``
+    after every ``feast.templates`` module moved out. Such a service is renamed by
+    :func:`name_services` over its remaining modules, avoiding every other name.
+
+    Args:
+        assignment: ``module -> service``.
+        keep: services never renamed (``kernel``, the targets the user named).
+
+    Returns:
+        ``{old name: new name}`` for the stale services only (sorted by old name).
+    """
+    by: dict[str, list[str]] = defaultdict(list)
+    for m, svc in assignment.items():
+        by[svc].append(m)
+    fixed = set(keep) | {"kernel", "unassigned"}
+    groups: dict[int, list[str]] = {}
+    old_of: dict[int, str] = {}
+    stale: list[int] = []
+    for gid, svc in enumerate(sorted(by)):
+        mods = sorted(m for m in by[svc] if not _never_names(m) and not is_template_path(m))
+        groups[gid], old_of[gid] = mods or sorted(by[svc]), svc
+        if svc in fixed:
+            continue
+        word = re.sub(r"_\d+$", "", svc)
+        carried = any(
+            word in {_ascii_name(p) for p in re.split(r"[./]", m)[1:]} or word in _name_words(m)
+            for m in groups[gid]
+        )
+        if not carried and word != _ascii_name(_common_package(groups[gid])):
+            stale.append(gid)
+    if not stale:
+        return {}
+    others = [old_of[g] for g in groups if g not in stale]
+    new = name_services(groups, taken=(*others, *fixed), only=stale)
+    return {old_of[g]: new[g] for g in sorted(stale)}
 
 
 def propose(
@@ -1097,7 +1341,9 @@ def propose(
     code = [m.name for m in graph.modules if m.kind not in ("namespace", "notebook")]
     # Tests and schema migrations follow the code they exercise or migrate: they are attached
     # after clustering (a Django app's hundred migrations would otherwise form a service).
-    # Generated protobuf/gRPC stubs likewise follow the code that imports them.
+    # Generated protobuf/gRPC stubs likewise follow the code that imports them, and so do
+    # project-template trees (``feast init`` skeletons) that the product never imports.
+    templates = template_modules(graph)
     tests = [
         m
         for m in code
@@ -1105,6 +1351,7 @@ def propose(
         or is_migration_module(m)
         or is_generated_module(m)
         or is_example_module(m)
+        or m in templates
         or not all(part.isidentifier() for part in m.split("."))  # ``project-static/``: no import
     ]
     core = [m for m in code if m not in set(tests)]
@@ -1228,7 +1475,9 @@ def propose(
     groups: dict[int, list[str]] = defaultdict(list)
     for m, c in assign.items():
         groups[c].append(m)
-    attached = set(tests)
+    # Names come from the product code: attached modules (tests, migrations, examples,
+    # templates, generated stubs, their namespace packages too) never name a service.
+    attached = set(tests) | {m for m in all_modules if m in templates or _never_names(m)}
     names = _library_names(library_ids, groups)
     names.update(
         name_services(
