@@ -6,7 +6,10 @@ Sources (all static, from :attr:`decompose.model.FileFacts.data_refs` and the ca
 
 - **tables**: table names in SQL string constants (``FROM``/``JOIN`` read, ``INSERT INTO``/
   ``UPDATE``/``DELETE FROM`` write, ``CREATE/ALTER/DROP TABLE`` schema) and ORM table names
-  (``__tablename__``, Django ``Meta.db_table``, ``Table("name", ...)``);
+  (``__tablename__``, Django ``Meta.db_table``, ``Table("name", ...)``); in a schema migration
+  (``decompose.partition.is_migration_module``: Alembic revisions, Django migrations) every
+  table reference is *schema*, never a write: migrations evolve the schema at deploy time, they
+  are not a second run-time writer (nor an ORM model's user, nor dynamic SQL);
 - **ORM models**: classes deriving from ``django.db.models.Model``, SQLModel, SQLAlchemy's
   ``DeclarativeBase``, a first-party ``Base = declarative_base()`` or Flask-SQLAlchemy's
   ``db.Model`` (``db = SQLAlchemy()``, also re-exported) (transitively), with the services whose
@@ -32,7 +35,7 @@ from typing import Any
 from decompose.graph import ProgramGraph
 from decompose.model import Definition, Plan
 from decompose.parse import QUEUE_CALLS
-from decompose.partition import is_test_module
+from decompose.partition import is_migration_module, is_test_module
 
 KERNEL = "kernel"
 WEIGHTS = {
@@ -346,6 +349,10 @@ def data_coupling(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> 
         if svc is None or is_test_module(m):
             continue
         f = graph.facts[m]
+        # A schema migration (Alembic revision, Django migration) defines and evolves the schema
+        # at deploy time: whatever its SQL says, it is the table's schema, not a run-time writer
+        # or reader competing with the service that owns the table.
+        migration = is_migration_module(m)
         callee_at: dict[int, list[str]] = defaultdict(list)
         for r in f.references:
             if r.hint in ("call", "inferred"):
@@ -353,6 +360,8 @@ def data_coupling(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> 
         for line, kind, value in f.data_refs:
             where = f"{path_of.get(m, m)}:{line}"
             if kind == "sql_dynamic":
+                if migration:
+                    continue
                 dynamic[svc] += 1
                 if len(dynamic_ev) < _MAX_EVIDENCE:
                     dynamic_ev.append(f"{where} {m}: {value} with a table name built at run time")
@@ -365,6 +374,8 @@ def data_coupling(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> 
                     "sql_ddl": "schema",
                     "orm_table": "orm",
                 }[kind]
+                if migration:
+                    mode = "schema"
             elif kind == "path":
                 if value.startswith(".") and "/" not in value:
                     continue  # only an extension (f"{name}.joblib"): names no particular file
@@ -420,7 +431,7 @@ def data_coupling(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> 
             continue
         src_mod = c.src.split(":", 1)[0]
         s = of.get(src_mod)
-        if s is None or is_test_module(src_mod):
+        if s is None or is_test_module(src_mod) or is_migration_module(src_mod):
             continue
         users[mid][s].add(src_mod)
         if len(ev[mid]) < _MAX_EVIDENCE and of.get(dst_mod) != s:

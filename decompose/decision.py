@@ -125,12 +125,89 @@ def _api_services(roles: Mapping[str, Any]) -> list[str]:
     return sorted(out)
 
 
+def front_door(
+    graph: ProgramGraph, plan: Plan, roles: Mapping[str, Any], footprints: Mapping[str, Any]
+) -> tuple[str, dict[str, str]]:
+    """The HTTP front door, and the HTTP services that run an application of their own.
+
+    A service that builds an app (``FastAPI()``, ``Flask(...)``...), launches an HTTP server or
+    holds an ASGI / WSGI / urls module (:func:`_http_app`) runs an HTTP application of its own.
+    A service with route handlers (:func:`_api_services`) but no such module holds routers that
+    another service's application mounts, so it serves the API itself. The front door is chosen
+    among the app owners that serve routes (route handlers of their own, or routers their app
+    modules import): the lightest image class — when several HTTP processes exist (an API server
+    and GPU model workers each with its own server), the request enters through the slim one —
+    then the most route-handler modules, then the name; with no such owner, the same order over
+    every service with route handlers. (Before, it was the lightest service with any route: a
+    one-route router beat the app factory, and heavier routers mounted into the same app were
+    "kept off the API replicas".)
+
+    Args:
+        graph, plan: the analysis.
+        roles: :func:`decompose.roles.classify` output.
+        footprints: :func:`decompose.footprint.footprints` output.
+
+    Returns:
+        ``(door, apps)``: the front door's service name (``""`` when no service serves HTTP)
+        and ``{service: how it runs its own application}`` for the HTTP services that do.
+    """
+    from decompose.partition import is_migration_module, is_test_module
+
+    api = _api_services(roles)
+    fp = footprints.get("services", {})
+    mods = roles.get("modules", {})
+    ext = _external_tops(graph)
+    imports: dict[str, set[str]] = defaultdict(set)
+    for e in graph.imports:
+        if e.kind not in _NO_RUN_KINDS and e.kind != "parent_init":
+            imports[e.src].add(e.dst)
+    apps: dict[str, str] = {}
+    mounting: set[str] = set()  # app owners whose app modules import route handlers
+    for svc in plan.services:
+        if svc.kernel:
+            continue
+        for m in sorted(svc.modules):
+            if is_test_module(m) or is_migration_module(m):
+                continue
+            how = _http_app(graph, m, ext, mods.get(m, {}))
+            if not how:
+                continue
+            apps.setdefault(svc.name, how)
+            if mods.get(m, {}).get("handlers") or any(
+                mods.get(d, {}).get("handlers") for d in imports.get(m, ())
+            ):
+                mounting.add(svc.name)
+    # the app owners that serve routes (their own, or routers their app modules import)
+    pool = sorted(s for s in apps if s in api or s in mounting) or api
+    handlers = roles.get("services", {})
+    ranked = sorted(
+        pool,
+        key=lambda s: (
+            _IMAGE_RANK.get(fp.get(s, {}).get("image"), 0),
+            -len(handlers.get(s, {}).get("http_handlers", [])),
+            s,
+        ),
+    )
+    return (ranked[0] if ranked else ""), apps
+
+
 def _model_evidence(
-    roles: Mapping[str, Any], service: Mapping[str, Any], wanted: Sequence[str]
+    roles: Mapping[str, Any],
+    service: Mapping[str, Any],
+    wanted: Sequence[str],
+    use_only: bool = False,
 ) -> list[str]:
     """Modules of a service whose ``wanted`` roles rest on more than names, each with its first
     piece of evidence: ``["pkg.llm (imports vllm)"]``. Tests and migrations are never listed
-    (:func:`decompose.roles.classify` leaves them out of ``modules_by_role``)."""
+    (:func:`decompose.roles.classify` leaves them out of ``modules_by_role``).
+
+    With ``use_only``, an import of a model-registry or serialization client (``huggingface_hub``,
+    ``safetensors``, ``mlflow``, ``pickle``, ``joblib``: role ``registry``) is no evidence: the
+    hub client also pushes datasets and sends telemetry pings. What counts is a use — a call
+    that loads, saves or serves weights (``from_pretrained``, ``hf_hub_download``,
+    ``torch.load``, ``transformers.pipeline``...), an inference decorator, or the import of a
+    runtime that runs a model in the process (``vllm``, ``onnxruntime``, ``sentence_transformers``:
+    role ``inference``)."""
     mods = roles.get("modules", {})
     by = service.get("modules_by_role", {})
     out: list[str] = []
@@ -139,7 +216,9 @@ def _model_evidence(
         hits = [
             e
             for e in info.get("evidence", [])
-            if e["role"] in wanted and e["kind"] not in ("name", "default", "partition")
+            if e["role"] in wanted
+            and e["kind"] not in ("name", "default", "partition")
+            and not (use_only and e["kind"] == "import" and e["role"] == "registry")
         ]
         if hits:
             out.append(f"{m} ({hits[0]['detail']})")
@@ -293,17 +372,25 @@ def score_services(
     internal = _internal_edges(graph, of)
     api_svcs = _api_services(roles)
     fp = footprints.get("services", {})
-    # The HTTP front door: the lightest service that serves HTTP. A service needing a heavier
-    # image than that can scale (and be priced) apart from the request path.
-    door = sorted(api_svcs, key=lambda s: (_IMAGE_RANK.get(fp.get(s, {}).get("image"), 0), s))
-    api_image = _IMAGE_RANK.get(fp.get(door[0], {}).get("image"), 0) if door else 0
+    # The HTTP front door (:func:`front_door`). A service needing a heavier image than it can
+    # scale (and be priced) apart from the request path — unless it serves the API itself.
+    door, apps = front_door(graph, plan, roles, footprints)
+    api_image = _IMAGE_RANK.get(fp.get(door, {}).get("image"), 0) if door else 0
     door_text = (
         (
-            f"the HTTP front door ({door[0]}) needs only "
+            f"the HTTP front door ({door}) needs only "
             f"{[k for k, v in _IMAGE_RANK.items() if v == api_image][0]}"
         )
         if door
         else ("no service has HTTP route handlers")
+    )
+    from decompose.footprint import heavy_importers
+
+    heavy_mods = heavy_importers(graph)
+    # What runs: entries and what they import, the modules that serve, the scripts run by hand
+    # and what they import. Only meaningful when the project has entries at all.
+    run_all = _import_closure(
+        graph, imported_all | serves_all | set(scripts_all) | set(reach.get("entries", {}))
     )
     hist_svcs = hist.get("services", {}) if hist.get("available") else {}
     owners = {s: h.get("owner", "") for s, h in hist_svcs.items() if h.get("commits")}
@@ -330,12 +417,19 @@ def score_services(
         # The one primary role (roles.classify): the Roles table shows the same value.
         primary = r.get("primary", "business")
         basis = r.get("primary_basis", "default")
-        # The HTTP front door is the request path, whatever else its modules do.
-        is_door = bool(door) and name == door[0]
-        counted = primary in _SCALING_ROLES and basis == "evidence" and not is_door
+        # The HTTP front door is the request path, whatever else its modules do; so is a
+        # service whose route handlers run in an application it does not build (routers mounted
+        # into the front door's app): it serves the API itself.
+        is_door = bool(door) and name == door
+        api_side = is_door or (name in api_svcs and name not in apps)
         f = fp.get(name, {})
         image = f.get("image", "slim")
         own = [m for m in s.modules if not (is_test_module(m) or is_migration_module(m))]
+        # Library code the running system never loads (a framework's per-library adapters that
+        # the callers' own code imports): its heavy runtime runs in the caller's process.
+        own_heavy = [m for m in own if m in heavy_mods and not f.get("via_kernel")]
+        in_caller = bool(has_entries and own_heavy and not (set(own_heavy) & run_all))
+        counted = primary in _SCALING_ROLES and basis == "evidence" and not is_door
         kind, kind_facts = service_kind(
             name,
             own,
@@ -371,6 +465,9 @@ def score_services(
             },
         )
         serving = bool(kind_facts["serves"]) or bool(r.get("http_handlers"))
+        # an offline tool's scripts are not loaded by the running system either: that is what
+        # it is, its heavy image stays out of the deployable (its own rule above)
+        in_caller = in_caller and kind != "offline_tool"
         shared = shared_with(dict(coupling), name)
         multi_writer = [
             t["name"]
@@ -418,9 +515,27 @@ def score_services(
                 f"the shared kernel brings {', '.join(f['via_kernel'][:4])} into every "
                 "image (make those imports lazy to slim the other services)"
             )
-        if rank > api_image and (not door or name != door[0]):
+        apart = rank > api_image and not api_side and not in_caller
+        if apart:
             sc += 1
             ev.append(f"image {image} ({', '.join(heavy[:4])}) while {door_text}")
+        elif heavy and in_caller:
+            ev.append(
+                f"image {image} ({', '.join(heavy[:4])}) comes only from modules the running "
+                f"system never loads ({', '.join(own_heavy[:3])}"
+                + (" …" if len(own_heavy) > 3 else "")
+                + ": no entry, script or module they import does): library code that the "
+                "callers' own code imports (such as per-framework adapters) or that is loaded "
+                "dynamically, so the runtime runs in the caller's process, not in a service of "
+                "its own; ship it as an optional extra (lazy imports)"
+            )
+        elif heavy and api_side and not is_door:
+            ev.append(
+                f"image {image} ({', '.join(heavy[:4])}), but it serves the HTTP API itself: "
+                "its route handlers run in an application it does not build (the front door's"
+                + (f", {door}" if door else "")
+                + "), so its image is the API replicas' image"
+            )
         elif heavy:
             ev.append(f"image {image} ({', '.join(heavy[:4])}), no heavier than the front door's")
         else:
@@ -448,8 +563,8 @@ def score_services(
             ev.append(f"primary role {role_title(primary)}: load that is not the request path")
         elif is_door and primary in _SCALING_ROLES and basis == "evidence":
             ev.append(
-                f"primary role {role_title(primary)}, but it is the HTTP front door (the lightest "
-                "service with HTTP handlers): the request path itself, not a load apart from it"
+                f"primary role {role_title(primary)}, but it is the HTTP front door: the request "
+                "path itself, not a load apart from it"
             )
         elif primary in _SCALING_ROLES:
             ev.append(
@@ -534,7 +649,7 @@ def score_services(
         crit["operational_complexity"] = _crit(sc, ev)
 
         # model deployment flexibility
-        model_ev = _model_evidence(roles, r, ("inference", "registry"))
+        model_ev = _model_evidence(roles, r, ("inference", "registry"), use_only=True)
         train_ev = _model_evidence(roles, r, ("training",))
         client_ev = _model_evidence(roles, r, ("llm_client",))
         if model_ev:
@@ -567,12 +682,25 @@ def score_services(
         # fault isolation
         sc = 0
         ev = []
-        if heavy or (basis == "evidence" and primary in ("training", "worker", "orchestration")):
+        heavy_apart = bool(heavy) and not api_side and not in_caller
+        if heavy_apart or (
+            basis == "evidence" and primary in ("training", "worker", "orchestration")
+        ):
             sc += 1
             ev.append(
                 "heavy runtime or long-running work ("
-                + ", ".join(heavy[:3] or [role_title(primary)])
+                + ", ".join((heavy if heavy_apart else [])[:3] or [role_title(primary)])
                 + "): a crash or OOM stays out of the API"
+            )
+        elif heavy and in_caller:
+            ev.append(
+                f"heavy runtime ({', '.join(heavy[:3])}) only in modules the running system "
+                "never loads: it fails in the callers' process, nothing to isolate here"
+            )
+        elif heavy and api_side:
+            ev.append(
+                f"heavy runtime ({', '.join(heavy[:3])}), but it serves the HTTP API itself: a "
+                "crash or OOM takes API routes down with it"
             )
         if callers_api:
             sc -= 1
@@ -599,7 +727,6 @@ def score_services(
         crit["testing_debugging"] = _crit(sc, ev)
 
         # infrastructure cost
-        apart = rank > api_image and (not door or name != door[0])
         if apart and image in ("gpu", "gpu-capable"):
             sc, ev = (
                 2,
@@ -717,6 +844,8 @@ def score_services(
                 "contested_modules": len(contested),
                 "merge_into": kind_facts["merge_into"],
                 "image": image,
+                "serves_api": api_side,
+                "heavy_apart": heavy_apart,
                 "llm_apis": llm_apis,
                 "llm_client_modules": len(client_ev),
                 "depends_on": depends,
@@ -758,7 +887,9 @@ def _plan_criteria(
     images = sorted({p["facts"]["image"] for p in per.values()})
     scaling = scaling_services(per)
     models = sorted(s for s, p in per.items() if p["criteria"]["model_deployment"]["score"] >= 1)
-    heavy = sorted(s for s, p in per.items() if p["facts"]["image"] != "slim")
+    # heavy images that a split would isolate: not a service serving the API itself, nor
+    # library code that runs in the callers' process
+    heavy = sorted(s for s, p in per.items() if p["facts"].get("heavy_apart"))
     summ = coupling.get("summary", {})
     crit: dict[str, dict[str, Any]] = {}
     sc = 1 if q >= 0.5 else (0 if q >= _MIN_Q else -1)
@@ -822,7 +953,11 @@ def _plan_criteria(
             f"call{'' if crossings == 1 else 's'} if every service were extracted"
         ],
     )
-    gpu = [s for s in per if per[s]["facts"]["image"] in ("gpu", "gpu-capable")]
+    gpu = [
+        s
+        for s in per
+        if per[s]["facts"]["image"] in ("gpu", "gpu-capable") and per[s]["facts"].get("heavy_apart")
+    ]
     crit["infrastructure_cost"] = _crit(
         1 if gpu and len(gpu) < n else -1,
         [
@@ -905,6 +1040,68 @@ def _server_launch(graph: ProgramGraph, module: str, ext: Mapping[str, set[str]]
     if "streamlit" in tops:
         return "streamlit app"
     return ""
+
+
+# Web-framework application objects: a module that builds one is an app factory, the process
+# that serves the routes mounted into it.
+_APP_CLASSES = (
+    "fastapi.FastAPI",
+    "flask.Flask",
+    "starlette.applications.Starlette",
+    "quart.Quart",
+    "sanic.Sanic",
+    "litestar.Litestar",
+    "aiohttp.web.Application",
+    "tornado.web.Application",
+    "falcon.App",
+    "falcon.asgi.App",
+    "bottle.Bottle",
+    "django.core.asgi.get_asgi_application",
+    "django.core.wsgi.get_wsgi_application",
+)
+
+
+def _http_app(
+    graph: ProgramGraph, module: str, ext: Mapping[str, set[str]], info: Mapping[str, Any]
+) -> str:
+    """How ``module`` runs an HTTP application of its own, or ``""``: it builds one (an app
+    factory: ``FastAPI()``, ``Flask(__name__)``, ``Starlette(...)``...), launches an HTTP
+    server (:func:`_server_launch`, gRPC servers aside) or is an ASGI / WSGI / urls module
+    (:func:`_web_app`). Route handlers in a service with none of these are routers mounted into
+    another service's application."""
+    f = graph.facts.get(module)
+    if f is None:
+        return ""
+    for r in f.references:
+        if r.hint not in ("call", "inferred"):
+            continue
+        t = r.target.replace("()", "")
+        hit = next((k for k in _APP_CLASSES if t == k or t.endswith("." + k)), None)
+        if hit is not None:
+            return f"app factory {hit}() in {module}"
+    launch = _server_launch(graph, module, ext)
+    if launch and not launch.startswith("grpc."):
+        return f"server launch {launch} in {module}"
+    if _web_app(module, info):
+        return f"web application {module}"
+    return ""
+
+
+def _import_closure(graph: ProgramGraph, starts: set[str]) -> set[str]:
+    """``starts`` and every first-party module they import, transitively (imports that run
+    code: ``type_checking`` and ``stub_only`` aside; parents of imported submodules included)."""
+    out_edges: dict[str, list[str]] = defaultdict(list)
+    for e in graph.imports:
+        if e.kind not in _NO_RUN_KINDS and e.src != e.dst:
+            out_edges[e.src].append(e.dst)
+    seen = set(starts)
+    todo = sorted(starts)
+    while todo:
+        for dst in out_edges.get(todo.pop(), ()):
+            if dst not in seen:
+                seen.add(dst)
+                todo.append(dst)
+    return seen
 
 
 def _external_tops(graph: ProgramGraph) -> dict[str, set[str]]:
@@ -1455,6 +1652,7 @@ def decide(
         "steps": steps,
         "stay": stay,
         "deployable": deployable,
+        "front_door": front_door(graph, plan, roles, footprints)[0],
         "offline_tools": {
             s: {"scripts": p["facts"]["scripts"], "modules": p["facts"]["modules"]}
             for s, p in offline.items()

@@ -732,6 +732,29 @@ _OPTIONAL_KINDS = frozenset({"optional", "fallback", "guarded", "dynamic"})
 _CUDA_DEVICE = re.compile(r"^cuda(:\d+)?$")
 
 
+def heavy_importers(graph: ProgramGraph) -> dict[str, list[str]]:
+    """Modules that need a heavy runtime to be imported at all: a module-level, unguarded
+    import of a GPU runtime (:data:`GPU_RUNTIMES`) or a large library (:data:`LARGE_RUNTIMES`)
+    — the imports that set a service's image class in :func:`footprints`. Tests excluded.
+
+    Args:
+        graph: the program graph.
+
+    Returns:
+        ``{module: [top-level import names, sorted]}``, in module order.
+    """
+    out: dict[str, set[str]] = defaultdict(set)
+    for e in graph.external:
+        if e.kind in ("type_checking", "stub_only") or is_test_module(e.src):
+            continue
+        if e.kind in _OPTIONAL_KINDS or e.scope == "function":
+            continue
+        top = e.dst.split(".")[0]
+        if top in GPU_RUNTIMES or top in LARGE_RUNTIMES:
+            out[e.src].add(top)
+    return {m: sorted(v) for m, v in sorted(out.items())}
+
+
 def distribution_of(name: str) -> tuple[str, str]:
     """Map an imported module name to a distribution, from the built-in tables only.
 

@@ -22,7 +22,9 @@ kinds of evidence, each shown with its line:
   training, ``predict``/``generate``
   inference, ``from_pretrained``/``torch.save``/``joblib.dump`` the model registry (a
   ``from_pretrained`` or ``load_state_dict`` of weights, not of a tokenizer or config, also
-  inference), ``chat.completions.create``/``messages.create``/``litellm.completion`` LLM API
+  inference; ``hf_hub_download`` / ``snapshot_download`` and ``safetensors`` loads and saves
+  too — a ``huggingface_hub`` import alone weighs 1: the hub client also pushes datasets and
+  sends telemetry), ``chat.completions.create``/``messages.create``/``litellm.completion`` LLM API
   client, ``read_csv`` ingestion;
 - **data literals** (``FileFacts.data_refs``): SQL statements and ORM table names are data access;
 - **names**: a module path token such as ``ingestion``, ``training`` or ``routers`` (weak).
@@ -245,7 +247,9 @@ FRAMEWORKS: dict[str, tuple[tuple[str, int], ...]] = {
     "mlflow": (("registry", 3),),
     "joblib": (("registry", 1),),
     "safetensors": (("registry", 2),),
-    "huggingface_hub": (("registry", 2),),
+    # The hub client alone downloads or pushes datasets, spaces and telemetry pings as well as
+    # model files: weight 1, a registry only with a download or a weight load beside it.
+    "huggingface_hub": (("registry", 1),),
     "dvc": (("registry", 2),),
     "wandb": (("registry", 1), ("training", 1)),
     "pickle": (("registry", 1),),
@@ -344,8 +348,12 @@ CALLS: dict[str, str] = {
     "save_pretrained": "registry",
     "from_pretrained": "registry",
     "load_state_dict": "registry",
+    "load_weights": "registry",
+    "save_weights": "registry",
     "log_model": "registry",
     "register_model": "registry",
+    "hf_hub_download": "registry",
+    "snapshot_download": "registry",
     "read_csv": "ingestion",
     "read_parquet": "ingestion",
     "read_json": "ingestion",
@@ -362,6 +370,13 @@ CALL_SUFFIXES: dict[str, str] = {
     "joblib.load": "registry",
     "torch.save": "registry",
     "torch.load": "registry",
+    "safetensors.torch.load_file": "registry",
+    "safetensors.torch.save_file": "registry",
+    "safetensors.torch.load_model": "registry",
+    "safetensors.torch.save_model": "registry",
+    "safetensors.numpy.load_file": "registry",
+    "safetensors.numpy.save_file": "registry",
+    "safetensors.safe_open": "registry",
     "pickle.dump": "registry",
     "pickle.load": "registry",
     "completions.create": "llm_client",
@@ -396,7 +411,7 @@ _OPTIMIZER_RECEIVER = re.compile(r"^_*opt$|optim", re.IGNORECASE)
 # Calls that load model weights into the process (besides their registry role above): they make
 # the module a place where a model runs, unless what they load is a tokenizer, a config or a
 # processor (``AutoTokenizer.from_pretrained`` loads no weights).
-WEIGHT_LOADS = frozenset({"from_pretrained", "load_state_dict", "load_model"})
+WEIGHT_LOADS = frozenset({"from_pretrained", "load_state_dict", "load_model", "load_weights"})
 _NOT_WEIGHTS = re.compile(r"(?:Tokenizer(?:Fast)?|Config|Processor|FeatureExtractor)$")
 # ``generate``/``predict``/``infer`` on a client object (``self.client.generate``,
 # ``_get_sglang_client().generate``) asks a model served elsewhere: an LLM API client call.

@@ -73,8 +73,12 @@ def test_the_same_code_with_an_entry_point_or_a_route_is_an_application(make_pro
     web = make_project(
         {
             **LIBRARY,
-            "lib/components/api.py": "from fastapi import APIRouter\nrouter = APIRouter()\n\n\n"
-            "@router.get('/x')\ndef x():\n    return 1\n",
+            # the route uses the evaluator: GPU code the running system never loads would be
+            # library code, not a service (docs/decision.md, "Heavy code the running system
+            # never loads")
+            "lib/components/api.py": "from fastapi import APIRouter\n"
+            "from lib.components.joiner import helper_1\nrouter = APIRouter()\n\n\n"
+            "@router.get('/x')\ndef x():\n    return helper_1(1)\n",
         }
     )
     assert _evaluate(web)["decision"]["verdict"] == "extract"

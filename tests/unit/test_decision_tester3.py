@@ -219,7 +219,11 @@ def _gpu_app(settled: bool, pad: bool = True) -> dict[str, str]:
 
             @router.get("/x")
             def x(q):
-                return norm(q)
+                # the route runs the model: GPU code the running system never loads would be
+                # library code, not a service
+                from app.gpu.m_a import generate_a
+
+                return generate_a(norm(q))
         """,
         "app/util.py": "def norm(q):\n    return q\n\n\ndef clip(q):\n    return q\n" + FILLER,
         "app/gpu/__init__.py": "",
