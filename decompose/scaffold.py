@@ -44,6 +44,7 @@ from typing import Any
 from decompose import __version__
 from decompose.errors import UsageError
 from decompose.model import GeneratedFile, Plan
+from decompose.scaffold_deps import Requirement, Resolver, declared_requirements, normalize
 from decompose.scaffold_files import (
     MAX_ENTRY_BYTES,
     MAX_ENTRY_FILES,
@@ -590,25 +591,45 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
     for e in graph.external:
         ext_by_module[e.src].append((e.dst, e.kind))
 
+    declared, dependency_files = declared_requirements(root)
+    dep_files_rel = [Path(os.path.relpath(f, root)).as_posix() for f in dependency_files]
+    resolver = Resolver(declared)
+
     def deps_of(
         files: Mapping[str, tuple[str, str]], extra: Iterable[str] = ()
-    ) -> tuple[list[str], list[str]]:
+    ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
         # The distributions imported by the modules the package ships (its own, the kernel and
         # the stand-ins, which are the first-party closure of its imports): a stand-in counts
         # only the imports its rewritten code kept, with the kind (optional...) of the original.
-        req: set[str] = set(BASE_DEPENDENCIES)
-        opt: set[str] = set()
+        # Each is {"req": requirement, "source": how it was found, "import": import name}.
+        req: dict[str, tuple[Requirement, str, str]] = {}
+        opt: dict[str, tuple[Requirement, str, str]] = {}
+        for base_dist in BASE_DEPENDENCIES:
+            r, how = resolver.resolve(base_dist)
+            req[normalize(r.name)] = (r, "base", base_dist)
         for m, (kind, code) in [*files.items(), *((x, ("file", "")) for x in extra)]:
             found = ext_by_module.get(m, [])
             if kind == "shim":
                 kept = imported_modules(code, m, modules[m].is_package)
                 found = [(d, k) for d, k in found if d in kept]
-            for dst, ekind in found:
-                dist = distribution_of(dst)
-                if dist is None or dst.split(".")[0] in first_party:
+            for dst, ekind in sorted(found):
+                if distribution_of(dst) is None or dst.split(".")[0] in first_party:
                     continue
-                (opt if ekind in ("optional", "fallback", "guarded") else req).add(dist)
-        return sorted(req, key=str.lower), sorted(opt - req, key=str.lower)
+                r, how = resolver.resolve(dst)
+                into = opt if ekind in ("optional", "fallback", "guarded") else req
+                key = normalize(r.name)
+                if key in into:
+                    into[key][0].extras |= r.extras
+                else:
+                    into[key] = (r, how, dst.split(".")[0])
+
+        def rows(d: dict[str, tuple[Requirement, str, str]]) -> list[dict[str, str]]:
+            return [
+                {"req": r.render(), "source": how, "import": imp}
+                for _k, (r, how, imp) in sorted(d.items(), key=lambda kv: kv[1][0].name.lower())
+            ]
+
+        return rows(req), rows({k: v for k, v in opt.items() if k not in req})
 
     env_names: set[str] = set()
     for m in modules:
@@ -637,6 +658,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
     resolve = make_resolver(
         {m: (mod.source, mod.is_package, mod.info.functions) for m, mod in modules.items()}
     )
+    guessed_in: dict[tuple[str, str], list[str]] = defaultdict(list)
     for unit in [*services, GATEWAY]:
         base = service_dirs[unit]
         for m, (_kind, code) in package_files[unit].items():
@@ -661,9 +683,19 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         files.append(
             GeneratedFile(f"{base}/src/decompose_service/runtime.py", runtime.encode("utf-8"))
         )
-        req, opt = deps_of(package_files[unit], file_units[unit])
+        req_rows, opt_rows = deps_of(package_files[unit], file_units[unit])
+        req = [x["req"] for x in req_rows]
+        opt = [x["req"] for x in opt_rows]
         name = "gateway" if unit == GATEWAY else unit
-        deps_report[unit] = {"dependencies": req, "optional": opt}
+        guessed = [
+            f"{row['req']} (import {row['import']}: {row['source']})"
+            for row in req_rows + opt_rows
+            if row["source"] in ("guessed", "matched", "installed")
+        ]
+        deps_report[unit] = {"dependencies": req, "optional": opt, "unsure": guessed}
+        for row in req_rows + opt_rows:
+            if row["source"] == "guessed":
+                guessed_in[(row["req"], row["import"])].append(name)
         copied = sorted(m for m, (k, _) in package_files[unit].items() if k != "shim")
         shimmed = sorted(m for m, (k, _) in package_files[unit].items() if k == "shim")
         urls = sorted(
@@ -673,8 +705,9 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         ctx = dict(
             common,
             service=name,
-            dependencies=req,
-            optional=opt,
+            dependencies=req_rows,
+            optional=opt_rows,
+            dependency_files=dep_files_rel,
             copied=copied,
             shimmed=shimmed,
             depends_on=urls,
@@ -769,6 +802,11 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
             )
         )
 
+    for (greq, gimp), gunits in sorted(guessed_in.items()):
+        warnings.append(
+            f"dependency {greq!r} (import {gimp}) is guessed from the import name: no declared "
+            f"dependency provides it; check the pyproject.toml of {', '.join(gunits)}"
+        )
     compose_services = [
         {"name": s, "host": s.replace("_", "-") + "-service", "dir": f"services/{s}"}
         for s in services
@@ -794,6 +832,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                 "shims": sorted(m for m, (k, _) in package_files[s].items() if k == "shim"),
                 "dependencies": deps_report[s]["dependencies"],
                 "optional_dependencies": deps_report[s]["optional"],
+                "unsure_dependencies": deps_report[s]["unsure"],
                 "files": sorted(file_dest[x] for x in file_units[s]),
                 "data": _data_summary(data_units.get(s, [])),
             }
@@ -807,6 +846,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                 if r["service"] != KERNEL
             ],
             "dependencies": deps_report[GATEWAY]["dependencies"],
+            "unsure_dependencies": deps_report[GATEWAY]["unsure"],
             "files": sorted(file_dest[x] for x in file_units[GATEWAY]),
             "data": _data_summary(data_units.get(GATEWAY, [])),
         },
@@ -829,6 +869,7 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         "health_path": health,
         "live_path": live,
         "skipped_modules": skipped,
+        "dependency_files": dep_files_rel,
         "not_carried": sorted(not_carried),
         "warnings": warnings,
     }
