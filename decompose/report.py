@@ -19,6 +19,14 @@ if TYPE_CHECKING:
     from decompose.pipeline import Analysis
 
 
+# A proposal scoring below 0 is looser than no split at all (docs/quality.md): say so wherever Q
+# is shown, so the groups are not read as service boundaries.
+NEGATIVE_Q_NOTE = (
+    " (below 0: fewer ties inside these groups than chance would give; read them as a map of "
+    "the code, not as service boundaries)"
+)
+
+
 def dumps(obj: Any) -> str:
     """Deterministic JSON: sorted keys, 2-space indent, UTF-8, trailing newline."""
     return json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
@@ -209,7 +217,8 @@ def report_markdown(analysis: Analysis) -> str:
         f"| services proposed | {int(m.get('services', 0))} (+ shared kernel of "
         f"{count(int(m.get('kernel_modules', 0)), 'module')}) |"
     )
-    w(f"| modularity Q | {m.get('modularity', 0):.3f} |")
+    q = m.get("modularity", 0)
+    w(f"| modularity Q | {q:.3f}{NEGATIVE_Q_NOTE if q < 0 else ''} |")
     w(f"| crossings | {int(m.get('crossings', 0))} |")
     w(f"| contested modules | {int(m.get('contested_modules', 0))} |")
     w("")

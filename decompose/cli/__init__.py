@@ -451,6 +451,11 @@ def _outcome(result: Any) -> Any:
         f"{plan.partition.seed}  resolution: {plan.partition.resolution}  algorithm: "
         f"{plan.partition.algorithm}"
     )
+    if plan.metrics.get("modularity", 0) < 0:
+        text.append(
+            "  note: modularity below 0: fewer ties inside these groups than chance would give; "
+            "read them as a map of the code, not as service boundaries"
+        )
     if g.diagnostics:
         text.append(f"  diagnostics: {len(g.diagnostics)} (see report.md / graph.json)")
     summary = {

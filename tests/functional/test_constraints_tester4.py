@@ -167,3 +167,16 @@ def test_flag_services_overrides_config_resolution(runner, make_project) -> None
     result = _run(runner, root, "--services", "2", "--format", "json")
     assert result.exit_code == 0, result.output
     assert '"resolution": 0.05' not in result.output
+
+
+def test_negative_modularity_is_called_out(runner, make_project) -> None:  # type: ignore[no-untyped-def]
+    """tester4: a tiny project was proposed as services at Q -0.125 without a word."""
+    root = make_project(APP)
+    result = _run(runner, root)
+    assert result.exit_code == 0, result.output
+    report = (root.parent / (root.name + "-out") / "report.md").read_text()
+    q_row = next(x for x in report.splitlines() if x.startswith("| modularity Q |"))
+    q = float(q_row.split("|")[2].split()[0])
+    assert q < 0  # the fixture: three packages in one import chain, split anyway
+    assert "not as service boundaries" in q_row
+    assert "note: modularity below 0" in result.output
