@@ -16,7 +16,7 @@ import keyword
 import sys
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from decompose.discover import EntryPoint
@@ -47,10 +47,14 @@ class Symbol:
     qualname: str
     kind: str
     definition: Definition | None = None
+    # ``module:qualname`` (or ``module``), computed once: member lookups read it millions of
+    # times on a large project (not part of equality or the hash: a function of the above)
+    id: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def id(self) -> str:
-        return f"{self.module}:{self.qualname}" if self.qualname else self.module
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "id", f"{self.module}:{self.qualname}" if self.qualname else self.module
+        )
 
 
 _EXTERNAL = Symbol("", "", "external")
@@ -266,6 +270,7 @@ class _Resolver:
         self._members: dict[tuple[str, str, bool], tuple[Symbol | None, int, frozenset[str]]] = {}
         self._ancestors: dict[str, frozenset[str]] = {}
         self._nested_tops: dict[str, tuple[str, int]] | None = None
+        self.script_dirs: dict[str, str] = {}  # module -> _script_dir() of it
 
     def nested_top(self, top: str) -> tuple[str, int] | None:
         """The first module (in sorted order) with ``top`` as a non-first part of its dotted name,
@@ -497,6 +502,7 @@ class _Resolver:
             return Symbol(cls.module, qual, d.kind, d)
         bases = cls.definition.bases if cls.definition is not None else ()
         external_base = False
+        below: frozenset[str] | None = None  # seen | {cls.id}, made once
         for base in bases:
             bsym = self.resolve(base, depth + 1)
             if bsym is _EXTERNAL:
@@ -504,7 +510,9 @@ class _Resolver:
                 continue
             if bsym is None or bsym.kind != "class":
                 continue
-            found = self.member(bsym, name, depth + 1, seen | {cls.id})
+            if below is None:
+                below = seen | {cls.id}
+            found = self.member(bsym, name, depth + 1, below)
             if found is not None:
                 return found
         return _EXTERNAL if external_base else None
@@ -805,13 +813,15 @@ def build_graph(
                     )
                 )
 
+    # Sorted by key: the keys (src, dst, kind) are unique and are the edges' first fields, so
+    # this is the dataclasses' order without 240k generated __lt__ calls on transformers.
     import_edges = tuple(
-        sorted(ModuleEdge(s, d, k, v[0], v[1], v[2], v[3]) for (s, d, k), v in edges.items())
+        ModuleEdge(s, d, k, v[0], v[1], v[2], v[3]) for (s, d, k), v in sorted(edges.items())
     )
     external_edges = tuple(
-        sorted(ModuleEdge(s, d, k, v[0], v[1], v[2], v[3]) for (s, d, k), v in ext.items())
+        ModuleEdge(s, d, k, v[0], v[1], v[2], v[3]) for (s, d, k), v in sorted(ext.items())
     )
-    call_edges = tuple(sorted(CallEdge(s, d, k, v[0], v[1]) for (s, d, k), v in calls.items()))
+    call_edges = tuple(CallEdge(s, d, k, v[0], v[1]) for (s, d, k), v in sorted(calls.items()))
 
     diags.extend(_cycle_diagnostics(import_edges, facts_map))
     n_py = sum(1 for f in facts_map.values() if f.source.kind != "notebook")
@@ -884,7 +894,9 @@ def _reference(
         return
     sym = res.resolve(r.target)
     if sym is _EXTERNAL:
-        sdir = _script_dir(m, facts_map[m], res)
+        sdir = res.script_dirs.get(m)
+        if sdir is None:
+            sdir = res.script_dirs[m] = _script_dir(m, facts_map[m], res)
         if sdir and res.module(f"{sdir}.{r.target.split('.')[0]}"):
             sym = res.resolve(f"{sdir}.{r.target}")
     if sym is None or sym is _EXTERNAL or sym.kind == "module":
