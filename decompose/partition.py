@@ -308,16 +308,22 @@ def directed_association_strength(
 
 
 def detect_kernel(
-    graph: ProgramGraph, candidates: Sequence[str], patterns: Iterable[str] = (), auto: bool = True
+    graph: ProgramGraph,
+    candidates: Sequence[str],
+    patterns: Iterable[str] = (),
+    auto: bool = True,
+    keep_out: Iterable[str] = (),
 ) -> tuple[str, ...]:
     """Modules taken out of clustering as the shared kernel.
 
     Rule (fixed in advance, docs/quality.md): a module is omnipresent when its number of distinct
     first-party importers (runtime import kinds, tests excluded) is at least
     ``max(5, 0.15 * n)`` where n is the number of candidate modules — Bunch's omnipresent rule
-    scaled to the codebase. Modules matching a ``kernel`` pattern are always in it.
+    scaled to the codebase. Modules matching a ``kernel`` pattern are always in it; modules in
+    ``keep_out`` (pinned by the user to a service) are never detected.
     """
     cand = set(candidates)
+    kept_out = set(keep_out)
     out = {m for m in cand if any(matches(m, p) for p in patterns)}
     if auto and len(cand) >= 12:
         importers: dict[str, set[str]] = defaultdict(set)
@@ -327,7 +333,7 @@ def detect_kernel(
         threshold = max(5.0, 0.15 * len(cand))
         declared = set(out)
         for m, srcs in importers.items():
-            if len(srcs) >= threshold:
+            if len(srcs) >= threshold and m not in kept_out:
                 out.add(m)
         out = _kernel_closure(graph, cand, out, declared)
     return tuple(sorted(out))
@@ -1361,7 +1367,14 @@ def propose(
     libraries = client_libraries(graph, core) if settings.names else ()
     in_library = {m for lib in libraries for m in lib.modules}
     core = [m for m in core if m not in in_library]
-    kernel = detect_kernel(graph, core, (*settings.kernel,), settings.auto_kernel)
+    # A module the user pinned to a service is theirs to place: auto-detection never takes it
+    # into the kernel (a declared ``kernel`` pattern still does; config reports that conflict).
+    pinned_out = [
+        m for m, s in _pins(core, settings.pin, settings.together).items() if s != "kernel"
+    ]
+    kernel = detect_kernel(
+        graph, core, (*settings.kernel,), settings.auto_kernel, keep_out=pinned_out
+    )
     kset = set(kernel)
     tuning = tuning or Tuning()
     cluster_nodes = [m for m in core if m not in kset]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -523,3 +524,22 @@ def test_domain_tokens_drop_the_projects_brand_word() -> None:
         ["acme.acme_server.orders", "acme.acme_store.orders", "acme.acme_server.users"], {}, None
     )
     assert {k[0] for k in ties} == {"\x00token:order"}  # no "acme" node tying the folders
+
+
+def test_a_pin_beats_the_auto_detected_kernel(make_project: Any) -> None:
+    """``app.util`` is imported by every module, so auto-detection takes it into the shared
+    kernel; pinned by the user to a service, it stays there (a declared kernel pattern would
+    still win: that conflict is a config error)."""
+    from decompose.config import Config
+    from decompose.pipeline import load_graph, make_cache
+
+    files = {"app/__init__.py": "", "app/util.py": "def helper():\n    return 1\n"}
+    for i in range(14):
+        files[f"app/m{i}.py"] = f"from app.util import helper\nfrom app import m{(i + 1) % 14}\n"
+    root = make_project(files)
+    _, g, _ = load_graph(root, Config(), make_cache(Config(), None, True))
+    part, _ = propose(g, AnalyzeSettings())
+    assert "app.util" in part.kernel  # the premise: omnipresent
+    part, _ = propose(g, AnalyzeSettings(pin={"app.util": "tools"}))
+    assert "app.util" not in part.kernel
+    assert part.as_dict()["app.util"] == "tools"
