@@ -148,9 +148,13 @@ def build_plan(
             # ``import pkg.mod`` makes the module public; ``from m import x`` the name
             interface[b].add(f"{imp.module}:{imp.name}" if imp.name else imp.module)
     services: list[Service] = []
+    # A file reached under a second name (symlinked folder) is one module of its service: the
+    # alias stays in the assignment (imports through it resolve) but is not listed twice.
+    aliases = {alias for alias, _ in graph.aliases}
     for name, mods in partition.services().items():
+        listed = tuple(m for m in mods if m not in aliases) or mods
         services.append(
-            Service(name, mods, tuple(sorted(interface.get(name, ()))), kernel=(name == KERNEL))
+            Service(name, listed, tuple(sorted(interface.get(name, ()))), kernel=(name == KERNEL))
         )
 
     # ---- explanations: on the evidence the partitioner weighed (hub-damped ties, plus the name

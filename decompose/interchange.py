@@ -188,6 +188,10 @@ def load_partition(path: Path) -> dict[str, str]:
             res[str(m)] = str(name)
     for m in doc.get("shared_kernel", doc.get("kernel", [])) or []:
         res[str(m)] = "kernel"
+    aliases = doc.get("aliases")
+    for alias, canonical in sorted(aliases.items()) if isinstance(aliases, dict) else ():
+        if str(canonical) in res:  # a proposal lists a symlinked file once, canonically
+            res[str(alias)] = res[str(canonical)]
     return res
 
 

@@ -1344,7 +1344,14 @@ def propose(
         ``kernel``.
     """
     all_modules = [m.name for m in graph.modules]
-    code = [m.name for m in graph.modules if m.kind not in ("namespace", "notebook")]
+    # A file reached under a second name through a symlinked folder is clustered, named and
+    # counted once, under its canonical name; the alias follows it at the end.
+    alias_set = {alias for alias, _ in graph.aliases}
+    code = [
+        m.name
+        for m in graph.modules
+        if m.kind not in ("namespace", "notebook") and m.name not in alias_set
+    ]
     # Tests and schema migrations follow the code they exercise or migrate: they are attached
     # after clustering (a Django app's hundred migrations would otherwise form a service).
     # Generated protobuf/gRPC stubs likewise follow the code that imports them, and so do
@@ -1465,7 +1472,7 @@ def propose(
         library_ids[gid] = lib
         for m in lib.modules:
             assign[m] = gid
-    pending = [m for m in all_modules if m not in assign and m not in kset]
+    pending = [m for m in all_modules if m not in assign and m not in kset and m not in alias_set]
     # Schema migrations belong to the app they live in (Django, Alembic), whatever they import:
     # nautobot's migrations all import one app's status models, which drew 300 of them there.
     homes: dict[str, int | None] = {}  # per app: one scan of the placed modules, not one each

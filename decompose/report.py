@@ -104,6 +104,13 @@ def proposal_json(analysis: Analysis) -> dict[str, Any]:
             for s in plan.services
         },
         "kernel": list(plan.partition.kernel),
+        # Files reached under a second name (symlinked folders) are listed once, under their
+        # canonical module; each alias belongs to its canonical module's service.
+        **(
+            {"aliases": {a: c for a, c in sorted(analysis.graph.aliases)}}
+            if analysis.graph.aliases
+            else {}
+        ),
         "dependencies": [
             {
                 "from": a,

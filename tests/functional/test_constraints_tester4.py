@@ -43,7 +43,8 @@ def _services(root: Path) -> dict[str, str]:
     import json
 
     doc = json.loads((root.parent / (root.name + "-out") / "proposal.json").read_text())
-    return {m: name for name, s in doc["services"].items() for m in s["modules"]}
+    of = {m: name for name, s in doc["services"].items() for m in s["modules"]}
+    return {**of, **{a: of[c] for a, c in doc.get("aliases", {}).items()}}
 
 
 @pytest.mark.parametrize(
@@ -127,7 +128,10 @@ def test_most_specific_pin_wins(runner, make_project) -> None:  # type: ignore[n
 def test_pin_on_a_symlinked_name_follows_the_canonical_module_and_warns(
     runner, make_project
 ) -> None:  # type: ignore[no-untyped-def]
-    root = make_project({**APP, "decompose.toml": '[analyze]\npin = {"app.ml.*" = "ml"}\n'})
+    # app.api.* pinned apart, so clustering cannot put the route with the model either way: the
+    # test is about the app.ml.* pin matching the alias names, which must not move the files.
+    pins = '[analyze]\npin = {"app.ml.*" = "ml", "app.api.*" = "api"}\n'
+    root = make_project({**APP, "decompose.toml": pins})
     os.symlink("../api", root / "app" / "ml" / "api_link")
     result = _run(runner, root)
     assert result.exit_code == 0, result.output
@@ -180,3 +184,24 @@ def test_negative_modularity_is_called_out(runner, make_project) -> None:  # typ
     assert q < 0  # the fixture: three packages in one import chain, split anyway
     assert "not as service boundaries" in q_row
     assert "note: modularity below 0" in result.output
+
+
+def test_a_symlinked_folder_is_one_module_per_file_in_the_proposal(runner, make_project) -> None:  # type: ignore[no-untyped-def]
+    """The symlinked copy is neither clustered, nor named after, nor counted twice (before:
+    the service was named ``api_link`` and listed each route module twice)."""
+    import json
+
+    from decompose.interchange import load_partition
+
+    root = make_project(APP)
+    os.symlink("../api", root / "app" / "ml" / "api_link")
+    result = _run(runner, root)
+    assert result.exit_code == 0, result.output
+    out = root.parent / (root.name + "-out")
+    doc = json.loads((out / "proposal.json").read_text())
+    listed = [m for s in doc["services"].values() for m in s["modules"]]
+    assert not [m for m in listed if "api_link" in m]
+    assert "api_link" not in doc["services"]
+    assert doc["aliases"]["app.ml.api_link.routes"] == "app.api.routes"
+    loaded = load_partition(out / "proposal.json")  # score / scaffold read the alias back
+    assert loaded["app.ml.api_link.routes"] == loaded["app.api.routes"]
