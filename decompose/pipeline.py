@@ -6,11 +6,13 @@ exits. Progress is reported through an optional callback so the CLI can draw a b
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import pickle
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -154,6 +156,24 @@ def _stop_pool(pool: ProcessPoolExecutor) -> None:
             pass
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection in the block, and the objects alive at its start (the facts,
+    then the graph: they live to the end of the run) left out of the collections after it
+    (:func:`gc.freeze`) until it ends. The stages allocate millions of objects, nearly all of
+    them acyclic and long-lived, and the collector rescanned them again and again: 6.3 s of a
+    cold transformers run went to it (2.0 s after; peak RSS unchanged, 0.83 GB)."""
+    was_enabled = gc.isenabled()
+    gc.freeze()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
+
+
 def _parse_chunk(args: tuple[str, FactCache, list[_Task]]) -> list[bytes]:
     """Worker entry point: parse and cache a chunk (the worker writes its own cache entries, so
     pickling for the cache happens in parallel too). Returns each file's facts pickled once
@@ -232,12 +252,20 @@ def collect_facts(
             ) as pool:
                 try:
                     args = [(str(project.root), cache, ch) for ch in chunks]
-                    for ch, res in zip(chunks, pool.map(_parse_chunk, args), strict=True):
-                        for (sf, _, _, _), f in zip(ch, res, strict=True):
-                            facts[sf.module] = pickle.loads(f)
-                        done += len(ch)
-                        if progress:
-                            progress("parse", done, total)
+                    results = pool.map(_parse_chunk, args)  # submits all (starts the workers)
+                    # Unpickling builds millions of acyclic objects: no collections meanwhile.
+                    gc_was_enabled = gc.isenabled()
+                    gc.disable()
+                    try:
+                        for ch, res in zip(chunks, results, strict=True):
+                            for (sf, _, _, _), f in zip(ch, res, strict=True):
+                                facts[sf.module] = pickle.loads(f)
+                            done += len(ch)
+                            if progress:
+                                progress("parse", done, total)
+                    finally:
+                        if gc_was_enabled:
+                            gc.enable()
                 except BrokenProcessPool:
                     raise  # the pool has already stopped its workers
                 except BaseException:  # Ctrl-C, the CLI's SIGTERM exit, a worker's error
@@ -291,14 +319,15 @@ def load_graph(
     fr = collect_facts(project, cache, jobs or config.jobs, progress)
     t.parse = time.perf_counter() - t0
     t0 = time.perf_counter()
-    graph = build_graph(
-        fr.facts,
-        project.first_party,
-        project.alias_roots,
-        project.aliases,
-        project.diagnostics,
-        project.entry_points,
-    )
+    with _gc_paused():
+        graph = build_graph(
+            fr.facts,
+            project.first_party,
+            project.alias_roots,
+            project.aliases,
+            project.diagnostics,
+            project.entry_points,
+        )
     t.graph = time.perf_counter() - t0
     return project, graph, fr
 
@@ -341,22 +370,23 @@ def analyze(
     cache = cache or make_cache(config, None, False)
     timings = Timings()
     project, graph, fr = load_graph(path, config, cache, jobs, progress, timings, project)
-    t0 = time.perf_counter()
-    if progress:
-        progress("partition", 0, 1)
-    partition, info = propose(graph, settings)
-    timings.partition = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    from decompose.decision import evaluate, what_if
+    with _gc_paused():
+        t0 = time.perf_counter()
+        if progress:
+            progress("partition", 0, 1)
+        partition, info = propose(graph, settings)
+        timings.partition = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        from decompose.decision import evaluate, what_if
 
-    if moves:
-        plan, extra = what_if(project.root, graph, partition, settings, info, moves, history)
-        partition = plan.partition
-    else:
-        plan = build_plan(graph, partition, settings, info)
-        extra = evaluate(project.root, graph, plan, history)
-    plan = replace(plan, extras={**plan.extras, **extra})
-    timings.plan = time.perf_counter() - t0
+        if moves:
+            plan, extra = what_if(project.root, graph, partition, settings, info, moves, history)
+            partition = plan.partition
+        else:
+            plan = build_plan(graph, partition, settings, info)
+            extra = evaluate(project.root, graph, plan, history)
+        plan = replace(plan, extras={**plan.extras, **extra})
+        timings.plan = time.perf_counter() - t0
     used = replace(config, analyze=settings)  # the settings this run actually used
     return Analysis(project, graph, partition, plan, used, timings, fr.cache_hits, fr.cache_misses)
 
