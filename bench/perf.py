@@ -19,10 +19,19 @@ missing) and its main top-level package is copied into ``bench/.cache/perf/NAME`
 tach, import-linter and decompose are written there). The peers live in their own virtualenv,
 ``bench/.venv-peers``, created on first use. Nothing here runs in the default test suite.
 
+With ``--baseline REV`` the cold ``analyze`` of the ``decompose`` package at git revision
+``REV`` (``git archive`` into ``bench/.cache/baseline-SHA``, run through ``PYTHONPATH``; or a
+folder holding a ``decompose/`` package) is timed too, in the same run right before the current
+one, so that a speed-up is measured against the same floor on the same machine state; a note
+says when its graph.json, proposal.json or report.md differ from the current ones.
+``--no-check`` skips the ``check`` and peer-``check`` rows (tach, lint-imports) when only
+``analyze`` is being worked on.
+
 Usage::
 
     .venv/bin/python bench/perf.py [--inputs fschat,r2r,invokeai,mlflow,transformers]
-                                   [--runs 3] [--no-peers] [--no-pyan] [--write]
+                                   [--runs 3] [--no-peers] [--no-pyan] [--no-check]
+                                   [--baseline REV] [--write]
 
 ``--write`` replaces the ``## Benchmark`` section of ``docs/performance.md`` (other sections, such
 as ``## check`` and the notes, are kept).
@@ -250,6 +259,7 @@ class Result:
     lines: int
     runs: dict[str, Run] = field(default_factory=dict)
     stages_cold: dict[str, float] = field(default_factory=dict)
+    stages_baseline: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
 
@@ -266,7 +276,41 @@ def stage_timings(stderr: str) -> dict[str, float]:
     return {k: float(v) for k, v in re.findall(r"(\w+) ([0-9.]+) s", line)}
 
 
-def measure(name: str, n: int, peers: Path | None, pyan: bool) -> Result:
+def baseline_tree(rev: str) -> tuple[str, Path]:
+    """(short sha, folder) holding ``decompose/`` and ``templates/`` as of git revision ``rev``;
+    (folder name, folder) when ``rev`` is a folder that holds ``decompose/`` (a hand-made
+    baseline, e.g. the current tree with some files as they were)."""
+    given = Path(rev)
+    if (given / "decompose" / "__init__.py").exists():
+        return given.name, given.resolve()
+    sha = subprocess.run(
+        ["git", "rev-parse", "--short=10", rev],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    dest = HERE / ".cache" / f"baseline-{sha}"
+    if not (dest / "decompose" / "__init__.py").exists():
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "archive", sha, "decompose", "templates"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return sha, dest
+
+
+def measure(
+    name: str,
+    n: int,
+    peers: Path | None,
+    pyan: bool,
+    baseline: Path | None = None,
+    check: bool = True,
+) -> Result:
     proj, pkg = prepare(name)
     files = py_files(proj, pkg)
     res = Result(name, pkg, len(files), count_lines(files))
@@ -297,9 +341,27 @@ def measure(name: str, n: int, peers: Path | None, pyan: bool) -> Result:
     record("ast 1 proc", series(n, [PY, "-c", FLOOR, str(listing), "1"], proj, env))
     record("ast 2 procs", series(n, [PY, "-c", FLOOR, str(listing), "2"], proj, env))
     analyze = [*DECOMPOSE, "analyze", pkg, "--out", str(out), "--cache-dir", str(cache), "-v"]
+    if baseline is not None:
+        benv = dict(env, PYTHONPATH=str(baseline))
+        bout = WORK / f"{name}.baseline-out"
+        bcmd = [*DECOMPOSE, "analyze", pkg, "--out", str(bout), "--cache-dir", str(cache), "-v"]
+        before = series(n, bcmd, proj, benv, clear_cache)
+        res.stages_baseline = stage_timings(before.stderr)
+        record("analyze cold baseline", before)
     cold = series(n, analyze, proj, env, clear_cache)
     res.stages_cold = stage_timings(cold.stderr)
     record("analyze cold", cold)
+    if baseline is not None:
+        bout = WORK / f"{name}.baseline-out"
+        differ = [
+            f
+            for f in ("graph.json", "proposal.json", "report.md")
+            if not (bout / f).exists()
+            or not (out / f).exists()
+            or (bout / f).read_bytes() != (out / f).read_bytes()
+        ]
+        if differ:
+            res.notes.append(f"outputs differ from the baseline's: {', '.join(differ)}")
     record("analyze warm", series(n, analyze, proj, env))
 
     # One file edited before each run: the middle file of the sorted list (a comment appended).
@@ -312,7 +374,7 @@ def measure(name: str, n: int, peers: Path | None, pyan: bool) -> Result:
         edited.write_bytes(original + f"\n# perf edit {counter[0]}\n".encode())
 
     check_ready = False
-    if peers is not None:
+    if peers is not None and check:
         import check_bench as cb  # the same configs as the check benchmark
 
         mods = cb.units(proj, pkg)
@@ -333,7 +395,7 @@ def measure(name: str, n: int, peers: Path | None, pyan: bool) -> Result:
         edited.write_bytes(original)
     if peers is not None:
         penv = dict(env, PYTHONPATH=str(proj))
-        if check_ready:
+        if check_ready and check:
             record("tach check", series(n, [str(peers / "tach"), "check"], proj, penv))
             record("tach one edit", series(n, [str(peers / "tach"), "check"], proj, penv, edit))
             edited.write_bytes(original)
@@ -398,7 +460,46 @@ def verdict(value: float | None, limit: float, less: bool = True) -> str:
     return f"{value:.2f} {'✅' if ok else '❌'}"
 
 
-def render(results: list[Result], n: int, peers_line: str, load: str) -> str:
+def render_baseline(results: list[Result], rev: str) -> list[str]:
+    """The ``--baseline`` table: cold ``analyze`` before and after, against the floor and pydeps,
+    with the stage seconds of each (from ``-v``; the rest of a run is start-up and reports)."""
+    rows = [r for r in results if r.runs.get("analyze cold baseline")]
+    if not rows:
+        return []
+    lines = [
+        "",
+        f"Cold `analyze` against the baseline `{rev}` (same run, baseline timed right before; "
+        "stages parse / graph / partition / plan in seconds):",
+        "",
+        "| input | ast 2 procs | cold before | cold now | speed-up | before / ast 2 procs "
+        "| now / ast 2 procs | before / pydeps | now / pydeps | stages before | stages now |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+    ]
+    for r in rows:
+        g = r.runs.get
+        before, now = g("analyze cold baseline"), g("analyze cold")
+        speed = ratio(before, now)
+
+        def cell(v: float | None) -> str:
+            return "—" if v is None else f"{v:.2f}"
+
+        def stages(st: dict[str, float]) -> str:
+            keys = ("parse", "graph", "partition", "plan")
+            return " / ".join(f"{st.get(k, float('nan')):.1f}" for k in keys)
+
+        lines.append(
+            f"| {r.name} | {fmt_s(g('ast 2 procs'))} | {fmt_s(before)} | {fmt_s(now)} "
+            f"| {cell(speed)}× | {cell(ratio(before, g('ast 2 procs')))} "
+            f"| {cell(ratio(now, g('ast 2 procs')))} | {cell(ratio(before, g('pydeps')))} "
+            f"| {cell(ratio(now, g('pydeps')))} | {stages(r.stages_baseline)} "
+            f"| {stages(r.stages_cold)} |"
+        )
+    return lines
+
+
+def render(
+    results: list[Result], n: int, peers_line: str, load: str, baseline: str | None = None
+) -> str:
     from decompose import __version__
 
     lines = [
@@ -501,6 +602,8 @@ def render(results: list[Result], n: int, peers_line: str, load: str) -> str:
             + ", ".join(f"{nm} {p / mid - 1:+.0%}" for nm, _, p in per)
             + f" (target within ±30%: {'✅' if spread <= 0.3 else '❌'}).",
         ]
+    if baseline:
+        lines += render_baseline(results, baseline)
     notes = [f"{r.name}: {note}" for r in results for note in r.notes]
     if notes:
         lines += ["", "Notes from the run:", "", *[f"- {x}" for x in notes]]
@@ -537,15 +640,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--no-pyan", action="store_true", help="skip pyan3 (slow)")
     ap.add_argument("--write", action="store_true", help="update docs/performance.md")
+    ap.add_argument("--no-check", action="store_true", help="skip the check rows")
+    ap.add_argument("--baseline", metavar="REV", help="also time cold analyze at git REV")
     args = ap.parse_args(argv)
+    base_sha, base_dir = baseline_tree(args.baseline) if args.baseline else (None, None)
     WORK.mkdir(parents=True, exist_ok=True)
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     peers = None if args.no_peers else ensure_peers()
     peers_line = peer_versions(peers) if peers else "not run"
     results = [
-        measure(name, args.runs, peers, not args.no_pyan) for name in args.inputs.split(",") if name
+        measure(name, args.runs, peers, not args.no_pyan, base_dir, not args.no_check)
+        for name in args.inputs.split(",")
+        if name
     ]
-    text = render(results, args.runs, peers_line, load)
+    text = render(results, args.runs, peers_line, load, base_sha)
     print()
     print(text)
     if args.write:
