@@ -468,6 +468,18 @@ def constraint_warnings(
                 f"{path}: {_few(taken)} went to the shared kernel, not {service!r}: "
                 f"{why_kernel(taken)}, and the kernel wins over pin (taken out before clustering)"
             )
+        elsewhere = [
+            m
+            for m in won
+            if assignment.get(m) not in (service, "kernel")
+            or (service == "kernel" and assignment.get(m) != "kernel")
+        ]
+        if elsewhere:
+            where = sorted({repr(assignment.get(m, "?")) for m in elsewhere})
+            out.append(
+                f"{path}: {_few(elsewhere)} ended in {', '.join(where)}, not {service!r}: "
+                "the proposal did not apply the pin (nothing outranks a pin but the kernel)"
+            )
         strays = [
             a
             for a in sorted(alias_of)
@@ -507,6 +519,23 @@ def constraint_warnings(
             split = [x for x in ap if any(matches(m, x) for m in members)]
             if len(split) >= 2:
                 reasons.append(f"{prefix}.apart[{j}] keeps {' and '.join(map(repr, split))} apart")
+            elif split and any(hits(x) for x in ap if x not in split):
+                # A member moved away from modules outside the group (overlapping patterns).
+                others = [x for x in ap if x not in split]
+                reasons.append(
+                    f"{prefix}.apart[{j}] moved {' and '.join(map(repr, split))} away from "
+                    f"{' and '.join(map(repr, others))}"
+                )
+        for k, other in enumerate(settings.together):
+            if k == i:
+                continue
+            shared_members = [m for m in members if any(matches(m, x) for x in other)]
+            if shared_members:
+                reasons.append(
+                    f"{prefix}.together[{k}] also lists {_few(shared_members)} and took "
+                    f"{'it' if len(shared_members) == 1 else 'them'} to its own majority service "
+                    "(merge the two groups to keep them all together)"
+                )
         if settings.max_service_size > 0 and not reasons:
             reasons.append(
                 f"{prefix}.max_service_size = {settings.max_service_size} split the service"
@@ -561,14 +590,119 @@ def constraint_warnings(
                         + ", ".join(f"{x!r} in {settings.pin[x]!r}" for x in by_pin)
                         + f" ({prefix}.pin), and pin wins over apart"
                     )
+                shared_mods = [
+                    m
+                    for m in sorted({*matched[a], *matched[b]} - set(both))
+                    if assignment[m] in shared
+                ]
+                follow = [m for m in shared_mods if _follower(m, settings)]
+                if follow:
+                    reasons.append(
+                        f"{_few(follow)} {_FOLLOWS}, so it is placed after the constraints"
+                    )
+                if not reasons:
+                    reasons.append(
+                        "no other rule outranks apart here: the proposal moved one side out of "
+                        "the shared service once, next to modules of the other side (pin one "
+                        "side to a service of its own to force it)"
+                    )
                 out.append(
                     f"{path}: {a!r} and {b!r} share service{'s' if len(shared) > 1 else ''} "
-                    f"{', '.join(shared)}: "
-                    + ("; ".join(reasons) or "the separation could not be kept")
+                    f"{', '.join(shared)}: " + "; ".join(reasons)
                 )
+    if settings.max_service_size > 0:
+        out.extend(_size_warnings(settings, assignment, canon, pins, prefix))
     for k, pattern in enumerate(settings.kernel):
-        if not hits(pattern):
+        found = hits(pattern)
+        if not found:
             unmatched(f"{prefix}.kernel[{k}]", pattern)
+            continue
+        missed = [m for m in found if assignment.get(m) != "kernel"]
+        if not missed:
+            continue
+        follow = [m for m in missed if _follower(m, settings)]
+        rest = [m for m in missed if m not in follow]
+        why = []
+        if follow:
+            why.append(f"{_few(follow)} {_FOLLOWS}, never into the kernel")
+        if rest:
+            why.append(
+                f"{_few(rest)} ended in "
+                f"{', '.join(sorted({repr(assignment[m]) for m in rest}))}: the proposal did not "
+                "take them into the kernel"
+            )
+        out.append(
+            f"{prefix}.kernel[{k}]: {pattern!r} matches modules outside the shared kernel: "
+            + "; ".join(why)
+        )
+    return out
+
+
+_FOLLOWS = (
+    "follow the code they test, migrate or serve (tests, migrations, examples, generated stubs "
+    "are attached after clustering)"
+)
+
+
+def _follower(module: str, settings: AnalyzeSettings) -> bool:
+    """True for a module the proposal attaches to other code instead of clustering it (tests
+    when ``exclude_tests``, migrations, examples, generated stubs): the kernel never takes it."""
+    from decompose.partition import (
+        is_example_module,
+        is_generated_module,
+        is_migration_module,
+        is_test_module,
+    )
+
+    return (
+        (settings.exclude_tests and is_test_module(module))
+        or is_migration_module(module)
+        or is_generated_module(module)
+        or is_example_module(module)
+    )
+
+
+def _size_warnings(
+    settings: AnalyzeSettings,
+    assignment: Mapping[str, str],
+    canon: Sequence[str],
+    pins: Mapping[str, tuple[str, str]],
+    prefix: str,
+) -> list[str]:
+    """``max_service_size`` not kept: each service with more modules than the limit, and the
+    pins (with the ``together`` groups a pin takes along) that put them there."""
+    limit = settings.max_service_size
+    size: dict[str, list[str]] = {}
+    for m in canon:
+        if assignment[m] != "kernel":
+            size.setdefault(assignment[m], []).append(m)
+    out: list[str] = []
+    for service, mods in sorted(size.items()):
+        if len(mods) <= limit:
+            continue
+        direct = sorted({pins[m][0] for m in mods if m in pins and pins[m][1] == service})
+        along = [
+            i
+            for i, group in enumerate(settings.together)
+            if any(
+                m in pins and pins[m][1] == service for g in group for m in mods if matches(m, g)
+            )
+            and any(m not in pins for g in group for m in mods if matches(m, g))
+        ]
+        if direct:
+            why = (
+                "pin places "
+                + ", ".join(repr(x) for x in direct)
+                + f" there ({prefix}.pin"
+                + "".join(f", with {prefix}.together[{i}]" for i in along)
+                + "), and pin wins over max_service_size"
+            )
+        else:
+            why = "it could not be split further along its ties"
+        out.append(
+            f"{prefix}.max_service_size: {service} has {len(mods)} modules, more than {limit}: "
+            + why
+        )
     return out
 
 
