@@ -11,6 +11,7 @@ from decompose.cli import (
     _common,
     _load_config,
     _path_arg,
+    _State,
     _usable_cache,
     info,
     main,
@@ -82,8 +83,14 @@ _BY_SUFFIX = {
     "--boundaries",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     default=None,
-    help="Draw these declared boundaries (boundaries.toml or any file "
-    "with the [tool.decompose] keys) instead of a new proposal.",
+    help="Draw these declared boundaries (boundaries.toml or any file with the "
+    "[tool.decompose] keys; default: the services PATH's configuration declares, e.g. after "
+    "`decompose adopt`; else a fresh proposal).",
+)
+@click.option(
+    "--propose",
+    is_flag=True,
+    help="Draw a fresh proposal even when the configuration declares services.",
 )
 @_cache_options
 @_common
@@ -98,12 +105,17 @@ def graph(
     fmt: str | None,
     output: Path | None,
     boundaries: Path | None,
+    propose: bool,
     cache_dir: Path | None,
     no_cache: bool,
     jobs: int,
     config_path: Path | None,
 ) -> None:
     """Draw the service boundaries of PATH as DOT, SVG, PNG, PDF, Mermaid or JSON.
+
+    By default it draws the contract PATH's configuration declares (decompose.toml or
+    [tool.decompose], as `decompose adopt` writes it), else a fresh proposal, and says which on
+    stderr; --boundaries FILE draws another contract, --propose a fresh proposal.
 
     Images need Graphviz's `dot` program; without it the DOT text is written next to the
     requested image and the command exits 2 with installation instructions. An -o suffix that
@@ -123,17 +135,35 @@ def graph(
                 f"of {', '.join(_BY_SUFFIX)}, or --format"
             )
         fmt = _BY_SUFFIX.get(suffix.lower(), "dot")
+    if boundaries is not None and propose:
+        raise UsageError("use one of --boundaries and --propose")
     if view == "service" and not service:
         raise UsageError("--view service needs --service NAME")
     if view == "focus" and not focus:
         raise UsageError("--view focus needs --focus NAME")
     config = _load_config(path, config_path)
     cache = _usable_cache(make_cache(config, cache_dir, no_cache))
+    declared = None
+    said = ""
     if boundaries is not None:
-        from decompose.boundary import build_plan
         from decompose.config import load_boundaries
 
         declared = load_boundaries(boundaries)
+        drawn = f"the services declared in {boundaries}"
+        said = f"decompose: drew {drawn}"
+    elif not propose and config.services:
+        # The contract the team adopted is what the code is held to: draw it, not a new
+        # proposal that may name services the contract does not have (tester5 N4).
+        declared = config
+        drawn = f"the services declared in {config.source or 'the configuration'}"
+        said = f"decompose: drew {drawn} (--propose: a fresh proposal instead)"
+    else:
+        drawn = "a fresh proposal"
+        why = "" if propose else " (no services declared; `decompose adopt` makes a contract)"
+        said = f"decompose: drew {drawn}{why}"
+    if declared is not None:
+        from decompose.boundary import build_plan
+
         _project, program, _facts = load_graph(path, config, cache, jobs)
         plan = build_plan(program, render.declared_partition(program, declared), config.analyze)
     else:
@@ -167,8 +197,12 @@ def graph(
                     write_files(dot_path.parent, [GeneratedFile(dot_path.name, source.encode())])
                     raise MissingToolError(f"{exc}; wrote the DOT to {dot_path}") from exc
                 raise
+    if said and not _State.quiet:  # stderr: stdout may be carrying the drawing itself
+        click.echo(said, err=True)
     if output is None:
         click.echo(data, nl=False)
     else:
         write_files(output.parent, [GeneratedFile(output.name, data)])
-        info(f"wrote {output} ({v.name} view: {len(v.nodes)} nodes, {len(v.edges)} edges)")
+        info(
+            f"wrote {output} ({v.name} view of {drawn}: {len(v.nodes)} nodes, {len(v.edges)} edges)"
+        )
