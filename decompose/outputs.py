@@ -31,11 +31,27 @@ def safe_relpath(path: str) -> PurePosixPath:
     return p
 
 
-def write_files(out_dir: Path, files: Iterable[GeneratedFile]) -> list[Path]:
+# Written into an output folder decompose creates for itself (``decompose-out/``), as pytest,
+# ruff and mypy do with their caches: git then never lists the folder as untracked.
+SELF_IGNORE = GeneratedFile(
+    ".gitignore", b"# Created by decompose automatically: ignore this whole folder.\n*\n"
+)
+
+
+def write_files(
+    out_dir: Path, files: Iterable[GeneratedFile], *, self_ignoring: bool = False
+) -> list[Path]:
     """Write ``files`` under ``out_dir`` (created if needed), each atomically.
 
+    Args:
+        out_dir: the output folder.
+        files: what to write, paths relative to ``out_dir``.
+        self_ignoring: when this call creates ``out_dir``, also write a ``.gitignore``
+            holding ``*`` into it (:data:`SELF_IGNORE`), so git ignores the folder and all it
+            holds; an existing folder is left as it is (the user may track it on purpose).
+
     Returns:
-        The written paths, in order.
+        The written paths, in order (the ``.gitignore`` first when written).
 
     Raises:
         OutputError: a path is unsafe, or an I/O error occurred (with the path and reason).
@@ -44,10 +60,13 @@ def write_files(out_dir: Path, files: Iterable[GeneratedFile]) -> list[Path]:
     umask = os.umask(0)
     os.umask(umask)
     mode = 0o666 & ~umask
+    created = not out_dir.exists()
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create output folder {out_dir}: {exc.strerror}") from exc
+    if self_ignoring and created:
+        files = [SELF_IGNORE, *(f for f in files if f.path != SELF_IGNORE.path)]
     for f in files:
         rel = safe_relpath(f.path)
         target = out_dir.joinpath(*rel.parts)

@@ -230,7 +230,8 @@ def _load_config(path: Path, config_path: Path | None) -> Any:
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
     default=None,
-    help="Output folder (default: ./decompose-out).",
+    help="Output folder (default: ./decompose-out). A folder named decompose-out that this "
+    "run creates ignores itself in git (a .gitignore holding *).",
 )
 @click.option("--seed", type=int, default=None, help="Random seed (default 0).")
 @click.option(
@@ -390,7 +391,8 @@ def analyze(
         for f in outcome.files:
             info(f"would write {out_dir / f.path} ({len(f.content)} bytes)")
     else:
-        write_files(out_dir, outcome.files)
+        # A decompose-out/ folder ignores itself (a `*` .gitignore) when created: never untracked.
+        write_files(out_dir, outcome.files, self_ignoring=out_dir.name == "decompose-out")
     if fmt == "json":
         click.echo(
             json.dumps({**outcome.summary_json, "out": str(out_dir)}, indent=2, sort_keys=True)
