@@ -159,7 +159,7 @@ def default_cache_dir() -> Path:
 
 
 # Modules whose code decides what parse_file returns.
-_EXTRACTOR_MODULES = ("parse.py", "lower.py", "model.py")
+_EXTRACTOR_MODULES = ("parse.py", "lower.py", "model.py", "sql.py")
 
 
 @functools.lru_cache(maxsize=1)

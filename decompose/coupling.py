@@ -7,9 +7,11 @@ Sources (all static, from :attr:`decompose.model.FileFacts.data_refs` and the ca
 - **tables**: table names in SQL string constants (``FROM``/``JOIN`` read, ``INSERT INTO``/
   ``UPDATE``/``DELETE FROM`` write, ``CREATE/ALTER/DROP TABLE`` schema) and ORM table names
   (``__tablename__``, Django ``Meta.db_table``, ``Table("name", ...)``); in a schema migration
-  (``decompose.partition.is_migration_module``: Alembic revisions, Django migrations) every
-  table reference is *schema*, never a write: migrations evolve the schema at deploy time, they
-  are not a second run-time writer (nor an ORM model's user, nor dynamic SQL);
+  (``decompose.partition.is_migration_module``: Alembic revisions, Django migrations) a table
+  reference is schema ownership, not use: it is listed under the table's ``"migrations"`` and
+  never puts the migration's service among the table's users, so migrations alone never make a
+  table shared (nor a writer, an ORM model's user or dynamic SQL): they evolve the schema at
+  deploy time and move with the table's owner. SQL extraction rules: :mod:`decompose.sql`;
 - **ORM models**: classes deriving from ``django.db.models.Model``, SQLModel, SQLAlchemy's
   ``DeclarativeBase``, a first-party ``Base = declarative_base()`` or Flask-SQLAlchemy's
   ``db.Model`` (``db = SQLAlchemy()``, also re-exported) (transitively), with the services whose
@@ -323,19 +325,27 @@ def data_coupling(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> 
         "caches": [...], "pairs": [{"a", "b", "weight", "items": [...]}], "summary": {...}}``.
         Every item is ``{"name", "services": {service: [module, ...]}, "shared": bool,
         "evidence": ["path:line module: detail", ...]}``; tables add ``"writers"``,
-        ``"readers"`` and ``"schema"`` (services), ORM models ``"model"``, ``"owner"`` and
-        ``"table_source"``. ``"dynamic_sql": {"services": {service: n}, "evidence": [...]}``
-        counts SQL statements whose table name is built at run time (not checked for sharing).
+        ``"readers"`` and ``"schema"`` (services with DDL for it, migrations included) and
+        ``"migrations"`` (``{service: [migration module, ...]}``, not counted in ``"services"``:
+        a table only migrations name has no services and is never shared), ORM models
+        ``"model"``, ``"owner"`` and ``"table_source"``.
+        ``"dynamic_sql": {"services": {service: n}, "evidence": [...]}`` counts SQL statements
+        whose table name is built at run time (not checked for sharing).
         ``summary["orm_recognised"]`` is False when the project uses an ORM (an ORM import or
         an ORM table literal, listed in ``summary["orm_evidence"]``) but no model class was
         recognised: then "0 ORM models" says nothing about data independence.
-        Items sorted by (not shared, name); only items seen in a service.
+        Items sorted by (not shared, name); only items seen in a service or a migration.
     """
     of = plan.partition.as_dict()
     path_of = {m.name: m.path for m in graph.modules}
 
     def item() -> dict[str, Any]:
-        return {"services": defaultdict(set), "evidence": [], "modes": defaultdict(set)}
+        return {
+            "services": defaultdict(set),
+            "evidence": [],
+            "modes": defaultdict(set),
+            "migrations": defaultdict(set),
+        }
 
     tables: dict[str, dict[str, Any]] = defaultdict(item)
     files: dict[str, dict[str, Any]] = defaultdict(item)
@@ -375,7 +385,11 @@ def data_coupling(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> 
                     "orm_table": "orm",
                 }[kind]
                 if migration:
-                    mode = "schema"
+                    # Schema ownership, not use: recorded apart, never a reason to share.
+                    it = tables[key]
+                    it["migrations"][svc].add(m)
+                    it["modes"]["schema"].add(svc)
+                    continue
             elif kind == "path":
                 if value.startswith(".") and "/" not in value:
                     continue  # only an extension (f"{name}.joblib"): names no particular file
@@ -417,6 +431,7 @@ def data_coupling(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> 
                 )
                 d["readers"] = sorted(it["modes"].get("read", set()))
                 d["schema"] = sorted(it["modes"].get("schema", set()))
+                d["migrations"] = {s: sorted(ms) for s, ms in sorted(it["migrations"].items())}
             out.append(d)
         return sorted(out, key=lambda d: (not d["shared"], d["name"]))
 

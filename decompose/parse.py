@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from decompose.model import Definition, Diagnostic, FileFacts, Import, Reference, SourceFile
+from decompose.sql import sql_tables
 
 _BUILTINS = frozenset(dir(builtins))
 _DOTTED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)+(:[A-Za-z_][\w.]*)?$")
@@ -92,40 +93,6 @@ _SQL_START = re.compile(
     r"|TRUNCATE)\b",
     re.IGNORECASE,
 )
-_SQL_TABLE = re.compile(
-    r"\b(FROM|JOIN|INTO|UPDATE|TABLE(?:\s+IF\s+(?:NOT\s+)?EXISTS)?|TRUNCATE)\s+"
-    r"[`\"\[]?([A-Za-z_][\w$]*(?:\.[A-Za-z_][\w$]*)?)[`\"\]]?",
-    re.IGNORECASE,
-)
-_SQL_OPEN_END = re.compile(r"\b(FROM|JOIN|INTO|UPDATE|TABLE|EXISTS)\s*[\"`]?$", re.IGNORECASE)
-_SQL_WORDS = frozenset(
-    {
-        "select",
-        "where",
-        "values",
-        "set",
-        "the",
-        "a",
-        "an",
-        "this",
-        "that",
-        "it",
-        "its",
-        "your",
-        "my",
-        "our",
-        "their",
-        "lateral",
-        "unnest",
-        "only",
-        "exists",
-        "if",
-        "not",
-        "json_each",
-        "generate_series",
-        "dual",
-    }
-)
 _ARTIFACT = re.compile(
     r"^[\w./~${}-]*\.(pkl|pickle|joblib|pt|pth|onnx|safetensors|ckpt|h5|hdf5|keras|pb|tflite|"
     r"gguf|ggml|bin|npz|npy|parquet|feather|arrow|db|sqlite|sqlite3|csv|tsv|jsonl|faiss|index|"
@@ -167,34 +134,11 @@ _CACHE_CALLS = frozenset({"setex", "hset", "hget", "hgetall", "incr", "expire", 
 
 
 def _sql_tables(v: str) -> list[tuple[str, str]]:
-    """``(kind, table)`` pairs for a string that reads as one SQL statement (``("sql_dynamic",
-    verb)`` when it ends where a table name should be, as the literal head of an f-string does):
-    ``sql_read`` for
-    ``FROM``/``JOIN``, ``sql_write`` for ``INTO``/``UPDATE``/``DELETE FROM``/``TRUNCATE``,
-    ``sql_ddl`` for ``CREATE``/``ALTER``/``DROP TABLE``. Prose that starts with "Update the..."
-    is rejected by the stop-word list."""
-    m = _SQL_START.match(v)
-    if m is None or len(v) > 20_000:
+    """``(kind, table)`` pairs for a string constant that reads as SQL: see
+    :func:`decompose.sql.sql_tables` (only called when the string starts with a SQL verb)."""
+    if _SQL_START.match(v) is None:
         return []
-    verb = m.group(1).upper()
-    if not (m.group(1).isupper() or v.lower() == v):
-        return []  # "Select the best model" in prose: mixed case
-    out: list[tuple[str, str]] = []
-    if _SQL_OPEN_END.search(v):
-        out.append(("sql_dynamic", verb))  # f"SELECT ... FROM {table}": name built at run time
-    for t in _SQL_TABLE.finditer(v):
-        kw = t.group(1).split()[0].upper()
-        name = t.group(2)
-        if name.lower() in _SQL_WORDS:
-            continue
-        if kw == "TABLE":
-            kind = "sql_ddl"
-        elif kw in ("INTO", "UPDATE", "TRUNCATE") or kw == "FROM" and verb == "DELETE":
-            kind = "sql_write"
-        else:
-            kind = "sql_read"
-        out.append((kind, name))
-    return out
+    return sql_tables(v)
 
 
 @dataclass(slots=True)
