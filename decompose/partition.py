@@ -1045,6 +1045,8 @@ def _common_package(mods: Sequence[str]) -> str:
         while n < min(len(prefix), len(parts)) and prefix[n] == parts[n]:
             n += 1
         prefix = prefix[:n]
+    while prefix and _is_dunder(prefix[-1]):
+        prefix = prefix[:-1]
     return prefix[-1].lower().strip("_") if prefix else ""
 
 
@@ -1082,7 +1084,13 @@ def _majority_package(
     best, best_key, precision = "", (-1.0, -1), 0.0
     for prefix, c in sorted(counts.items()):
         last = prefix.rsplit(".", 1)[-1].lower().strip("_")
-        if c <= half or c < 2 or last in _NEVER_NAMES or (prefix in names and c == 1):
+        if (
+            c <= half
+            or c < 2
+            or last in _NEVER_NAMES
+            or _is_dunder(prefix.rsplit(".", 1)[-1])
+            or (prefix in names and c == 1)
+        ):
             continue
         total = max((package_total or {}).get(prefix, c), c)
         f = round(_f_measure(c / total, c / len(names)), 9)
@@ -1118,6 +1126,15 @@ def _is_generic(token: str) -> bool:
     return any(w in GENERIC_TOKENS or w in _STATUS_WORDS for w in (word, _singular(word)))
 
 
+_DUNDER_RE = re.compile(r"^__\w+__$")
+
+
+def _is_dunder(component: str) -> bool:
+    """A dunder module or package name (``__about__``, ``__version__``, ``__main__``): it says
+    how Python finds the code, never what the code does, so it names no service."""
+    return bool(_DUNDER_RE.match(component))
+
+
 def _name_words(module: str) -> dict[str, str]:
     """Domain words of a dotted module name for naming: every component after the top level
     split at ``_`` and at CamelCase (``types.DatasetExample`` -> ``dataset``, ``example``),
@@ -1132,6 +1149,8 @@ def _name_words(module: str) -> dict[str, str]:
     top, _, rest = module.partition(".")
     out: dict[str, str] = {}
     for comp in rest.split(".") if rest else ():
+        if _is_dunder(comp):
+            continue
         for raw in _WORD_RE.findall(comp):
             w = _singular(raw.lower())
             if (
@@ -1170,6 +1189,9 @@ def name_services(
     groups: Mapping[int, Sequence[str]],
     taken: Iterable[str] = (),
     only: Iterable[int] | None = None,
+    *,
+    migrations: Mapping[int, Sequence[str]] | None = None,
+    entries: Iterable[str] = (),
 ) -> dict[int, str]:
     """Readable, unique, deterministic names from the modules of each group (of the groups in
     ``only`` when given; the others still count for how specific a token is).
@@ -1188,7 +1210,27 @@ def name_services(
     carrying it), generic layer words at half weight, tokens carried by a single module of a
     group of three or more after all others, ties broken by the token; duplicates get the next
     token, then a numeric suffix. Migration and test words (``alembic``, ``migrations``:
-    :data:`_NEVER_NAMES`) come last of all.
+    :data:`_NEVER_NAMES`) come last of all; dunder modules (``__about__``, ``__main__``)
+    name nothing.
+
+    Two facts from outside the names refine this (:func:`_purpose_name`): a group whose
+    attached schema ``migrations`` outnumber its product modules is named for the app owning
+    them (``langflow`` for ``langflow.alembic``, ``users`` for ``app.users.migrations``); a
+    group holding one of the ``entries`` (modules that build the web application:
+    ``FastAPI()``, ``Flask(__name__)``) is named for that application (``http`` for
+    ``api.http.initialize`` with its ``api.http.namespaces``; ``app`` for a top-level
+    ``main``) when its best name is a generic layer word or a sub-package of the
+    application's own package.
+
+    Args:
+        groups: ``group id -> modules`` that may name it (attached modules left out).
+        taken: names already used (``kernel``, client libraries).
+        only: the groups to name (default: all).
+        migrations: ``group id -> schema migrations attached to it``.
+        entries: modules that build a web application.
+
+    Returns:
+        ``{group id: name}``.
     """
     tokens_of: dict[int, dict[str, int]] = {}
     total: dict[str, int] = defaultdict(int)
@@ -1202,7 +1244,7 @@ def name_services(
         spellings: dict[tuple[str, str], int] = defaultdict(int)
         for m in mods:
             parts = [p for p in re.split(r"[./]", m) if p]
-            toks = {p.lower().strip("_") for p in parts[1:] or parts}
+            toks = {p.lower().strip("_") for p in parts[1:] or parts if not _is_dunder(p)}
             toks = {t for t in toks if t and t not in ("__init__", "init", "py", "ipynb")}
             for t in toks:
                 counts[t] += 1
@@ -1227,6 +1269,7 @@ def name_services(
         for w, c in words.items():
             word_total[w] += c
     used = set(taken)
+    entry_set = frozenset(entries)
     names: dict[int, str] = {}
     wanted = set(groups) if only is None else set(only) & set(groups)
     for gid in sorted(wanted, key=lambda g: (-len(groups[g]), min(groups[g]) if groups[g] else "")):
@@ -1264,6 +1307,11 @@ def name_services(
             ranked = [*better, home, *[t for t in ranked if t != home and t not in better]]
         elif home:
             ranked = [home, *[t for t in ranked if t != home]]
+        purpose = _purpose_name(
+            groups[gid], (migrations or {}).get(gid, ()), entry_set, ranked[0] if ranked else ""
+        )
+        if purpose:
+            ranked = [purpose, *[t for t in ranked if t != purpose]]
         name = ""
         for t in ranked:
             cand = _ascii_name(t) or "service"
@@ -1282,6 +1330,49 @@ def name_services(
         used.add(name)
         names[gid] = name
     return names
+
+
+def _purpose_name(
+    mods: Sequence[str], migrations: Sequence[str], entries: frozenset[str], best: str
+) -> str:
+    """The name a group's purpose gives it, or ``""`` (see :func:`name_services`).
+
+    Migrations first: when ``migrations`` outnumber ``mods`` the group is the schema's home,
+    named for the app owning most of them (the package holding their ``migrations`` or
+    ``alembic`` folder; a generic app word such as ``core`` below the top level gives no name).
+    Then the web application: the first of ``entries`` in ``mods`` (sorted), whose package
+    names it (``app`` when that package is the top level or a generic non-entry word), used when
+    ``best`` is a generic layer word (not an entry word such as ``api``) or when more than half of
+    ``mods`` lie below the application's package and ``best`` is one of their components there
+    (``namespaces`` under ``api.http``).
+    """
+    if migrations and len(migrations) >= len(mods):
+        apps: dict[str, int] = defaultdict(int)
+        for m in migrations:
+            found = _MIGRATION_RE.search(m)
+            if found is not None and found.start() > 0:
+                apps[m[: found.start()]] += 1
+        if apps:
+            app = max(sorted(apps), key=lambda a: apps[a])
+            word = app.rsplit(".", 1)[-1]
+            if "." not in app or not _is_generic(word):
+                return word.lower().strip("_") or word.lower()
+    found_entries = sorted(m for m in mods if m in entries)
+    if not found_entries:
+        return ""
+    entry = found_entries[0]
+    pkg = entry.rsplit(".", 1)[0] if "." in entry else entry
+    last = pkg.rsplit(".", 1)[-1].lower().strip("_")
+    own = "." in pkg and not (_is_generic(last) and last not in _ENTRY_WORDS)
+    app_name = last if own else "app"
+    if best and _is_generic(best) and best not in _ENTRY_WORDS:
+        return app_name
+    if own and best and best != last:
+        below = [m for m in mods if m.startswith(pkg + ".")]
+        inside = any(best in m[len(pkg) + 1 :].lower().split(".") for m in below)
+        if len(below) * 2 > len(mods) and inside:
+            return app_name
+    return ""
 
 
 def rename_stale(assignment: Mapping[str, str], keep: Iterable[str] = ()) -> dict[str, str]:
@@ -1489,6 +1580,7 @@ def propose(
         if kids:
             assign[m] = max(sorted(set(kids)), key=kids.count)
     assign = _attach(assign, [m for m in pending if m not in assign], adj_full)
+    assign = _dissolve_hollow(assign, graph, adj_full, set(library_ids))
     if settings.services is not None:
         assign = _merge_to_k(assign, adj_proj, settings.services)
     assign = _apply_constraints(assign, settings, adj_full, (a for a, _ in graph.aliases))
@@ -1507,6 +1599,10 @@ def propose(
                 if g not in names
             },
             taken=("kernel", *names.values()),
+            migrations={
+                g: sorted(m for m in v if is_migration_module(m)) for g, v in groups.items()
+            },
+            entries=web_app_modules(graph) if settings.names else (),
         )
     )
     libraries_info = {
@@ -1540,6 +1636,95 @@ def propose(
         kernel=kernel,
     )
     return partition, info
+
+
+# Web-framework application classes: a module calling one builds the application (its entry).
+_WEB_APP_CLASSES = (
+    "fastapi.FastAPI",
+    "flask.Flask",
+    "starlette.applications.Starlette",
+    "quart.Quart",
+    "sanic.Sanic",
+    "litestar.Litestar",
+    "aiohttp.web.Application",
+)
+
+
+def web_app_modules(graph: ProgramGraph) -> frozenset[str]:
+    """Modules that build a web application: a call of ``FastAPI()``, ``Flask()``,
+    ``Starlette()``, ``Quart()``, ``Sanic()``, ``Litestar()`` or ``aiohttp.web.Application()``
+    resolved to the framework's class (Django's ``wsgi``/``asgi`` modules are named so already).
+    """
+    out = set()
+    for module, facts in graph.facts.items():
+        for r in facts.references:
+            if r.hint not in ("call", "inferred"):
+                continue
+            target = r.target.replace("()", "")
+            if any(target == k or target.endswith("." + k) for k in _WEB_APP_CLASSES):
+                out.add(module)
+                break
+    return frozenset(out)
+
+
+def _is_hollow(graph: ProgramGraph, module: str, nodes: Mapping[str, object]) -> bool:
+    """A module without code of its own: a namespace package, or a file that defines nothing
+    (no function, class or variable) and calls nothing: an empty package ``__init__``, a
+    docstring, a compatibility shim re-exporting another package (``from lfx.base import *``)."""
+    node = nodes.get(module)
+    if node is None:
+        return False
+    if getattr(node, "kind", "") == "namespace":
+        return True
+    facts = graph.facts.get(module)
+    if facts is None:
+        return False
+    return not facts.definitions and not any(r.hint == "call" for r in facts.references)
+
+
+def _dissolve_hollow(
+    assign: dict[str, int],
+    graph: ProgramGraph,
+    adj: Mapping[str, Mapping[str, float]],
+    keep: set[int],
+) -> dict[str, int]:
+    """Groups made only of modules without code (empty package ``__init__`` files, re-export
+    shims: :func:`_is_hollow`) are no service: each such module joins the group holding most of
+    its sub-modules, else the group it is most connected to, else its nearest module by name
+    (:func:`_attach`).
+    Groups in ``keep`` (client libraries) stay; nothing happens when no other group is left.
+    """
+    nodes = {m.name: m for m in graph.modules}
+    members: dict[int, list[str]] = defaultdict(list)
+    for m, c in assign.items():
+        members[c].append(m)
+    hollow = sorted(
+        c
+        for c, mods in members.items()
+        if c not in keep and all(_is_hollow(graph, m, nodes) for m in mods)
+    )
+    if not hollow or len(hollow) == len(members):
+        return assign
+    loose = sorted(m for c in hollow for m in members[c])
+    for m in loose:
+        del assign[m]
+    placed = sorted(assign)
+    import bisect
+
+    left = []
+    for m in sorted(loose, key=lambda m: (-m.count("."), m)):
+        lo = bisect.bisect_left(placed, m + ".")
+        kids: list[int] = []
+        for k in range(lo, len(placed)):
+            if not placed[k].startswith(m + "."):
+                break
+            kids.append(assign[placed[k]])
+        if kids:
+            assign[m] = max(sorted(set(kids)), key=kids.count)
+            bisect.insort(placed, m)
+        else:
+            left.append(m)
+    return _attach(assign, left, adj) if left else assign
 
 
 def _apart_from_libraries(

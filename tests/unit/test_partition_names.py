@@ -134,3 +134,96 @@ def test_move_renames_a_service_whose_name_no_longer_fits() -> None:
     assert moved["shop.store"] == "store"
     assert by["billing"] == {"shop.billing.tax", "shop.billing.invoice"}  # untouched
     assert moved["shop.templates.t0"] == "kernel"
+
+
+def test_dunder_modules_never_name_a_service() -> None:
+    # tester5 N4: mindsdb's root package, its __about__ and nothing else got the name ``about``
+    groups = {
+        0: ["shop", "shop.__about__"],
+        1: ["shop.billing.tax", "shop.billing.invoice", "shop.billing.__version__"],
+        2: ["shop.cli.__main__", "shop.cli.run", "shop.__version__"],
+    }
+    groups.update({3 + i: [f"shop.s{i}.a", f"shop.t{i}.b"] for i in range(6)})  # ``shop`` is common
+    names = name_services(groups)
+    assert not {"about", "version", "main"} & set(names.values())
+    assert names[0] == "shop" and names[1] == "billing" and names[2] == "cli"
+
+
+def test_group_of_migrations_plus_little_else_is_named_for_the_app_owning_them() -> None:
+    # tester5 N5: langflow's Alembic tree + migration tooling was named after 4 ``a2a`` modules
+    product = ["flow", "flow.api.utils.migration_runs", "flow.api.utils.migration_copies"]
+    product += ["flow.api.v1.a2a", "flow.api.v1.a2a_utils", "flow.models.a2a"]
+    migrations = [f"flow.alembic.versions.r{i:03d}" for i in range(20)] + ["flow.alembic.env"]
+    other = ["flow.a2a_card", "flow.users.api", "flow.users.crud"]
+    names = name_services({0: product, 1: other}, migrations={0: migrations})
+    assert names[0] == "flow"
+    # a Django app's migrations name the app, whatever its few modules say
+    app = ["site.orders.signals", "site.orders.receipts"]
+    migs = [f"site.orders.migrations.{i:04d}_auto" for i in range(1, 6)]
+    assert name_services({0: app}, migrations={0: migs}) == {0: "orders"}
+    # a group with more product code than migrations keeps its product name
+    big = [f"flow.billing.m{i}" for i in range(10)]
+    assert name_services({0: big}, migrations={0: migrations[:3]}) == {0: "billing"}
+
+
+def test_group_holding_the_web_application_is_named_for_it() -> None:
+    # tester5: mindsdb's Flask app (api.http.initialize) and its routers were ``namespaces``
+    http = ["app.api.http", "app.api.http.initialize", "app.api.http.gui"]
+    http += [f"app.api.http.namespaces.n{i}" for i in range(8)] + ["app.api.http.namespaces"]
+    http += ["app.utilities.config", "app.utilities.security"]
+    names = name_services({0: http}, entries={"app.api.http.initialize"})
+    assert names[0] == "http"
+    # a top-level app factory in a group of generic odds and ends: ``app``
+    odds = ["proj.main", "proj.utils.logs", "proj.utils.paths", "proj.utils.env"]
+    assert name_services({0: odds}, entries={"proj.main"}) == {0: "app"}
+    # a domain word that fits the group wins over the entry (langflow's ``triggers``)
+    triggers = ["proj.main", *[f"proj.services.triggers.t{i}" for i in range(8)]]
+    assert name_services({0: triggers}, entries={"proj.main"}) == {0: "triggers"}
+
+
+def _shim_project() -> dict[str, str]:
+    """A product (store, billing) and a ``legacy`` tree of compatibility shims: package
+    ``__init__`` files that only re-export each other, no code of their own."""
+    files = {
+        "shop/__init__.py": "",
+        "shop/store.py": "from shop.billing import invoice\nclass Store:\n    pass\n",
+        "shop/entity.py": "from shop.store import Store\nclass Entity(Store):\n    pass\n",
+        "shop/billing/__init__.py": "",
+        "shop/billing/invoice.py": "def total():\n    return 1\n",
+        "shop/billing/tax.py": "from shop.billing.invoice import total\nRATE = total()\n",
+        "shop/legacy/__init__.py": '"""Old names."""\nfrom shop.legacy.a import *  # noqa\n',
+    }
+    for a, b in (("a", "b"), ("b", "c"), ("c", "d"), ("d", "a")):
+        files[f"shop/legacy/{a}/__init__.py"] = f"from shop.legacy.{b} import *  # noqa\n"
+    return files
+
+
+def test_group_of_packages_without_code_is_no_service(
+    make_project: Callable[[dict[str, str]], Path],
+) -> None:
+    # tester5 N5: langflow's ``base`` = 8 re-export __init__ files (29 lines) proposed as a service
+    g = _load(make_project(_shim_project()))
+    for seed in (0, 1):
+        of = propose(g, AnalyzeSettings(seed=seed, min_service_size=1))[0].as_dict()
+        legacy = {of[m] for m in of if m.startswith("shop.legacy")}
+        product = {of[m] for m in of if not m.startswith("shop.legacy")}
+        assert legacy <= product  # the shims joined product services, none of their own
+
+
+def test_dissolved_packages_follow_their_sub_modules(
+    make_project: Callable[[dict[str, str]], Path],
+) -> None:
+    from decompose.partition import _dissolve_hollow
+
+    g = _load(make_project(_shim_project()))
+    assign = {m.name: 0 for m in g.modules if not m.name.startswith("shop.legacy")}
+    assign["shop.billing.tax"] = assign["shop.billing.invoice"] = 1
+    assign["shop.billing"] = 2  # an empty __init__ alone: its sub-modules are in group 1
+    assign.update({m.name: 3 for m in g.modules if m.name.startswith("shop.legacy")})
+    out = _dissolve_hollow(dict(assign), g, {}, set())
+    assert out["shop.billing"] == 1
+    assert set(out.values()) == {0, 1}
+    # a client library (kept) or the only group left is never dissolved
+    assert _dissolve_hollow(dict(assign), g, {}, {2, 3})["shop.billing"] == 2
+    only = {m: 0 for m in assign if m.startswith("shop.legacy")}
+    assert _dissolve_hollow(dict(only), g, {}, set()) == only
