@@ -259,6 +259,10 @@ class _Walker:
                     self.dirs.append(erel)
                 elif stat.S_ISREG(st.st_mode):
                     if not e.name.endswith(SOURCE_SUFFIXES):
+                        if not is_link and 0 < st.st_size <= _MAX_LINK_TEXT:
+                            target = _link_placeholder(Path(e.path), e.name)
+                            if target is not None:
+                                self.diags.append(_placeholder_diag(erel, target))
                         continue
                     if e.name.endswith(".ipynb") and not self.notebooks:
                         continue
@@ -288,6 +292,51 @@ class _Walker:
                         )
                     )
             stack.extend(reversed(subdirs))
+
+
+# A symlink that git checked out as a plain file (``core.symlinks=false``, the default on
+# Windows) holds the link's target path and nothing else, with no trailing newline. Only small
+# files are read (a real link target is rarely longer).
+_MAX_LINK_TEXT = 1024
+
+
+def _link_placeholder(path: Path, name: str) -> str | None:
+    """The target written in ``path`` when the file looks like a symlink to a folder checked out
+    as a plain file: an importable name without a suffix (the only kind of folder link that
+    could be a package), content that is one relative path without a newline (git writes none)
+    naming an existing folder. None otherwise (or when the file cannot be read)."""
+    if not _importable(name):
+        return None
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not text or text != text.strip() or "\x00" in text or os.path.isabs(text):
+        return None
+    if not all(part and not part.isspace() for part in text.split("/")):
+        return None  # one line of path parts, as a link target is; a word or sentence is not
+    if "/" not in text and text not in (".", ".."):
+        return None
+    return text if (path.parent / text).is_dir() else None
+
+
+def _placeholder_diag(rel: str, target: str) -> Diagnostic:
+    """DEC018 for a symlink to a folder checked out as a plain file (:func:`_link_placeholder`)."""
+    return Diagnostic(
+        rel,
+        1,
+        0,
+        "DEC018",
+        f"{rel} looks like a symlink checked out as a plain file (git core.symlinks=false?): it "
+        f"holds only the path {target!r} of an existing folder, so nothing behind it is analysed "
+        f"and imports through it are unresolved (DEC005); restore the link (`git config "
+        f"core.symlinks true`, then `git checkout -- {rel}`) or replace it with the folder",
+        "warning",
+    )
 
 
 def _utf8(name: str) -> bool:
