@@ -24,8 +24,10 @@ With ``--baseline REV`` the cold ``analyze`` of the ``decompose`` package at git
 folder holding a ``decompose/`` package) is timed too, in the same run right before the current
 one, so that a speed-up is measured against the same floor on the same machine state; a note
 says when its graph.json, proposal.json or report.md differ from the current ones.
-``--no-check`` skips the ``check`` and peer-``check`` rows (tach, lint-imports) when only
-``analyze`` is being worked on.
+``--tree REV|FOLDER`` runs that tree (the same way) instead of the installed ``decompose`` as the
+current one: in a shared working tree, a commit landing mid-run would otherwise change what is
+measured. ``--no-check`` skips the ``check`` and peer-``check`` rows (tach, lint-imports) when
+only ``analyze`` is being worked on.
 
 Usage::
 
@@ -310,6 +312,7 @@ def measure(
     pyan: bool,
     baseline: Path | None = None,
     check: bool = True,
+    tree: Path | None = None,
 ) -> Result:
     proj, pkg = prepare(name)
     files = py_files(proj, pkg)
@@ -321,6 +324,8 @@ def measure(
     listing.write_text("\n".join(str(p) for p in files))
     env = dict(os.environ)
     env.pop("DECOMPOSE_CACHE_DIR", None)
+    if tree is not None:
+        env["PYTHONPATH"] = str(tree)
 
     def clear_cache() -> None:
         shutil.rmtree(cache, ignore_errors=True)
@@ -642,6 +647,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help="update docs/performance.md")
     ap.add_argument("--no-check", action="store_true", help="skip the check rows")
     ap.add_argument("--baseline", metavar="REV", help="also time cold analyze at git REV")
+    ap.add_argument("--tree", metavar="REV", help="time the decompose tree at git REV instead")
     args = ap.parse_args(argv)
     base_sha, base_dir = baseline_tree(args.baseline) if args.baseline else (None, None)
     WORK.mkdir(parents=True, exist_ok=True)
@@ -649,7 +655,15 @@ def main(argv: list[str] | None = None) -> int:
     peers = None if args.no_peers else ensure_peers()
     peers_line = peer_versions(peers) if peers else "not run"
     results = [
-        measure(name, args.runs, peers, not args.no_pyan, base_dir, not args.no_check)
+        measure(
+            name,
+            args.runs,
+            peers,
+            not args.no_pyan,
+            base_dir,
+            not args.no_check,
+            baseline_tree(args.tree)[1] if args.tree else None,
+        )
         for name in args.inputs.split(",")
         if name
     ]
