@@ -590,16 +590,6 @@ def constraint_warnings(
                         + ", ".join(f"{x!r} in {settings.pin[x]!r}" for x in by_pin)
                         + f" ({prefix}.pin), and pin wins over apart"
                     )
-                shared_mods = [
-                    m
-                    for m in sorted({*matched[a], *matched[b]} - set(both))
-                    if assignment[m] in shared
-                ]
-                follow = [m for m in shared_mods if _follower(m, settings)]
-                if follow:
-                    reasons.append(
-                        f"{_few(follow)} {_FOLLOWS}, so it is placed after the constraints"
-                    )
                 if not reasons:
                     reasons.append(
                         "no other rule outranks apart here: the proposal moved one side out of "
@@ -620,46 +610,14 @@ def constraint_warnings(
         missed = [m for m in found if assignment.get(m) != "kernel"]
         if not missed:
             continue
-        follow = [m for m in missed if _follower(m, settings)]
-        rest = [m for m in missed if m not in follow]
-        why = []
-        if follow:
-            why.append(f"{_few(follow)} {_FOLLOWS}, never into the kernel")
-        if rest:
-            why.append(
-                f"{_few(rest)} ended in "
-                f"{', '.join(sorted({repr(assignment[m]) for m in rest}))}: the proposal did not "
-                "take them into the kernel"
-            )
+        in_services = ", ".join(sorted({repr(assignment[m]) for m in missed}))
         out.append(
             f"{prefix}.kernel[{k}]: {pattern!r} matches modules outside the shared kernel: "
-            + "; ".join(why)
+            f"{_few(missed)} ended in {in_services}. The kernel takes product code only: tests, "
+            "migrations, examples, templates and generated stubs follow the code they serve, "
+            "namespace packages their children"
         )
     return out
-
-
-_FOLLOWS = (
-    "follow the code they test, migrate or serve (tests, migrations, examples, generated stubs "
-    "are attached after clustering)"
-)
-
-
-def _follower(module: str, settings: AnalyzeSettings) -> bool:
-    """True for a module the proposal attaches to other code instead of clustering it (tests
-    when ``exclude_tests``, migrations, examples, generated stubs): the kernel never takes it."""
-    from decompose.partition import (
-        is_example_module,
-        is_generated_module,
-        is_migration_module,
-        is_test_module,
-    )
-
-    return (
-        (settings.exclude_tests and is_test_module(module))
-        or is_migration_module(module)
-        or is_generated_module(module)
-        or is_example_module(module)
-    )
 
 
 def _size_warnings(

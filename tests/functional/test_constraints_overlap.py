@@ -177,7 +177,7 @@ def test_kernel_pattern_on_tests_says_tests_follow_their_code() -> None:
     warns = constraint_warnings(s, {"app.a": "x", "tests": "x", "tests.test_a": "x"})
     assert len(warns) == 1
     assert warns[0].startswith("analyze.kernel[0]: 'tests.*' matches modules outside the shared")
-    assert "tests, tests.test_a follow the code they test" in warns[0]
+    assert "tests, tests.test_a ended in 'x'. The kernel takes product code only: tests" in warns[0]
 
 
 def test_pin_beyond_max_service_size_names_the_pin_and_its_together_group() -> None:
