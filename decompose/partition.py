@@ -1836,8 +1836,17 @@ def _apply_constraints(
     def hits(pattern: str) -> list[str]:
         return [m for m in assign if m not in skip and matches(m, pattern)]
 
+    # Together groups sharing a module are one group (else the later one would split the
+    # earlier: a module cannot be in two places).
+    merged: list[set[str]] = []
     for group in settings.together:
-        mods = sorted({m for p in group for m in hits(p)})
+        mods_set = {m for p in group for m in hits(p)}
+        for other in [g for g in merged if g & mods_set]:
+            mods_set |= other
+            merged.remove(other)
+        merged.append(mods_set)
+    for mods_set in merged:
+        mods = sorted(mods_set)
         if len(mods) < 2:
             continue
         cs = [assign[m] for m in mods if m not in pinned] or [assign[m] for m in mods]
@@ -1859,11 +1868,20 @@ def _apply_constraints(
                         mover = [m for m in sets[i] if assign[m] == c and m not in both | pinned]
                     if not mover:
                         continue  # pinned on both sides: pin wins
+                    # never onto another pattern of the same list: all are kept pairwise apart
+                    moving = set(mover)
+                    taken = {
+                        assign[m]
+                        for k, other in enumerate(sets)
+                        for m in other
+                        if m not in moving
+                        and not any(m in sets[x] for x in range(len(sets)) if x != k)
+                    }
                     pull: dict[int, float] = defaultdict(float)
                     for m in mover:
                         for nb, w in adj.get(m, {}).items():
                             oc = assign.get(nb)
-                            if oc is not None and oc != c:
+                            if oc is not None and oc != c and oc not in taken:
                                 pull[oc] += w
                     target = max(sorted(pull), key=lambda k: pull[k]) if pull else next_id
                     if target == next_id:

@@ -224,3 +224,23 @@ def test_tester5_overlap_is_a_warning_on_stderr_and_in_the_report(runner, make_p
     report = (out / "report.md").read_text()
     section = report.split("## Constraints not kept as written", 1)[1].split("\n## ", 1)[0]
     assert "analyze.apart[0] keeps 'app.ml.\\*' and 'app.data.load' apart" in section
+
+
+@pytest.mark.parametrize(
+    "analyze",
+    [
+        {"apart": [["app.ml", "app.api.routes", "app.ml.model"]], "services": 1},
+        {"apart": [["app.data.*", "app.api.*", "app.ml.*"]], "services": 1},
+        {"together": [["app.data.load", "app.ml"], ["app.ml.*", "app.api.auth"]]},
+    ],
+)
+def test_apart_lists_and_overlapping_together_groups_are_kept(
+    graph: Any, analyze: dict[str, Any]
+) -> None:
+    """Every pattern of one apart list ends apart from every other (a pair separated first is
+    never moved back onto a third pattern); together groups sharing a module are one group."""
+    from decompose.partition import propose
+
+    s = parse_config({"analyze": analyze}).analyze
+    assignment = dict(propose(graph, s)[0].assignment)
+    assert broken_rules(s, assignment, dict(graph.aliases)) == set()
