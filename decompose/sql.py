@@ -26,7 +26,7 @@ names (``"T"``, `` `t` ``, ``[t]``) are unquoted; schema-qualified names stay qu
 the default schemas ``public.`` and ``dbo.``, which are dropped (``public.users`` is ``users``).
 
 The sqlglot parser was evaluated on the 567 SQL-looking constants of litellm, argilla-server,
-mlflow, label-studio, khoj and letta (docs/coupling.md): it parses 304 and raises on 263, among
+mlflow, label-studio, khoj and letta (docs/decision.md): it parses 304 and raises on 263, among
 them about 90 real statements (f-string fragments) whose tables only a lenient scan recovers, so
 a fallback like this one is needed anyway; it is not used.
 """
