@@ -86,6 +86,8 @@ _EVAL_TOKENS = frozenset(
 _NO_RUN_KINDS = frozenset({"type_checking", "stub_only"})
 _JOB_ROLES = ("training", "orchestration")
 _GPU_IMAGES = ("gpu", "gpu-capable")
+# Dataframe and columnar-format libraries: their import alone is no ingestion load.
+_FRAME_LIBS = frozenset({"pandas", "polars", "pyarrow", "dask", "numpy"})
 
 
 def total_reason(total: int) -> str:
@@ -125,6 +127,16 @@ def _api_services(roles: Mapping[str, Any]) -> list[str]:
     return sorted(out)
 
 
+def _attached(graph: ProgramGraph, roles: Mapping[str, Any]) -> frozenset[str]:
+    """The attached modules (tests, migrations, examples, template trees) of
+    :func:`decompose.roles.attached_modules`, as ``roles`` recorded them (computed when absent)."""
+    if "attached" in roles:
+        return frozenset(roles["attached"])
+    from decompose.roles import attached_modules
+
+    return attached_modules(graph)
+
+
 def front_door(
     graph: ProgramGraph, plan: Plan, roles: Mapping[str, Any], footprints: Mapping[str, Any]
 ) -> tuple[str, dict[str, str]]:
@@ -149,13 +161,14 @@ def front_door(
 
     Returns:
         ``(door, apps)``: the front door's service name (``""`` when no service serves HTTP)
-        and ``{service: how it runs its own application}`` for the HTTP services that do.
+        and ``{service: how it runs its own application}`` for the app owners that serve routes
+        (their own, or routers their app modules import).
     """
-    from decompose.partition import is_migration_module, is_test_module
 
     api = _api_services(roles)
     fp = footprints.get("services", {})
     mods = roles.get("modules", {})
+    attached = _attached(graph, roles)
     ext = _external_tops(graph)
     imports: dict[str, set[str]] = defaultdict(set)
     for e in graph.imports:
@@ -167,7 +180,7 @@ def front_door(
         if svc.kernel:
             continue
         for m in sorted(svc.modules):
-            if is_test_module(m) or is_migration_module(m):
+            if m in attached:
                 continue
             how = _http_app(graph, m, ext, mods.get(m, {}))
             if not how:
@@ -178,7 +191,8 @@ def front_door(
             ):
                 mounting.add(svc.name)
     # the app owners that serve routes (their own, or routers their app modules import)
-    pool = sorted(s for s in apps if s in api or s in mounting) or api
+    apps = {s: how for s, how in apps.items() if s in api or s in mounting}
+    pool = sorted(apps) or api
     handlers = roles.get("services", {})
     ranked = sorted(
         pool,
@@ -356,9 +370,9 @@ def score_services(
         of its modules contested.
     """
     from decompose.coupling import shared_with
-    from decompose.partition import is_migration_module, is_test_module
 
     reach = reach or {"entries": {}, "imported": [], "scripts": {}, "serves": []}
+    attached = _attached(graph, roles)
     client_libs: Mapping[str, Any] = plan.extras.get("client_libraries") or {}  # type: ignore[assignment]
     imported_all = set(reach.get("imported", []))
     serves_all = set(reach.get("serves", []))
@@ -386,7 +400,7 @@ def score_services(
     )
     from decompose.footprint import heavy_importers
 
-    heavy_mods = heavy_importers(graph)
+    heavy_mods = heavy_importers(graph, attached)
     # What runs: entries and what they import, the modules that serve, the scripts run by hand
     # and what they import. Only meaningful when the project has entries at all.
     run_all = _import_closure(
@@ -421,15 +435,41 @@ def score_services(
         # service whose route handlers run in an application it does not build (routers mounted
         # into the front door's app): it serves the API itself.
         is_door = bool(door) and name == door
-        api_side = is_door or (name in api_svcs and name not in apps)
         f = fp.get(name, {})
         image = f.get("image", "slim")
-        own = [m for m in s.modules if not (is_test_module(m) or is_migration_module(m))]
+        # Another app owner that serves routes (feast's feature server beside its lineage and
+        # registry servers) is a request path of its own, like the front door — unless it is a
+        # model server behind an endpoint (a GPU-capable image or model serving from evidence:
+        # fschat's model workers), whose load is the model, not the requests.
+        model_server = image in _GPU_IMAGES or (primary == "inference" and basis == "evidence")
+        own_door = name in apps and not is_door and not model_server
+        api_side = is_door or own_door or (name in api_svcs and name not in apps)
+        own = [m for m in s.modules if m not in attached]
         # Library code the running system never loads (a framework's per-library adapters that
         # the callers' own code imports): its heavy runtime runs in the caller's process.
         own_heavy = [m for m in own if m in heavy_mods and not f.get("via_kernel")]
         in_caller = bool(has_entries and own_heavy and not (set(own_heavy) & run_all))
-        counted = primary in _SCALING_ROLES and basis == "evidence" and not is_door
+        # Data ingestion from dataframe imports alone (pandas, pyarrow, polars: a query result
+        # read into a frame) is no load apart from the request path: it needs a reading call,
+        # a stream consumer or a loader (read_csv, load_dataset, kafka...).
+        frames_only = primary == "ingestion" and not [
+            e
+            for m in r.get("modules_by_role", {}).get("ingestion", [])
+            for e in role_mods.get(m, {}).get("evidence", [])
+            if e["role"] == "ingestion"
+            and e["kind"] not in ("name", "default", "partition")
+            and not (
+                e["kind"] == "import" and e["detail"].split(" ", 1)[-1].split(".")[0] in _FRAME_LIBS
+            )
+        ]
+        counted = (
+            primary in _SCALING_ROLES
+            and basis == "evidence"
+            and not frames_only
+            and not is_door
+            and not own_door
+            and not in_caller
+        )
         kind, kind_facts = service_kind(
             name,
             own,
@@ -529,6 +569,11 @@ def score_services(
                 "dynamically, so the runtime runs in the caller's process, not in a service of "
                 "its own; ship it as an optional extra (lazy imports)"
             )
+        elif heavy and own_door:
+            ev.append(
+                f"image {image} ({', '.join(heavy[:4])}), but it runs an HTTP application of "
+                f"its own ({apps[name]}): that image is its own API replicas' image"
+            )
         elif heavy and api_side and not is_door:
             ev.append(
                 f"image {image} ({', '.join(heavy[:4])}), but it serves the HTTP API itself: "
@@ -561,6 +606,22 @@ def score_services(
         elif counted:
             sc += 1
             ev.append(f"primary role {role_title(primary)}: load that is not the request path")
+        elif frames_only and basis == "evidence":
+            ev.append(
+                "primary role data ingestion from dataframe imports only (pandas, pyarrow, "
+                "polars): data read into frames on the request path, not a load apart from it"
+            )
+        elif in_caller and primary in _SCALING_ROLES and basis == "evidence":
+            ev.append(
+                f"primary role {role_title(primary)}, but its code runs in the caller's "
+                "process (see above): no load of its own to scale"
+            )
+        elif own_door and primary in _SCALING_ROLES and basis == "evidence":
+            ev.append(
+                f"primary role {role_title(primary)}, but it serves HTTP routes from an "
+                f"application of its own ({apps[name]}): its load is those requests, a request "
+                "path of its own"
+            )
         elif is_door and primary in _SCALING_ROLES and basis == "evidence":
             ev.append(
                 f"primary role {role_title(primary)}, but it is the HTTP front door: the request "
@@ -1141,10 +1202,11 @@ def _entries(graph: ProgramGraph, roles: Mapping[str, Any]) -> tuple[dict[str, s
         module or a worker's runner registration. Imports are never entries
         (docs/decision.md, "What each service is").
     """
-    from decompose.partition import is_migration_module, is_test_module
+
+    attached = _attached(graph, roles)
 
     def skip(m: str) -> bool:
-        return is_test_module(m) or is_migration_module(m)
+        return m in attached
 
     mods = roles.get("modules", {})
     ext = _external_tops(graph)
@@ -1208,10 +1270,11 @@ def reachability(
         not imported; ``serves`` the modules with HTTP handlers, a server launch, a web
         application or a worker's runner registration.
     """
-    from decompose.partition import is_migration_module, is_test_module
+
+    attached = _attached(graph, roles)
 
     def skip(m: str) -> bool:
-        return is_test_module(m) or is_migration_module(m)
+        return m in attached
 
     entries, serves = _entries(graph, roles)
     out_edges: dict[str, list[tuple[str, bool]]] = defaultdict(list)
@@ -1266,7 +1329,6 @@ def deployable_evidence(
     Returns:
         Up to 8 pieces of evidence, ``"kind: detail"``, sorted; empty for a library.
     """
-    from decompose.partition import is_migration_module, is_test_module
 
     found: set[str] = set()
     if guards is None:
@@ -1276,8 +1338,9 @@ def deployable_evidence(
         if e.group in ("console_scripts", "gui_scripts"):
             found.add(f"entry point: {e.name} = {e.target} ({e.src})")
     mods = roles.get("modules", {})
+    attached = _attached(graph, roles)
     for m in sorted(graph.facts):
-        if is_test_module(m) or is_migration_module(m):
+        if m in attached:
             continue
         f = graph.facts[m]
         info = mods.get(m, {})
@@ -1789,7 +1852,9 @@ def evaluate(
     from decompose.roles import classify
 
     roles = classify(graph, plan)
-    fps = footprints(graph, plan, Path(root) if root is not None else None)
+    fps = footprints(
+        graph, plan, Path(root) if root is not None else None, frozenset(roles["attached"])
+    )
     dc = data_coupling(graph, plan, Path(root) if root is not None else None)
     hist = (
         history(root, graph, plan)

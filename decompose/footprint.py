@@ -42,7 +42,6 @@ from typing import Any
 
 from decompose.graph import ProgramGraph
 from decompose.model import Plan
-from decompose.partition import is_migration_module, is_test_module
 from decompose.roles import LLM_API_IMPORTS, framework_of
 
 # import name -> distribution, where they differ (or where a well-known name is ambiguous). A
@@ -732,20 +731,26 @@ _OPTIONAL_KINDS = frozenset({"optional", "fallback", "guarded", "dynamic"})
 _CUDA_DEVICE = re.compile(r"^cuda(:\d+)?$")
 
 
-def heavy_importers(graph: ProgramGraph) -> dict[str, list[str]]:
+def heavy_importers(
+    graph: ProgramGraph, attached: frozenset[str] | None = None
+) -> dict[str, list[str]]:
     """Modules that need a heavy runtime to be imported at all: a module-level, unguarded
     import of a GPU runtime (:data:`GPU_RUNTIMES`) or a large library (:data:`LARGE_RUNTIMES`)
-    — the imports that set a service's image class in :func:`footprints`. Tests excluded.
+    — the imports that set a service's image class in :func:`footprints`. Attached modules
+    (:func:`decompose.roles.attached_modules`: tests, migrations, examples, templates) excluded.
 
     Args:
         graph: the program graph.
+        attached: the attached modules when already computed.
 
     Returns:
         ``{module: [top-level import names, sorted]}``, in module order.
     """
+    if attached is None:
+        attached = _attached_modules(graph)
     out: dict[str, set[str]] = defaultdict(set)
     for e in graph.external:
-        if e.kind in ("type_checking", "stub_only") or is_test_module(e.src):
+        if e.kind in ("type_checking", "stub_only") or e.src in attached:
             continue
         if e.kind in _OPTIONAL_KINDS or e.scope == "function":
             continue
@@ -753,6 +758,12 @@ def heavy_importers(graph: ProgramGraph) -> dict[str, list[str]]:
         if top in GPU_RUNTIMES or top in LARGE_RUNTIMES:
             out[e.src].add(top)
     return {m: sorted(v) for m, v in sorted(out.items())}
+
+
+def _attached_modules(graph: ProgramGraph) -> frozenset[str]:
+    from decompose.roles import attached_modules
+
+    return attached_modules(graph)
 
 
 def distribution_of(name: str) -> tuple[str, str]:
@@ -830,8 +841,16 @@ def _source_cuda_uses(root: Path, relpath: str) -> list[tuple[int, str]]:
     return sorted(set(out))
 
 
-def footprints(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> dict[str, Any]:
-    """Third-party closure per service.
+def footprints(
+    graph: ProgramGraph,
+    plan: Plan,
+    root: Path | None = None,
+    attached: frozenset[str] | None = None,
+) -> dict[str, Any]:
+    """Third-party closure per service, its attached modules (tests, migrations, usage examples,
+    project templates: :func:`decompose.roles.attached_modules`) left out: they run beside the
+    service, not in its image, so a template's ``sentence_transformers`` import is no runtime
+    of the service and a migration's ``pickle.loads`` no model artifact.
 
     CUDA evidence (what turns a GPU-capable runtime into a ``gpu`` image) is a real use only:
     a reference through ``torch.cuda`` (or any ``.cuda`` attribute the parser resolved), a read
@@ -845,6 +864,7 @@ def footprints(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> dic
         plan: services to compute footprints for.
         root: the project root, to look for CUDA device strings and ``.cuda()`` calls in the
             source (not in the facts); without it only the facts are used.
+        attached: the attached modules when already computed.
 
     Returns:
         ``{"services": {service: {"distributions": [{"distribution", "source", "imports",
@@ -861,6 +881,8 @@ def footprints(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> dic
         (guarded, ``with LazyImport(...)``, inside functions): *optional extras* that never
         raise the image class.
     """
+    if attached is None:
+        attached = _attached_modules(graph)
     first_party_tops = {m.name.split(".")[0] for m in graph.modules}
     path_of = {m.name: m.path for m in graph.modules}
     of = plan.partition.as_dict()
@@ -868,7 +890,7 @@ def footprints(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> dic
     acc: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
     for e in graph.external:
         svc = of.get(e.src)
-        if svc is None or e.kind in ("type_checking", "stub_only") or is_test_module(e.src):
+        if svc is None or e.kind in ("type_checking", "stub_only") or e.src in attached:
             continue
         top = e.dst.split(".")[0]
         if (
@@ -911,12 +933,12 @@ def footprints(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> dic
             info["llm_api"] = True
             if not info["heavy"]:
                 info["note"] = LLM_API_NOTE
-    # Tests and schema migrations run beside the service, not in it: a ``pickle.loads`` of a
-    # job's state in a Django migration is no model artifact.
+    # Attached modules run beside the service, not in it: a ``pickle.loads`` of a job's state
+    # in a Django migration is no model artifact.
     cuda: dict[str, list[str]] = defaultdict(list)
     for module, f in sorted(graph.facts.items()):
         svc = of.get(module)
-        if svc is None or is_test_module(module) or is_migration_module(module):
+        if svc is None or module in attached:
             continue
         found: list[tuple[int, str]] = []
         for r in f.references:
@@ -936,7 +958,7 @@ def footprints(graph: ProgramGraph, plan: Plan, root: Path | None = None) -> dic
     pickles: dict[str, list[str]] = defaultdict(list)
     for module, f in sorted(graph.facts.items()):
         svc = of.get(module)
-        if svc is None or is_test_module(module) or is_migration_module(module):
+        if svc is None or module in attached:
             continue
         for r in f.references:
             t = r.target.replace("()", "")

@@ -27,7 +27,8 @@ kinds of evidence, each shown with its line:
   sends telemetry), ``chat.completions.create``/``messages.create``/``litellm.completion`` LLM API
   client, ``read_csv`` ingestion;
 - **data literals** (``FileFacts.data_refs``): SQL statements and ORM table names are data access;
-- **names**: a module path token such as ``ingestion``, ``training`` or ``routers`` (weak).
+- **names**: a module path token such as ``ingestion``, ``training`` or ``routers`` (weak):
+  it only adds weight to a role the code already shows, never makes one on its own.
 
 Scores are sums of weights (framework 2, decorator or route 3, call 1 per distinct callee name,
 SQL/ORM 2, name 1). A module takes every role scoring at least 2 and at least 40% of its best;
@@ -44,7 +45,12 @@ from typing import Any
 
 from decompose.graph import ProgramGraph
 from decompose.model import Plan
-from decompose.partition import is_migration_module, is_test_module
+from decompose.partition import (
+    is_example_module,
+    is_migration_module,
+    is_test_module,
+    template_modules,
+)
 
 ROLES = (
     "ingestion",
@@ -176,8 +182,10 @@ FRAMEWORKS: dict[str, tuple[tuple[str, int], ...]] = {
     "feast": (("features", 2),),
     "featuretools": (("features", 2),),
     "category_encoders": (("features", 2),),
-    "tokenizers": (("features", 1), ("inference", 1)),
+    # A tokenizer turns text into ids: no weights, no model (docs/decision.md).
+    "tokenizers": (("features", 1),),
     "tiktoken": (("features", 1),),
+    "sentencepiece": (("features", 1),),
     "nltk": (("features", 2),),
     "spacy": (("features", 1), ("inference", 1)),
     # training
@@ -412,7 +420,16 @@ _OPTIMIZER_RECEIVER = re.compile(r"^_*opt$|optim", re.IGNORECASE)
 # the module a place where a model runs, unless what they load is a tokenizer, a config or a
 # processor (``AutoTokenizer.from_pretrained`` loads no weights).
 WEIGHT_LOADS = frozenset({"from_pretrained", "load_state_dict", "load_model", "load_weights"})
-_NOT_WEIGHTS = re.compile(r"(?:Tokenizer(?:Fast)?|Config|Processor|FeatureExtractor)$")
+# The owner of a ``from_pretrained`` that loads no weights: a tokenizer (``AutoTokenizer``,
+# ``HuggingFaceTokenizer``, a ``tokenizer`` module's own ``from_pretrained`` helper), a config,
+# a processor or a feature extractor.
+_NOT_WEIGHTS = re.compile(r"tokeni[sz]er|(?:config|processor|feature_?extractor)$", re.IGNORECASE)
+# Hub downloads fetch a file, whatever it holds (weights, a tokenizer vocabulary, a config): in
+# a module that imports a tokenizer library (:data:`TOKENIZER_IMPORTS`) and no model runtime
+# (an import of torch, transformers, safetensors, onnxruntime..., or a weight load) what it
+# fetches is a vocabulary, no model artifact (docs/decision.md, "A tokenizer is not a model").
+HUB_DOWNLOADS = frozenset({"hf_hub_download", "snapshot_download"})
+TOKENIZER_IMPORTS = frozenset({"tiktoken", "tokenizers", "sentencepiece"})
 # ``generate``/``predict``/``infer`` on a client object (``self.client.generate``,
 # ``_get_sglang_client().generate``) asks a model served elsewhere: an LLM API client call.
 _REMOTE_RECEIVER = re.compile(r"client", re.IGNORECASE)
@@ -513,6 +530,31 @@ _REL = 0.4
 _MAX_EVIDENCE = 8
 
 
+def attached_modules(graph: ProgramGraph) -> frozenset[str]:
+    """Modules that run beside a service's code, never in the deployed service: tests, schema
+    migrations, usage examples (:func:`decompose.partition.is_example_module`) and project-
+    template trees (:func:`decompose.partition.template_modules`: ``feast init`` skeletons). The
+    partitioner attaches them to the code they use; this is the one predicate that keeps them
+    out of roles, footprints, entries, the front door and every criterion of the decision
+    (docs/decision.md, "Attached modules are not the service's code").
+
+    Args:
+        graph: the program graph.
+
+    Returns:
+        The attached module names (namespace packages included).
+    """
+    templates = template_modules(graph)
+    return frozenset(
+        m.name
+        for m in graph.modules
+        if is_test_module(m.name)
+        or is_migration_module(m.name)
+        or is_example_module(m.name)
+        or m.name in templates
+    )
+
+
 def framework_of(name: str) -> tuple[str, tuple[tuple[str, int], ...]] | None:
     """The :data:`FRAMEWORKS` entry for an import: ``(longest matching dotted prefix, ((role,
     weight), ...))``, or None when no prefix of ``name`` is a known framework."""
@@ -523,6 +565,21 @@ def framework_of(name: str) -> tuple[str, tuple[tuple[str, int], ...]] | None:
         if hit is not None:
             return key, hit
     return None
+
+
+def _model_runtime(frameworks: set[str], calls: set[str]) -> bool:
+    """Whether a module holds something that runs or stores model weights: an import of a
+    deep-learning framework (:data:`FRAMEWORK_ONLY`), of an inference runtime, of a training
+    library (weight 2 or more) or of ``safetensors``, or a call that serializes weights
+    (``torch.load``, ``joblib.dump``, ``safetensors.torch.save_file``...). ``frameworks`` are the
+    :data:`FRAMEWORKS` keys the module imports, ``calls`` the keys of its recognised calls."""
+    for key in frameworks:
+        hit = FRAMEWORKS.get(key, ())
+        if key in FRAMEWORK_ONLY or key == "safetensors":
+            return True
+        if any(r == "inference" or (r == "training" and w >= 2) for r, w in hit):
+            return True
+    return any(CALL_SUFFIXES.get(c) == "registry" or c in WEIGHT_LOADS for c in calls)
 
 
 def _callee(target: str) -> str:
@@ -564,12 +621,15 @@ def classify_modules(
         scores: dict[str, int] = defaultdict(int)
         ev: list[tuple[str, str, str, int]] = []
         seen_fw: set[str] = set()
+        seen_tok: set[str] = set()
         decisive: set[str] = set()
         for dst, line in sorted(ext.get(module, ()), key=lambda t: (t[1], t[0])):
             hit = framework_of(dst)
             if hit is None or hit[0] in seen_fw:
                 continue
             seen_fw.add(hit[0])
+            if hit[0] in TOKENIZER_IMPORTS:
+                seen_tok.add(hit[0])
             for fw_role, w in hit[1]:
                 scores[fw_role] += w
                 ev.append((fw_role, "import", f"imports {dst}", line))
@@ -641,6 +701,7 @@ def classify_modules(
                         )
                     break
         loads_weights = False
+        downloads: list[tuple[str, str, int]] = []
         for ref in f.references:
             if ref.hint not in ("call", "inferred"):
                 continue
@@ -675,6 +736,9 @@ def classify_modules(
                         _REMOTE_RECEIVER.search(p) for p in t.split(".")[:-1]
                     ):
                         role = "llm_client"
+            if role is not None and key in HUB_DOWNLOADS:
+                downloads.append((key, ref.target, ref.line))
+                continue
             if (
                 role is not None
                 and key in WEIGHT_LOADS
@@ -700,6 +764,15 @@ def classify_modules(
             seen_call.add(key)
             scores[role] += 1
             ev.append((role, "call", f"calls {key}() via {ref.target}", ref.line))
+        tokenizer_only = bool(seen_tok) and not (
+            loads_weights or _model_runtime(seen_fw, seen_call)
+        )
+        if downloads and not tokenizer_only:
+            for key, target, line in downloads:
+                if key not in seen_call:
+                    seen_call.add(key)
+                    scores["registry"] += 1
+                    ev.append(("registry", "call", f"calls {key}() via {target}", line))
         sql_lines: dict[str, int] = {}
         for line, kind, value in f.data_refs:
             if kind.startswith("sql_") or kind == "orm_table":
@@ -708,13 +781,17 @@ def classify_modules(
             scores["data_access"] += 2
             for detail, line in sorted(sql_lines.items(), key=lambda kv: (kv[1], kv[0]))[:4]:
                 ev.append(("data_access", "sql", detail, line))
-        # Name tokens: a folder the team made (``training/``) weighs 2, a file name 1.
+        # Name tokens: a folder the team made (``training/``) weighs 2, a file name 1 — but
+        # only for a role the code already shows (an import, decorator, route, call or SQL):
+        # a name confirms a role, it never makes one (``integrations/handlers/`` of database
+        # adapters is no HTTP API, docs/decision.md "Roles come from code, not names").
+        evidenced = {r for r, w in scores.items() if w > 0}
         name_roles: set[str] = set()
         parts = module.split(".")
         folders = parts[1:] if f.source.is_package else parts[1:-1]
         for part in parts[1:] or parts:
             for pat, role in _NAME_TOKENS:
-                if pat.match(part) and role not in name_roles:
+                if pat.match(part) and role not in name_roles and role in evidenced:
                     name_roles.add(role)
                     w = 2 if part in folders else 1
                     scores[role] += w
@@ -824,9 +901,10 @@ def _primary_text(
 def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
     """Roles per module and per service.
 
-    Tests and schema migrations are left out of a service's roles: they run beside the code,
-    not in the deployed service, so a ``pickle.loads`` in a migration is no model artifact and a
-    test client is no HTTP API.
+    Attached modules (:func:`attached_modules`: tests, schema migrations, usage examples,
+    project-template trees) are left out of a service's roles: they run beside the code, not in
+    the deployed service, so a ``pickle.loads`` in a migration is no model artifact, a test
+    client is no HTTP API and a template's ``SentenceTransformer`` is no model server.
 
     A service's ``primary`` role is the one source of truth every table and sentence uses. It is
     the specific role (not ``business`` or ``kernel``) that most of its code (lines of the
@@ -852,11 +930,13 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
         {"primary": role, "primary_basis": str, "primary_text": str, "strong_roles": [role],
         "http_handlers":
         [module], "roles": {role: modules with that role}, "modules_by_role": {role: [module,
-        ...]}, "summary": "training (4), inference (2)"}}}``; ``strong_roles`` are the roles
-        backed by more than names, strongest first.
+        ...]}, "summary": "training (4), inference (2)"}}, "attached": [module]}``;
+        ``strong_roles`` are the roles backed by more than names, strongest first;
+        ``attached`` lists :func:`attached_modules` (sorted).
     """
     kernel = frozenset(m for s in plan.services if s.kernel for m in s.modules)
     mods = classify_modules(graph, kernel)
+    attached = attached_modules(graph)
     lines = {m.name: m.lines for m in graph.modules}
     services: dict[str, Any] = {}
     for s in plan.services:
@@ -865,12 +945,7 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
         strong: dict[str, int] = defaultdict(int)
         first: dict[str, int] = defaultdict(int)
         deployed = [
-            m
-            for m in s.modules
-            if m in mods
-            and not mods[m]["empty"]
-            and not is_test_module(m)
-            and not is_migration_module(m)
+            m for m in s.modules if m in mods and not mods[m]["empty"] and m not in attached
         ]
         handlers = [m for m in deployed if mods[m].get("handlers")]
         for m in deployed:
@@ -926,7 +1001,7 @@ def classify(graph: ProgramGraph, plan: Plan) -> dict[str, Any]:
             "modules_by_role": {r: sorted(by_role[r]) for r in ordered},
             "summary": ", ".join(f"{ROLE_TITLES[r]} ({len(by_role[r])})" for r in ordered),
         }
-    return {"modules": mods, "services": services}
+    return {"modules": mods, "services": services, "attached": sorted(attached)}
 
 
 def service_roles(roles: Mapping[str, Any], service: str) -> list[str]:

@@ -324,9 +324,10 @@ def test_one_primary_role_in_every_table_and_sentence(make_project) -> None:
         assert table[s].startswith(role_title(primary)), (s, table[s])
         sentence = " ".join(p["criteria"]["independent_scaling"]["evidence"])
         assert f"primary role {role_title(primary)}" in sentence, (s, sentence)
-    # a role from a package name alone is shown as such and is not a scaling need
-    assert roles["services"]["apps"]["primary_basis"] == "names"
-    assert "(from module names only)" in table["apps"]
+    # a package name alone makes no role (``db/``): business logic, not data access
+    assert roles["services"]["apps"]["primary"] == "business"
+    assert "(from module names only)" not in table["apps"]
+    assert "data_access" not in roles["modules"]["proj.db.apps"]["roles"]
 
 
 def test_wiring_is_not_the_http_front_door(make_project) -> None:

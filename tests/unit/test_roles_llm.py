@@ -282,7 +282,8 @@ def test_remote_generate_and_names(make_project) -> None:
                 def count(text):
                     return len(AutoTokenizer.from_pretrained("gpt2")(text))
             """,
-            # ``server`` is no evidence of model serving; ``serve`` still is (names only).
+            # Neither ``server`` nor ``serve`` is evidence of model serving: a name alone
+            # makes no role.
             "svc/server/__init__.py": "",
             "svc/server/app.py": "def start():\n    return 1\n",
             "svc/serve/__init__.py": "",
@@ -316,8 +317,8 @@ def test_remote_generate_and_names(make_project) -> None:
     )
     assert "inference" not in mods["svc.count"]["roles"]
     assert "inference" not in mods["svc.server.app"]["roles"]
-    assert mods["svc.serve.worker"]["primary"] == "inference"
-    assert mods["svc.llm.prompts"]["primary"] == "llm_client"
+    assert mods["svc.serve.worker"]["primary"] == "business"
+    assert mods["svc.llm.prompts"]["primary"] == "business"
     assert mods["svc.llm.prompts"]["strong"] == []
     assert set(mods["svc.vllm_worker"]["roles"]) >= {"api", "inference"}
 
