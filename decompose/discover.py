@@ -315,13 +315,18 @@ def _link_placeholder(path: Path, name: str) -> str | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if not text or text != text.strip() or "\x00" in text or os.path.isabs(text):
+    if not text or any(c in text for c in "\n\r\t\x00") or text != text.strip():
+        return None  # a link target is one line (a Makefile or a README is not)
+    if os.path.isabs(text):
         return None
     if not all(part and not part.isspace() for part in text.split("/")):
         return None  # one line of path parts, as a link target is; a word or sentence is not
     if "/" not in text and text not in (".", ".."):
         return None
-    return text if (path.parent / text).is_dir() else None
+    try:
+        return text if (path.parent / text).is_dir() else None
+    except (OSError, ValueError):  # a name too long for the file system is no link target
+        return None
 
 
 def _placeholder_diag(rel: str, target: str) -> Diagnostic:

@@ -60,6 +60,9 @@ def test_in_graph_json_next_to_the_unresolved_import(runner, make_project, tmp_p
         ("app/shared.txt", b"../shared"),  # a suffix: never a package
         ("app/absolute", b"/usr"),  # absolute: git keeps relative targets as written
         ("app/empty", b""),
+        # a Makefile: paths on several lines, longer than a file name may be (feast crashed)
+        ("docs/Makefile", b"SPHINXBUILD = sphinx-build\nhtml:\n\t" + b"x/" * 200 + b"y\n.."),
+        ("docs/LONG", b"a/" + b"b" * 300),  # one line, a part too long for the file system
     ],
 )
 def test_ordinary_files_are_not_flagged(make_project, name: str, content: bytes) -> None:  # type: ignore[no-untyped-def]
