@@ -1332,6 +1332,9 @@ def name_services(
     return names
 
 
+_SCHEMA_ONLY_MODULES = 3  # product modules a group may hold and still be "the schema's home"
+
+
 def _purpose_name(
     mods: Sequence[str], migrations: Sequence[str], entries: frozenset[str], best: str
 ) -> str:
@@ -1339,7 +1342,9 @@ def _purpose_name(
 
     Migrations first: when ``migrations`` outnumber ``mods`` the group is the schema's home,
     named for the app owning most of them (the package holding their ``migrations`` or
-    ``alembic`` folder; a generic app word such as ``core`` below the top level gives no name).
+    ``alembic`` folder; a generic app word such as ``core`` below the top level gives no name;
+    the project's top-level package names it only when ``mods`` are at most
+    :data:`_SCHEMA_ONLY_MODULES`).
     Then the web application: the first of ``entries`` in ``mods`` (sorted), whose package
     names it (``app`` when that package is the top level or a generic non-entry word), used when
     ``best`` is a generic layer word (not an entry word such as ``api``) or when more than half of
@@ -1355,7 +1360,11 @@ def _purpose_name(
         if apps:
             app = max(sorted(apps), key=lambda a: apps[a])
             word = app.rsplit(".", 1)[-1]
-            if "." not in app or not _is_generic(word):
+            # The project's own top-level migrations join the models they migrate
+            # (:func:`_migration_home`): the project's name fits only a group that is the
+            # schema and little else, never a product group that also holds them.
+            top_ok = len(mods) <= _SCHEMA_ONLY_MODULES
+            if ("." not in app and top_ok) or ("." in app and not _is_generic(word)):
                 return word.lower().strip("_") or word.lower()
     found_entries = sorted(m for m in mods if m in entries)
     if not found_entries:
@@ -1568,7 +1577,7 @@ def propose(
     # nautobot's migrations all import one app's status models, which drew 300 of them there.
     homes: dict[str, int | None] = {}  # per app: one scan of the placed modules, not one each
     for m in pending:
-        place = _migration_home(m, assign, homes)
+        place = _migration_home(m, assign, homes, adj_full, pending)
         if place is not None:
             assign[m] = place
     # Namespace packages follow the majority of their children; others by their edges.
@@ -1764,12 +1773,22 @@ def _library_names(
 
 
 def _migration_home(
-    module: str, assign: Mapping[str, int], homes: dict[str, int | None]
+    module: str,
+    assign: Mapping[str, int],
+    homes: dict[str, int | None],
+    adj: Mapping[str, Mapping[str, float]] | None = None,
+    pending: Sequence[str] = (),
 ) -> int | None:
     """The community of the app a migration lives in: the package holding its ``migrations``
     (or ``alembic``) folder, else the majority of that package's placed modules; None when the
     module is no migration or its app has nothing placed. ``homes`` caches the answer per app
-    (migrations are placed before any of them joins ``assign``, so it cannot go stale)."""
+    (migrations are placed before any of them joins ``assign``, so it cannot go stale).
+
+    When the app is the project's top-level package (``mindsdb/migrations``,
+    ``langflow/alembic``) the package says nothing about which part of the project owns the
+    schema, and its ``__init__`` is a weak anchor (one edge moved it, and 70 migrations with
+    it): all of that app's migrations in ``pending`` go together to the community their
+    imports (``adj``: the models they migrate) pull hardest, else by the rule above."""
     found = _MIGRATION_RE.search(module)
     if found is None:
         return None
@@ -1778,6 +1797,19 @@ def _migration_home(
         return None
     if app in homes:
         return homes[app]
+    if "." not in app and adj is not None:
+        pull: dict[int, float] = defaultdict(float)
+        for m in pending:
+            hit = _MIGRATION_RE.search(m)
+            if hit is None or m[: hit.start()] != app:
+                continue
+            for nb, w in adj.get(m, {}).items():
+                c = assign.get(nb)
+                if c is not None:
+                    pull[c] += w
+        if pull:
+            homes[app] = max(sorted(pull), key=lambda c: pull[c])
+            return homes[app]
     if app in assign:
         homes[app] = assign[app]
         return homes[app]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from decompose.config import AnalyzeSettings, Config
 from decompose.model import Partition
@@ -155,8 +156,14 @@ def test_group_of_migrations_plus_little_else_is_named_for_the_app_owning_them()
     product += ["flow.api.v1.a2a", "flow.api.v1.a2a_utils", "flow.models.a2a"]
     migrations = [f"flow.alembic.versions.r{i:03d}" for i in range(20)] + ["flow.alembic.env"]
     other = ["flow.a2a_card", "flow.users.api", "flow.users.crud"]
-    names = name_services({0: product, 1: other}, migrations={0: migrations})
+    # the project's own top-level migrations now join the models they migrate
+    # (_migration_home); the project's name fits a group that is the schema and little else...
+    schema = ["flow", "flow.models.a2a"]
+    names = name_services({0: schema, 1: other}, migrations={0: migrations})
     assert names[0] == "flow"
+    # ...never a product group that also holds them (mindsdb's ``context`` became ``mindsdb``)
+    names = name_services({0: product, 1: other}, migrations={0: migrations})
+    assert names[0] != "flow"
     # a Django app's migrations name the app, whatever its few modules say
     app = ["site.orders.signals", "site.orders.receipts"]
     migs = [f"site.orders.migrations.{i:04d}_auto" for i in range(1, 6)]
@@ -227,3 +234,31 @@ def test_dissolved_packages_follow_their_sub_modules(
     assert _dissolve_hollow(dict(assign), g, {}, {2, 3})["shop.billing"] == 2
     only = {m: 0 for m in assign if m.startswith("shop.legacy")}
     assert _dissolve_hollow(dict(only), g, {}, set()) == only
+
+
+def test_top_level_migrations_join_the_models_they_migrate(make_project: Any) -> None:
+    """``proj/migrations`` belongs to the whole project: its migrations go with the models they
+    import, not with whatever small group the project's root ``__init__`` lands in (one edit
+    moved mindsdb's root and 70 migrations with it)."""
+    from decompose.pipeline import load_graph, make_cache
+
+    files = {
+        "proj/__init__.py": "from proj.cli import run\n",
+        "proj/cli.py": "def run():\n    pass\n",
+    }
+    for pkg in ("db", "api", "jobs"):
+        files[f"proj/{pkg}/__init__.py"] = ""
+        for i in range(4):
+            nxt = (i + 1) % 4
+            files[f"proj/{pkg}/m{i}.py"] = f"from proj.{pkg} import m{nxt}\nX{i} = 1\n"
+    files["proj/api/m0.py"] = "from proj.api import m1\nfrom proj.db import m0\n"
+    files["proj/migrations/__init__.py"] = ""
+    files["proj/migrations/versions/__init__.py"] = ""
+    for i in range(6):
+        files[f"proj/migrations/versions/v{i:03d}_step.py"] = "from proj.db import m1, m2\n"
+    root = make_project(files)
+    _, g, _ = load_graph(root, Config(), make_cache(Config(), None, True))
+    of = propose(g, AnalyzeSettings())[0].as_dict()
+    migs = {of[m] for m in of if ".migrations.versions.v" in m}
+    assert migs == {of["proj.db.m1"]}
+    assert of["proj"] not in migs or of["proj"] == of["proj.db.m1"]
