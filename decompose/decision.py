@@ -1151,18 +1151,13 @@ def _http_app(
 def _import_closure(graph: ProgramGraph, starts: set[str]) -> set[str]:
     """``starts`` and every first-party module they import, transitively (imports that run
     code: ``type_checking`` and ``stub_only`` aside; parents of imported submodules included)."""
+    from decompose.partition import reachable
+
     out_edges: dict[str, list[str]] = defaultdict(list)
     for e in graph.imports:
         if e.kind not in _NO_RUN_KINDS and e.src != e.dst:
             out_edges[e.src].append(e.dst)
-    seen = set(starts)
-    todo = sorted(starts)
-    while todo:
-        for dst in out_edges.get(todo.pop(), ()):
-            if dst not in seen:
-                seen.add(dst)
-                todo.append(dst)
-    return seen
+    return reachable(starts, out_edges)
 
 
 def _external_tops(graph: ProgramGraph) -> dict[str, set[str]]:

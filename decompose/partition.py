@@ -501,7 +501,8 @@ def _server_modules(graph: ProgramGraph, cand: set[str]) -> set[str]:
     return out
 
 
-def _closure(start: Iterable[str], adj: Mapping[str, Iterable[str]]) -> set[str]:
+def reachable(start: Iterable[str], adj: Mapping[str, Iterable[str]]) -> set[str]:
+    """``start`` and every node reachable from it along ``adj`` (``node -> successors``)."""
     seen = set(start)
     stack = sorted(seen)
     while stack:
@@ -549,7 +550,7 @@ def client_libraries(graph: ProgramGraph, candidates: Sequence[str]) -> tuple[Cl
         if e.kind in _CLIENT_KINDS and e.src in cand and e.dst in cand and e.src != e.dst:
             out_adj[e.src].add(e.dst)
             in_adj[e.dst].add(e.src)
-    side = _closure(server, in_adj) | _closure(server, out_adj)
+    side = reachable(server, in_adj) | reachable(server, out_adj)
     # A package holding server-framework modules is the server's package, whatever its
     # ``__init__`` imports (``app/__init__`` re-exporting ``app.client``).
     side |= cand & {h.rsplit(".", i)[0] for h in server for i in range(1, h.count(".") + 1)}
@@ -586,7 +587,7 @@ def client_libraries(graph: ProgramGraph, candidates: Sequence[str]) -> tuple[Cl
     for m in rest:
         if m in seen:
             continue
-        comp = sorted(_closure([m], und))
+        comp = sorted(reachable([m], und))
         seen.update(comp)
         libs = sorted({x for c in comp for x in http.get(c, ())})
         if len(comp) < _CLIENT_MIN_MODULES or not libs:

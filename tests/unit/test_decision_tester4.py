@@ -11,24 +11,7 @@
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-from typing import Any
-
-from decompose.decision import evaluate
-from tests.unit._plans import plan_for
-
-FILLER = "\n".join(f"def helper_{i}(x):\n    return x + {i}\n" for i in range(300))
-
-
-def _pad(source: str, tag: str) -> str:
-    return textwrap.dedent(source).lstrip("\n") + "\n" + FILLER.replace("helper_", f"{tag}_")
-
-
-def _evaluate(root: Path, services: dict[str, str]) -> dict[str, Any]:
-    graph, plan = plan_for(root, services)
-    return evaluate(root, graph, plan, history_enabled=False)
-
+from tests.unit._plans import evaluate_plan, pad
 
 APP = """
 from fastapi import FastAPI
@@ -71,7 +54,7 @@ def test_a_hub_client_import_is_not_model_code(make_project) -> None:
             "app/main.py": APP,
             "app/routes.py": ROUTES,
             "app/telemetry/__init__.py": "",
-            "app/telemetry/client.py": _pad(
+            "app/telemetry/client.py": pad(
                 """
                 from huggingface_hub.utils import send_telemetry
 
@@ -82,7 +65,7 @@ def test_a_hub_client_import_is_not_model_code(make_project) -> None:
                 "tel",
             ),
             "app/hub/__init__.py": "",
-            "app/hub/export.py": _pad(
+            "app/hub/export.py": pad(
                 """
                 from huggingface_hub import HfApi, DatasetCard
 
@@ -95,7 +78,7 @@ def test_a_hub_client_import_is_not_model_code(make_project) -> None:
                 "hub",
             ),
             "app/models/__init__.py": "",
-            "app/models/weights.py": _pad(
+            "app/models/weights.py": pad(
                 """
                 import torch
                 from huggingface_hub import hf_hub_download
@@ -115,7 +98,7 @@ def test_a_hub_client_import_is_not_model_code(make_project) -> None:
         "app.models": "models",
         "app": "web",
     }
-    out = _evaluate(root, services)
+    out = evaluate_plan(root, services)
     dec = out["decision"]
     for name in ("telemetry", "hub"):
         md = dec["services"][name]["criteria"]["model_deployment"]
@@ -173,7 +156,7 @@ def test_migrations_are_not_table_writers(make_project) -> None:
         }
     )
     services = {"app.store": "store", "app.alembic": "core", "app": "core"}
-    out = _evaluate(root, services)
+    out = evaluate_plan(root, services)
     table = next(t for t in out["data_coupling"]["tables"] if t["name"] == "datasets")
     assert table["writers"] == ["store"], table
     assert "core" in table["schema"], table
@@ -194,7 +177,7 @@ def test_routers_mounted_in_the_app_get_no_api_replica_credit(make_project) -> N
     files = {
         "app/__init__.py": "",
         "app/server/__init__.py": "",
-        "app/server/main.py": _pad(
+        "app/server/main.py": pad(
             """
             from fastapi import FastAPI
             import uvicorn
@@ -211,10 +194,10 @@ def test_routers_mounted_in_the_app_get_no_api_replica_credit(make_project) -> N
             """,
             "srv",
         ),
-        "app/server/deps.py": _pad("def dep():\n    return 1\n", "dep"),
+        "app/server/deps.py": pad("def dep():\n    return 1\n", "dep"),
         # a heavy router service: pyarrow, but its routes are served by app.server's app
         "app/datasets/__init__.py": "",
-        "app/datasets/api.py": _pad(
+        "app/datasets/api.py": pad(
             """
             import pyarrow as pa
             from fastapi import APIRouter
@@ -228,14 +211,14 @@ def test_routers_mounted_in_the_app_get_no_api_replica_credit(make_project) -> N
             """,
             "ds",
         ),
-        "app/datasets/io.py": _pad("import pyarrow\n\n\ndef read(p):\n    return p\n", "io"),
-        "app/datasets/more.py": _pad("def more():\n    return 2\n", "dm"),
+        "app/datasets/io.py": pad("import pyarrow\n\n\ndef read(p):\n    return p\n", "io"),
+        "app/datasets/more.py": pad("def more():\n    return 2\n", "dm"),
         # a tiny slim router: the old rule's "front door"
         "app/routes/__init__.py": "",
         "app/routes/items.py": ROUTES,
     }
     services = {"app.server": "server", "app.datasets": "datasets", "app.routes": "items"}
-    dec = _evaluate(make_project(files), services)["decision"]
+    dec = evaluate_plan(make_project(files), services)["decision"]
     ds = dec["services"]["datasets"]
     crit = ds["criteria"]
     text = " ".join(e for c in crit.values() for e in c["evidence"])
@@ -275,14 +258,14 @@ def test_a_model_worker_with_its_own_server_still_scales_apart(make_project) -> 
     files = {
         "app/__init__.py": "",
         "app/api/__init__.py": "",
-        "app/api/server.py": _pad(APP.replace("app.routes", "app.api.routes"), "api"),
+        "app/api/server.py": pad(APP.replace("app.routes", "app.api.routes"), "api"),
         "app/api/routes.py": ROUTES,
         "app/worker/__init__.py": "",
-        "app/worker/model_worker.py": _pad(MODEL_WORKER, "mw"),
-        "app/worker/loader.py": _pad("import torch\n\n\ndef dev():\n    return 'cuda'\n", "ld"),
-        "app/worker/batching.py": _pad("def batch(x):\n    return [x]\n", "bt"),
+        "app/worker/model_worker.py": pad(MODEL_WORKER, "mw"),
+        "app/worker/loader.py": pad("import torch\n\n\ndef dev():\n    return 'cuda'\n", "ld"),
+        "app/worker/batching.py": pad("def batch(x):\n    return [x]\n", "bt"),
     }
-    dec = _evaluate(make_project(files), {"app.api": "api", "app.worker": "worker"})["decision"]
+    dec = evaluate_plan(make_project(files), {"app.api": "api", "app.worker": "worker"})["decision"]
     assert dec["front_door"] == "api"
     w = dec["services"]["worker"]["criteria"]
     assert w["independent_scaling"]["score"] >= 1, w["independent_scaling"]
@@ -312,7 +295,7 @@ def test_framework_adapters_are_not_a_gpu_service(make_project) -> None:
     files = {
         "fw/__init__.py": "",
         "fw/server/__init__.py": "",
-        "fw/server/app.py": _pad(
+        "fw/server/app.py": pad(
             """
             from fastapi import FastAPI
             import uvicorn
@@ -331,18 +314,18 @@ def test_framework_adapters_are_not_a_gpu_service(make_project) -> None:
             """,
             "app",
         ),
-        "fw/server/runner.py": _pad("def run():\n    return 1\n", "run"),
+        "fw/server/runner.py": pad("def run():\n    return 1\n", "run"),
         "fw/core/__init__.py": "",
-        "fw/core/config.py": _pad("def settings(x):\n    return x\n", "cfg"),
-        "fw/core/store.py": _pad("def store(x):\n    return x\n", "st"),
+        "fw/core/config.py": pad("def settings(x):\n    return x\n", "cfg"),
+        "fw/core/store.py": pad("def store(x):\n    return x\n", "st"),
         "fw/frameworks/__init__.py": "",
-        "fw/frameworks/pytorch.py": _pad(ADAPTER, "pt"),
-        "fw/frameworks/lightning.py": _pad(ADAPTER, "pl"),
-        "fw/frameworks/common.py": _pad("import torch\n\n\ndef dev():\n    return 'cuda'\n", "cm"),
-        "fw/frameworks/utils.py": _pad("def name(x):\n    return str(x)\n", "fu"),
+        "fw/frameworks/pytorch.py": pad(ADAPTER, "pt"),
+        "fw/frameworks/lightning.py": pad(ADAPTER, "pl"),
+        "fw/frameworks/common.py": pad("import torch\n\n\ndef dev():\n    return 'cuda'\n", "cm"),
+        "fw/frameworks/utils.py": pad("def name(x):\n    return str(x)\n", "fu"),
     }
     services = {"fw.frameworks": "frameworks", "fw.server": "server", "fw": "core"}
-    dec = _evaluate(make_project(files), services)["decision"]
+    dec = evaluate_plan(make_project(files), services)["decision"]
     fr = dec["services"]["frameworks"]
     assert "frameworks" not in dec["candidates"], fr
     assert "extract" not in dec["headline"].lower(), dec["headline"]

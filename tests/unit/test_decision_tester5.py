@@ -12,25 +12,8 @@
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-from typing import Any
-
-from decompose.decision import evaluate
 from decompose.roles import attached_modules, classify_modules
-from tests.unit._plans import plan_for
-
-FILLER = "\n".join(f"def helper_{i}(x):\n    return x + {i}\n" for i in range(300))
-
-
-def _pad(source: str, tag: str) -> str:
-    return textwrap.dedent(source).lstrip("\n") + "\n" + FILLER.replace("helper_", f"{tag}_")
-
-
-def _evaluate(root: Path, services: dict[str, str]) -> dict[str, Any]:
-    graph, plan = plan_for(root, services)
-    return evaluate(root, graph, plan, history_enabled=False)
-
+from tests.unit._plans import evaluate_plan, pad, plan_for
 
 SERVER = """
 from fastapi import FastAPI
@@ -60,8 +43,8 @@ def test_template_trees_are_not_the_services_code(make_project) -> None:
     root = make_project(
         {
             "shop/__init__.py": "",
-            "shop/server.py": _pad(SERVER, "srv"),
-            "shop/store.py": _pad("def get(k):\n    return k\n", "st"),
+            "shop/server.py": pad(SERVER, "srv"),
+            "shop/store.py": pad("def get(k):\n    return k\n", "st"),
             "shop/templates/__init__.py": "",
             "shop/templates/rag/__init__.py": "",
             "shop/templates/rag/repo/__init__.py": "",
@@ -84,7 +67,7 @@ def test_template_trees_are_not_the_services_code(make_project) -> None:
     attached = attached_modules(graph)
     assert "shop.templates.rag.repo.definitions" in attached
     assert "shop.server" not in attached and "shop.store" not in attached
-    out = _evaluate(root, {"shop": "shop"})
+    out = evaluate_plan(root, {"shop": "shop"})
     svc = out["roles"]["services"]["shop"]
     listed = {m for ms in svc["modules_by_role"].values() for m in ms}
     assert not {m for m in listed if ".templates" in m}, svc["modules_by_role"]
@@ -103,9 +86,9 @@ def test_a_tokenizer_is_not_a_model(make_project) -> None:
     root = make_project(
         {
             "gw/__init__.py": "",
-            "gw/server.py": _pad(SERVER, "srv"),
+            "gw/server.py": pad(SERVER, "srv"),
             "gw/count/__init__.py": "",
-            "gw/count/kimi.py": _pad(
+            "gw/count/kimi.py": pad(
                 """
                 import tiktoken
 
@@ -118,7 +101,7 @@ def test_a_tokenizer_is_not_a_model(make_project) -> None:
                 """,
                 "kimi",
             ),
-            "gw/count/tokenizer.py": _pad(
+            "gw/count/tokenizer.py": pad(
                 """
                 from tokenizers import Tokenizer
 
@@ -127,7 +110,7 @@ def test_a_tokenizer_is_not_a_model(make_project) -> None:
                 """,
                 "tok",
             ),
-            "gw/count/utils.py": _pad(
+            "gw/count/utils.py": pad(
                 """
                 from gw.count import tokenizer
 
@@ -137,7 +120,7 @@ def test_a_tokenizer_is_not_a_model(make_project) -> None:
                 "cu",
             ),
             "gw/local/__init__.py": "",
-            "gw/local/weights.py": _pad(
+            "gw/local/weights.py": pad(
                 """
                 import torch
                 from huggingface_hub import hf_hub_download
@@ -154,7 +137,7 @@ def test_a_tokenizer_is_not_a_model(make_project) -> None:
     mods = classify_modules(graph)
     for m in ("gw.count.kimi", "gw.count.tokenizer", "gw.count.utils"):
         assert not {"registry", "inference"} & set(mods[m]["roles"]), (m, mods[m])
-    out = _evaluate(root, services)
+    out = evaluate_plan(root, services)
     dec = out["decision"]
     md = dec["services"]["count"]["criteria"]["model_deployment"]
     assert md["score"] == 0, md
@@ -171,13 +154,13 @@ def test_a_package_name_makes_no_role(make_project) -> None:
             "mdb/__init__.py": "",
             "mdb/api/__init__.py": "",
             "mdb/api/http/__init__.py": "",
-            "mdb/api/http/server.py": _pad(SERVER, "srv"),
+            "mdb/api/http/server.py": pad(SERVER, "srv"),
             "mdb/api/executor/__init__.py": "",
-            "mdb/api/executor/planner.py": _pad("def plan(q):\n    return [q]\n", "pl"),
+            "mdb/api/executor/planner.py": pad("def plan(q):\n    return [q]\n", "pl"),
             "mdb/integrations/__init__.py": "",
             "mdb/integrations/handlers/__init__.py": "",
             "mdb/integrations/handlers/shop/__init__.py": "",
-            "mdb/integrations/handlers/shop/tables.py": _pad(
+            "mdb/integrations/handlers/shop/tables.py": pad(
                 "def rows(client):\n    return client.fetch()\n", "sh"
             ),
         }
@@ -188,7 +171,7 @@ def test_a_package_name_makes_no_role(make_project) -> None:
         "mdb.integrations": "handlers",
         "mdb": "http",
     }
-    out = _evaluate(root, services)
+    out = evaluate_plan(root, services)
     mods = out["roles"]["modules"]
     for m in ("mdb.integrations.handlers.shop.tables", "mdb.api.executor.planner"):
         assert mods[m]["primary"] == "business", (m, mods[m])
@@ -207,9 +190,9 @@ def test_library_code_in_the_callers_process_earns_no_scaling(make_project) -> N
     root = make_project(
         {
             "bm/__init__.py": "",
-            "bm/server.py": _pad(SERVER, "srv"),
+            "bm/server.py": pad(SERVER, "srv"),
             "bm/frameworks/__init__.py": "",
-            "bm/frameworks/pt.py": _pad(
+            "bm/frameworks/pt.py": pad(
                 """
                 import torch
                 import onnxruntime
@@ -225,7 +208,7 @@ def test_library_code_in_the_callers_process_earns_no_scaling(make_project) -> N
             ),
         }
     )
-    out = _evaluate(root, {"bm.frameworks": "frameworks", "bm": "core"})
+    out = evaluate_plan(root, {"bm.frameworks": "frameworks", "bm": "core"})
     dec = out["decision"]
     sc = dec["services"]["frameworks"]["criteria"]["independent_scaling"]
     assert out["roles"]["services"]["frameworks"]["primary"] == "inference"
@@ -245,9 +228,9 @@ def test_an_http_app_of_its_own_is_a_request_path(make_project) -> None:
         {
             "fs/__init__.py": "",
             "fs/lineage/__init__.py": "",
-            "fs/lineage/server.py": _pad(SERVER, "lin"),
+            "fs/lineage/server.py": pad(SERVER, "lin"),
             "fs/serving/__init__.py": "",
-            "fs/serving/feature_server.py": _pad(
+            "fs/serving/feature_server.py": pad(
                 SERVER
                 + """
 import pandas
@@ -263,7 +246,7 @@ def ingest(path):
                 "fsv",
             ),
             "fs/worker/__init__.py": "",
-            "fs/worker/model_server.py": _pad(
+            "fs/worker/model_server.py": pad(
                 SERVER
                 + """
 import torch
@@ -283,7 +266,7 @@ def gen(p):
         "fs.worker": "worker",
         "fs": "lineage",
     }
-    out = _evaluate(root, services)
+    out = evaluate_plan(root, services)
     dec = out["decision"]
     serving = dec["services"]["serving"]["criteria"]
     assert serving["independent_scaling"]["score"] == 0, serving["independent_scaling"]
