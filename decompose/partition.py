@@ -1679,8 +1679,9 @@ def web_app_modules(graph: ProgramGraph) -> frozenset[str]:
 
 def _is_hollow(graph: ProgramGraph, module: str, nodes: Mapping[str, object]) -> bool:
     """A module without code of its own: a namespace package, or a file that defines nothing
-    (no function, class or variable) and calls nothing: an empty package ``__init__``, a
-    docstring, a compatibility shim re-exporting another package (``from lfx.base import *``)."""
+    (no function, class or variable) but package metadata (``__version__``, ``__title__``:
+    mindsdb's ``__about__``) and calls nothing: an empty package ``__init__``, a docstring, a
+    compatibility shim re-exporting another package (``from lfx.base import *``)."""
     node = nodes.get(module)
     if node is None:
         return False
@@ -1689,7 +1690,11 @@ def _is_hollow(graph: ProgramGraph, module: str, nodes: Mapping[str, object]) ->
     facts = graph.facts.get(module)
     if facts is None:
         return False
-    return not facts.definitions and not any(r.hint == "call" for r in facts.references)
+    metadata_only = all(
+        d.kind == "variable" and d.qualname.startswith("__") and d.qualname.endswith("__")
+        for d in facts.definitions
+    )
+    return metadata_only and not any(r.hint == "call" for r in facts.references)
 
 
 def _dissolve_hollow(

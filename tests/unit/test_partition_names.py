@@ -262,3 +262,24 @@ def test_top_level_migrations_join_the_models_they_migrate(make_project: Any) ->
     migs = {of[m] for m in of if ".migrations.versions.v" in m}
     assert migs == {of["proj.db.m1"]}
     assert of["proj"] not in migs or of["proj"] == of["proj.db.m1"]
+
+
+def test_package_metadata_modules_are_no_service(make_project: Any) -> None:
+    """The project's root ``__init__`` importing its ``__about__`` (``__version__``,
+    ``__title__``...) formed a service of two modules named after the project (mindsdb)."""
+    from decompose.pipeline import load_graph, make_cache
+
+    about = '__title__ = "Shop"\n__version__ = "1.0"\n__license__ = "MIT"\n'
+    files = {
+        "shop/__init__.py": "from shop.__about__ import __version__\n",
+        "shop/__about__.py": about,
+    }
+    for pkg in ("orders", "billing"):
+        files[f"shop/{pkg}/__init__.py"] = ""
+        for i in range(3):
+            files[f"shop/{pkg}/m{i}.py"] = f"from shop.{pkg} import m{(i + 1) % 3}\nX = {i}\n"
+    root = make_project(files)
+    _, g, _ = load_graph(root, Config(), make_cache(Config(), None, True))
+    part = propose(g, AnalyzeSettings())[0]
+    services = part.services()
+    assert set(services) == {"orders", "billing"}, services
