@@ -553,7 +553,7 @@ def partition(
 
 
 @main.command()
-@click.argument("proposal", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("proposal", type=click.Path(path_type=Path, exists=True))
 @click.argument("reference", type=click.Path(path_type=Path, exists=True))
 @click.option(
     "--graph",
@@ -568,8 +568,8 @@ def score(proposal: Path, reference: Path, graph_file: Path | None, fmt: str) ->
     """Score PROPOSAL against REFERENCE: MoJoFM (both directions) plus the metrics.
 
     Each may be a proposal.json, a boundaries.toml/decompose.toml, a truth file
-    ({"services": {name: [modules]}}), or a project folder (its package structure as the
-    reference: each module grouped under its first package below the top level). Module
+    ({"services": {name: [modules]}}), or a project folder (its package structure, on either
+    side: each module grouped under its first package below the top level). Module
     patterns of a TOML are expanded against --graph, or else against the names the other side
     lists; proposal_only / reference_only count the modules left out of the comparison.
     """
