@@ -611,11 +611,33 @@ def format_json(findings: Sequence[Finding], summary: Mapping[str, Any]) -> str:
 _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
-def format_sarif(findings: Sequence[Finding], version: str) -> str:
+def _sarif_location(path: str, base: Path | None) -> dict[str, str]:
+    """A SARIF ``artifactLocation``: a relative path as a relative URI reference (percent-encoded)
+    on ``%SRCROOT%`` when there is a base, an absolute path as a ``file:`` URI."""
+    from urllib.parse import quote
+
+    if Path(path).is_absolute():
+        return {"uri": Path(path).as_uri()}
+    loc = {"uri": quote(path, safe="/")}
+    if base is not None:
+        loc["uriBaseId"] = "%SRCROOT%"
+    return loc
+
+
+def format_sarif(findings: Sequence[Finding], version: str, base: Path | None = None) -> str:
     """A SARIF 2.1.0 log with one run, the full rule table and one result per finding.
 
+    Args:
+        findings: the findings, their paths relative to ``base`` (or absolute).
+        version: decompose's version, for ``tool.driver.version``.
+        base: the absolute folder the relative paths start from (the repository root). It is
+            declared as ``run.originalUriBaseIds["%SRCROOT%"]`` (an absolute ``file:`` URI ending
+            in ``/``, as the spec's originalUriBaseIds property asks) and each relative
+            ``artifactLocation`` names it in ``uriBaseId``. None: relative URIs, no base.
+
     Source: OASIS SARIF 2.1.0 (https://docs.oasis-open.org/sarif/sarif/v2.1.0/); the output is
-    validated against ``sarif-schema-2.1.0.json`` in the tests.
+    validated against ``sarif-schema-2.1.0.json`` in the tests. GitHub code scanning resolves
+    relative URIs against the repository root, which is why ``base`` is that root.
     """
     codes = sorted(RULES)
     index = {c: i for i, c in enumerate(codes)}
@@ -641,7 +663,7 @@ def format_sarif(findings: Sequence[Finding], version: str) -> str:
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": d.path},
+                        "artifactLocation": _sarif_location(d.path, base),
                         "region": {"startLine": max(d.line, 1), "startColumn": d.column + 1},
                     }
                 }
@@ -651,15 +673,22 @@ def format_sarif(findings: Sequence[Finding], version: str) -> str:
         if d.code in index:
             r["ruleIndex"] = index[d.code]
         results.append(r)
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "decompose", "version": version, "rules": rules}},
+        "results": results,
+    }
+    if base is not None:
+        uri = base.as_uri()
+        run["originalUriBaseIds"] = {
+            "%SRCROOT%": {
+                "uri": uri if uri.endswith("/") else uri + "/",
+                "description": {"text": "The repository root (else the project root)."},
+            }
+        }
     log = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {"driver": {"name": "decompose", "version": version, "rules": rules}},
-                "results": results,
-            }
-        ],
+        "runs": [run],
     }
     return json.dumps(log, indent=2, sort_keys=True) + "\n"
 

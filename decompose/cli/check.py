@@ -86,9 +86,10 @@ def check(
     Each PATH (default: the current folder; files too, as pre-commit passes them) belongs to the
     project of the nearest decompose.toml or pyproject.toml with [tool.decompose] in its folder
     or above, and the whole project is checked. Prints `path:line:col: CODE message` per
-    violation, sorted, paths relative to the current folder. Exit 0 clean, 1 violations (errors,
-    or warnings with --strict, or a file that could not be parsed), 2 could not run. Rules,
-    ignores and config search: docs/check.md.
+    violation, sorted, paths relative to the current folder (json too); sarif and github paths
+    are relative to the git repository root (else the project root), wherever the command runs.
+    Exit 0 clean, 1 violations (errors, or warnings with --strict, or a file that could not be
+    parsed), 2 could not run. Rules, ignores and config search: docs/check.md.
     """
     from decompose.diagnostics import (
         format_github,
@@ -111,10 +112,14 @@ def check(
         )
     selected = parse_codes(select)
     ignored_codes = parse_codes(ignore_codes)
+    # text and json: paths as seen from the current folder (clickable there); sarif and github:
+    # relative to the repository root, which code scanning and annotations resolve against
+    base = _machine_base([p.root for p in projects]) if fmt in ("sarif", "github") else None
     kept: list[Any] = []
     results = [
         _check_project(
             p,
+            _prefix(p, base),
             boundaries,
             baseline,
             update_baseline,
@@ -150,7 +155,7 @@ def check(
     if fmt == "json":
         click.echo(format_json(kept, summary), nl=False)
     elif fmt == "sarif":
-        click.echo(format_sarif(kept, __version__), nl=False)
+        click.echo(format_sarif(kept, __version__, base), nl=False)
     elif fmt == "github":
         click.echo(format_github(kept), nl=False)
     else:
@@ -253,6 +258,39 @@ class _Result:
     contract: str
 
 
+def _repo_root(folder: Path) -> Path | None:
+    """The nearest folder at or above ``folder`` (absolute) holding ``.git`` (a folder, or a file
+    in a worktree or submodule), else None."""
+    for f in (folder, *folder.parents):
+        if (f / ".git").exists():
+            return f
+    return None
+
+
+def _machine_base(roots: list[Path]) -> Path:
+    """The folder the sarif and github formats' paths are relative to: the git repository
+    holding the projects (GitHub resolves annotation and code-scanning paths against the
+    repository root); without one, the current folder when it holds the projects, else the
+    project root; for projects in different repositories, the folder holding them all."""
+    cwd = Path(os.path.abspath("."))
+    bases = set()
+    for r in roots:
+        repo = _repo_root(r)
+        if repo is None:
+            repo = cwd if (r == cwd or cwd in r.parents) else r
+        bases.add(repo)
+    return Path(os.path.commonpath(sorted(bases)))
+
+
+def _prefix(proj: _Project, base: Path | None) -> str:
+    """What goes before a project's root-relative paths: its folder as seen from the current
+    folder (``proj.shown``), or, with ``base``, from ``base`` ("" = the same folder)."""
+    if base is None:
+        return proj.shown
+    rel = Path(os.path.relpath(proj.root, base)).as_posix()
+    return "" if rel == "." else rel
+
+
 def _first_holding(folder: Path, candidates: tuple[Path, ...]) -> Path:
     """The first candidate folder that holds ``folder`` (a file's folder), else ``folder``."""
     for c in candidates:
@@ -263,6 +301,7 @@ def _first_holding(folder: Path, candidates: tuple[Path, ...]) -> Path:
 
 def _check_project(
     proj: _Project,
+    prefix: str,
     boundaries: Path | None,
     baseline: Path | None,
     update_baseline: bool,
@@ -274,8 +313,8 @@ def _check_project(
     jobs: int,
     out: list[Any],
 ) -> _Result:
-    """Check one project; append its findings (paths as seen from the current folder) to
-    ``out``."""
+    """Check one project; append its findings to ``out``, their project-relative paths behind
+    ``prefix`` (absolute paths, of files outside the project, stay as they are)."""
     from dataclasses import replace
 
     from decompose.cache import FactCache, default_cache_dir
@@ -340,7 +379,7 @@ def _check_project(
         try:
             contract_rel = cp.relative_to(root).as_posix()
         except ValueError:
-            contract_rel = contract_file
+            contract_rel = cp.as_posix()
 
     def collect(project, cache, jobs):  # type: ignore[no-untyped-def]
         from decompose.pipeline import collect_facts
@@ -448,13 +487,14 @@ def _check_project(
     if ignored_codes:
         kept = [f for f in kept if f.diagnostic.code not in ignored_codes]
 
-    # paths as seen from where the command ran (clickable there)
-    prefix = proj.shown
+    # paths behind the prefix (as seen from where the command ran, or from the repository root)
     if prefix:
         kept = [
             Finding(
                 Diagnostic(
-                    f"{prefix}/{f.diagnostic.path}",
+                    f.diagnostic.path
+                    if os.path.isabs(f.diagnostic.path)
+                    else f"{prefix}/{f.diagnostic.path}",
                     f.diagnostic.line,
                     f.diagnostic.column,
                     f.diagnostic.code,
@@ -485,10 +525,11 @@ def _check_project(
 
 
 def _rel(p: Path, root: Path) -> str:
+    """``p`` relative to the project root, or absolute when outside it."""
     try:
         return p.resolve().relative_to(root).as_posix()
     except ValueError:
-        return p.as_posix()
+        return p.resolve().as_posix()
 
 
 def _is_verbose() -> bool:
