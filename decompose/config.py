@@ -38,6 +38,8 @@ DEFAULT_EXCLUDES = (
     "build/",
     "dist/",
     "*.egg-info/",
+    "*.dist-info/",  # wheel metadata (its entry_points.txt is still read by discovery)
+    "*-*.data/",  # a wheel's name-1.0.data/ (scripts, data files): not importable code
     ".eggs/",
     ".mypy_cache/",
     ".pytest_cache/",

@@ -14,7 +14,7 @@ import re
 import stat
 import sys
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,7 +62,8 @@ class Project:
         shadowed: ``.pyi`` files that sit beside a ``.py`` and were not analyzed.
         aliases: ``(module, canonical module)`` for files reached twice through symlinks.
         diagnostics: problems found while walking (symlink loops, unreadable folders...).
-        first_party: top-level first-party names.
+        first_party: top-level first-party names; when the analyzed folder is a package inside
+            a package, its dotted name instead (``lightrag.api``: ``lightrag.utils`` is external).
         entry_points: entry points declared in ``pyproject.toml`` (``[project.scripts]``,
             ``[project.gui-scripts]``, ``[project.entry-points.*]``, ``[tool.poetry.scripts]``)
             and ``setup.cfg`` (``[options.entry_points]``) at the root or in any folder.
@@ -168,6 +169,7 @@ class _Walker:
         self.diags: list[Diagnostic] = []
         self.files: list[tuple[str, str]] = []  # (relpath, realpath)
         self.dirs: list[str] = []
+        self.metadata: list[str] = []  # excluded packaging metadata folders (*.dist-info ...)
 
     def ignored(self, rel: str, is_dir: bool) -> bool:
         return self.spec.match_file(rel + "/" if is_dir else rel)
@@ -204,6 +206,8 @@ class _Walker:
                     continue
                 is_dir = stat.S_ISDIR(st.st_mode)
                 if self.ignored(erel, is_dir):
+                    if is_dir and e.name.endswith(_METADATA_SUFFIXES):
+                        self.metadata.append(erel)  # not analyzed; its entry points are read
                     continue
                 if not _utf8(e.name):
                     # Not importable under any module name, and not writable into UTF-8 outputs.
@@ -433,20 +437,24 @@ def discover(
     # Pointed at a package folder itself (``decompose analyze path/to/mlflow``)? Its modules are
     # ``mlflow.*``, as Python names them from the parent folder; otherwise the package's own
     # absolute imports would look third-party and its relative imports would climb too high.
-    prefix = ""
-    if not roots and (root / "__init__.py").is_file() and _importable(root.name):
-        prefix = root.name
-        diags.append(
-            Diagnostic(
-                "__init__.py",
-                1,
-                0,
-                "DEC017",
-                f"the analyzed folder is itself the package {prefix}: modules are "
-                f"named {prefix}.* (as imported from its parent folder)",
-                "info",
-            )
+    # Inside a package itself (``decompose analyze src/lightrag/lightrag/api``, where
+    # ``lightrag/`` has an ``__init__.py`` too)? Then Python names them ``lightrag.api.*``: the
+    # prefix climbs while the parent folders are packages, and the parent package's modules
+    # outside the analyzed folder (``lightrag.utils``) are not first-party here: external.
+    prefix = _package_prefix(root) if not roots else ""
+    if prefix:
+        outer = prefix.rpartition(".")[0]
+        note = (
+            f"the analyzed folder is itself the package {prefix}: modules are named {prefix}.* "
+            "(as imported from its parent folder)"
         )
+        if outer:
+            note = (
+                f"the analyzed folder is the package {prefix} (its parent folders are packages "
+                f"too): modules are named {prefix}.*, as Python imports them; imports of {outer} "
+                "modules outside this folder are external"
+            )
+        diags.append(Diagnostic("__init__.py", 1, 0, "DEC017", note, "info"))
     by_module: dict[str, list[SourceFile]] = {}
     real_of: dict[str, str] = {}
     for rel, real in walker.files:
@@ -510,8 +518,20 @@ def discover(
             )
     stdlib = sys.stdlib_module_names
     tops = sorted({sf.module.split(".")[0] for sf in files if sf.kind != "notebook"})
+    # First-party names: top-level names, but the analyzed package's dotted name when it sits
+    # inside a package (its siblings there are not part of this analysis).
+    outer_top = prefix.split(".")[0] if "." in prefix else ""
+    first_party = sorted(
+        {
+            prefix
+            if outer_top and (sf.module + ".").startswith(prefix + ".")
+            else sf.module.split(".")[0]
+            for sf in files
+            if sf.kind != "notebook"
+        }
+    )
     for top in tops:
-        if top in stdlib:
+        if top in stdlib and top != outer_top:  # an outer package's name is not first-party
             sf = next(s for s in files if s.module.split(".")[0] == top)
             diags.append(
                 Diagnostic(
@@ -534,8 +554,8 @@ def discover(
         shadowed=tuple(sorted(shadowed)),
         aliases=tuple(sorted(aliases)),
         diagnostics=tuple(sorted(set(diags))),
-        first_party=tuple(tops),
-        entry_points=tuple(sorted(_all_entry_points(root, walker.dirs))),
+        first_party=tuple(first_party),
+        entry_points=tuple(sorted(_all_entry_points(root, walker.dirs, walker.metadata))),
     )
 
 
@@ -566,6 +586,25 @@ def _detect_roots(root: Path, dirs: list[str], files: Sequence[str] = ()) -> lis
     return sorted(set(found))
 
 
+def _package_prefix(root: Path) -> str:
+    """The dotted name Python gives the package folder ``root`` (``lightrag.api`` for
+    ``.../lightrag/api`` when ``lightrag/`` holds an ``__init__.py`` too), or ``""`` when ``root``
+    is not a package (no ``__init__.py`` or a name that is not an identifier)."""
+    if not (root / "__init__.py").is_file() or not _importable(root.name):
+        return ""
+    names = [root.name]
+    parent = root.parent
+    while (
+        len(names) < _MAX_DEPTH
+        and parent != parent.parent
+        and _importable(parent.name)
+        and (parent / "__init__.py").is_file()
+    ):
+        names.insert(0, parent.name)
+        parent = parent.parent
+    return ".".join(names)
+
+
 def _importable(name: str) -> bool:
     import keyword
 
@@ -582,7 +621,10 @@ def _source_file(
     if rel.endswith(".ipynb"):
         return SourceFile(rel, rel, sroot, "notebook", False, size)
     stem, suffix = os.path.splitext(inner)
-    parts = stem.split("/")
+    # A dot inside a folder or file name (a wheel's ``pkg-1.0.data/``, ``run.v2.py``) is no
+    # package boundary: such a file is only a script, and its name keeps that part whole
+    # (``pkg-1-0-data``) instead of inventing packages ``pkg-1`` and ``pkg-1.0``.
+    parts = [p.replace(".", "-") for p in stem.split("/")]
     kind = {".py": "module", ".pyi": "stub", ".pyx": "extension"}[suffix]
     is_package = parts[-1] == "__init__"
     if prefix:
@@ -597,15 +639,24 @@ def _source_file(
     return SourceFile(rel, module, sroot, kind, is_package, size)
 
 
-def _all_entry_points(root: Path, dirs: list[str]) -> list[EntryPoint]:
+def _all_entry_points(
+    root: Path, dirs: list[str], metadata: Iterable[str] = ()
+) -> list[EntryPoint]:
+    """Entry points declared in every folder's ``pyproject.toml``, ``setup.cfg`` and ``setup.py``
+    and in the ``entry_points.txt`` of wheel / egg metadata folders (``metadata``: their POSIX
+    paths relative to ``root``; they are excluded from analysis but still read here)."""
     out: list[EntryPoint] = []
+    readers: tuple[tuple[str, Callable[[str, str], list[EntryPoint]]], ...] = (
+        ("pyproject.toml", _pyproject_entry_points),
+        ("setup.cfg", _setup_cfg_entry_points),
+        ("setup.py", _setup_py_entry_points),
+    )
     for d in ["", *dirs]:
         folder = root / d if d else root
         prefix = f"{d}/" if d else ""
-        for name, reader in (
-            ("pyproject.toml", _pyproject_entry_points),
-            ("setup.cfg", _setup_cfg_entry_points),
-        ):
+        if d.rsplit("/", 1)[-1].endswith(_METADATA_SUFFIXES):
+            continue  # a metadata folder the user included: read below, once
+        for name, reader in readers:
             f = folder / name
             if f.is_file():
                 try:
@@ -613,6 +664,128 @@ def _all_entry_points(root: Path, dirs: list[str]) -> list[EntryPoint]:
                 except OSError:
                     continue
                 out.extend(reader(prefix + name, text))
+    meta = set(metadata) | {d for d in dirs if d.rsplit("/", 1)[-1].endswith(_METADATA_SUFFIXES)}
+    for d in sorted(meta):
+        f = root / d / "entry_points.txt"
+        if f.is_file():
+            try:
+                text = f.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            out.extend(_ini_entry_points(f"{d}/entry_points.txt", text))
+    return out
+
+
+# Packaging metadata folders: a built wheel's ``name-1.0.dist-info`` and a setuptools
+# ``name.egg-info``. Their ``entry_points.txt`` declares the distribution's console scripts.
+_METADATA_SUFFIXES = (".dist-info", ".egg-info")
+
+
+def _ini_entry_points(path: str, text: str, first_line: int = 1) -> list[EntryPoint]:
+    """Entry points of an ``entry_points.txt`` (INI: ``[group]`` then ``name = module:object``),
+    parsed with :mod:`configparser`; lines found by a scan of the text (configparser gives no
+    positions). ``first_line`` is the line of ``text``'s first line in ``path``. Empty when the
+    text is not valid INI."""
+    import configparser
+    import textwrap
+
+    text = textwrap.dedent(text)
+    cp = configparser.ConfigParser(
+        delimiters=("=",), comment_prefixes=("#", ";"), interpolation=None, strict=False
+    )
+    cp.optionxform = str  # type: ignore[assignment,method-assign]  # keep names as written
+    try:
+        cp.read_string(text)
+    except configparser.Error:
+        return []
+    where: dict[tuple[str, str], int] = {}
+    section = ""
+    for i, raw in enumerate(text.splitlines()):
+        line = raw.strip()
+        m = re.match(r"^\[([^\]]+)\]", line)
+        if m:
+            section = m.group(1).strip()
+            continue
+        if line and not line.startswith(("#", ";")) and "=" in line:
+            where.setdefault((section, line.split("=", 1)[0].strip()), first_line + i)
+    out: list[EntryPoint] = []
+    for group in cp.sections():
+        for name, value in cp.items(group, raw=True):
+            target = _clean_target(value)
+            if target:
+                at = where.get((group, name), first_line)
+                out.append(EntryPoint(path, at, group, name, target))
+    return out
+
+
+def _setup_py_entry_points(path: str, text: str) -> list[EntryPoint]:
+    """Entry points of a ``setup.py``, read statically (the file is never run): the
+    ``entry_points=`` argument of every ``setup(...)`` / ``setuptools.setup(...)`` call when it
+    is a literal — a dict of group -> list of ``"name = module:object"`` strings or an INI
+    string, a whole INI string, or ``dict(group=[...])`` — or a module-level name bound to such
+    a literal. Anything computed is skipped."""
+    import ast
+    import textwrap
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return []
+    bound: dict[str, ast.expr] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            tgt = node.targets[0]
+            if isinstance(tgt, ast.Name):
+                bound[tgt.id] = node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value:
+            bound[node.target.id] = node.value
+
+    def deref(e: ast.expr) -> ast.expr:
+        return bound.get(e.id, e) if isinstance(e, ast.Name) else e
+
+    def lines_of(group: str, e: ast.expr) -> list[EntryPoint]:
+        e = deref(e)
+        if isinstance(e, ast.Constant) and isinstance(e.value, str):
+            body = textwrap.dedent(e.value)
+            return _ini_entry_points(path, f"[{group}]\n{body}", e.lineno - 1)
+        found: list[EntryPoint] = []
+        if isinstance(e, (ast.List, ast.Tuple, ast.Set)):
+            for elt in e.elts:
+                elt = deref(elt)
+                if isinstance(elt, ast.Constant) and isinstance(elt.value, str):
+                    name, sep, value = elt.value.partition("=")
+                    target = _clean_target(value)
+                    if sep and name.strip() and target:
+                        found.append(EntryPoint(path, elt.lineno, group, name.strip(), target))
+        return found
+
+    out: list[EntryPoint] = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        func = call.func
+        callee = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+        if callee != "setup":
+            continue
+        for kw in call.keywords:
+            if kw.arg != "entry_points":
+                continue
+            value = deref(kw.value)
+            if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                out.extend(_ini_entry_points(path, value.value, value.lineno))
+            elif isinstance(value, ast.Dict):
+                for k, v in zip(value.keys, value.values, strict=True):
+                    k = deref(k) if k is not None else None
+                    if isinstance(k, ast.Constant) and isinstance(k.value, str):
+                        out.extend(lines_of(k.value.strip(), v))
+            elif (
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Name)
+                and value.func.id == "dict"
+            ):
+                for dkw in value.keywords:
+                    if dkw.arg:
+                        out.extend(lines_of(dkw.arg, dkw.value))
     return out
 
 

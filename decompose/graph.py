@@ -62,8 +62,9 @@ _EXTERNAL = Symbol("", "", "external")
 
 @dataclass(frozen=True, slots=True, order=True)
 class EntryEdge:
-    """An ``entry_point`` edge: packaging metadata (``src``, a ``pyproject.toml`` or
-    ``setup.cfg`` path) declares an entry point into first-party module ``dst``.
+    """An ``entry_point`` edge: packaging metadata (``src``: a ``pyproject.toml``, ``setup.cfg``,
+    ``setup.py`` or a ``*.dist-info`` / ``*.egg-info`` ``entry_points.txt``) declares an entry
+    point into first-party module ``dst``.
 
     Attributes:
         line: line of the declaration in ``src``.
@@ -233,6 +234,7 @@ class _Resolver:
     ) -> None:
         self.facts = facts
         self.first_party = first_party
+        self.dotted_first_party = sorted(p for p in first_party if "." in p)
         self.alias_prefixes = alias_prefixes
         # ``prefix.top`` modules not reachable as ``top``: an external package of that name wins
         self.alias_blocked = alias_blocked
@@ -300,6 +302,10 @@ class _Resolver:
         top = dotted.split(".")[0]
         if top in self.first_party:
             return True
+        if self.dotted_first_party and any(
+            dotted == p or dotted.startswith(p + ".") for p in self.dotted_first_party
+        ):
+            return True  # the analyzed folder is the package ``a.b`` inside package ``a``
         return any(
             f"{p}.{top}" in self.facts and f"{p}.{top}" not in self.alias_blocked
             for p in self.alias_prefixes
@@ -530,7 +536,9 @@ def build_graph(
 
     Args:
         facts: one FileFacts per module (any order; the result is sorted).
-        first_party: top-level first-party names (default: from the facts' module names).
+        first_party: top-level first-party names (default: from the facts' module names); a
+            dotted name (``lightrag.api``) is an analyzed package inside an outer package that
+            is not analyzed: the outer package gets no node and its other modules are external.
         alias_roots: package folders added to ``sys.path`` (POSIX paths, e.g. ``label_app``).
         aliases: ``(module, canonical)`` pairs for one file reached under two names.
         extra_diagnostics: discovery diagnostics to carry into the graph's list.
@@ -577,7 +585,9 @@ def build_graph(
         )
         for i in range(1, len(parts)):
             pkg = ".".join(parts[:i])
-            if pkg not in nodes:
+            if pkg not in nodes and not any(
+                p.startswith(pkg + ".") for p in res.dotted_first_party
+            ):
                 path = base.rsplit("/", len(parts) - i)[0]
                 nodes[pkg] = ModuleNode(pkg, path, "namespace", "ok", 0)
 
