@@ -137,6 +137,14 @@ def _attached(graph: ProgramGraph, roles: Mapping[str, Any]) -> frozenset[str]:
     return attached_modules(graph)
 
 
+def model_server(image: str, primary: str, basis: str) -> bool:
+    """Whether an HTTP service is a model server behind an endpoint, whose load is the model
+    rather than its requests: a GPU or GPU-capable image, or model serving / inference as its
+    primary role on evidence (fschat's model workers). The one predicate :func:`front_door` and
+    :func:`score_services` share."""
+    return image in _GPU_IMAGES or (primary == "inference" and basis == "evidence")
+
+
 def front_door(
     graph: ProgramGraph, plan: Plan, roles: Mapping[str, Any], footprints: Mapping[str, Any]
 ) -> tuple[str, dict[str, str]]:
@@ -147,12 +155,15 @@ def front_door(
     A service with route handlers (:func:`_api_services`) but no such module holds routers that
     another service's application mounts, so it serves the API itself. The front door is chosen
     among the app owners that serve routes (route handlers of their own, or routers their app
-    modules import): the lightest image class — when several HTTP processes exist (an API server
-    and GPU model workers each with its own server), the request enters through the slim one —
-    then the most route-handler modules, then the name; with no such owner, the same order over
-    every service with route handlers. (Before, it was the lightest service with any route: a
-    one-route router beat the app factory, and heavier routers mounted into the same app were
-    "kept off the API replicas".)
+    modules import), model servers (:func:`model_server`) left out when any other owner exists
+    — when several HTTP processes exist (an API server and GPU model workers each with its own
+    server), requests enter through the API server: the one serving the most routes (route
+    definitions, view classes and handler registrations in its own modules and in the routers
+    its app modules import), then the lightest image class, then the most route-handler
+    modules, then the name; with no such owner, the same order over every service with route
+    handlers. (Before, the lightest image came first, then the name: feast's one-route lineage
+    consumer beat its 13-route feature server, both slim. Before that, it was the lightest
+    service with any route: a one-route router beat the app factory.)
 
     Args:
         graph, plan: the analysis.
@@ -176,6 +187,11 @@ def front_door(
             imports[e.src].add(e.dst)
     apps: dict[str, str] = {}
     mounting: set[str] = set()  # app owners whose app modules import route handlers
+    served: dict[str, set[str]] = defaultdict(set)  # route-handler modules each service serves
+    of = plan.partition.as_dict()
+    for m, info in mods.items():
+        if info.get("handlers") and m not in attached and of.get(m, KERNEL) != KERNEL:
+            served[of[m]].add(m)
     for svc in plan.services:
         if svc.kernel:
             continue
@@ -186,17 +202,29 @@ def front_door(
             if not how:
                 continue
             apps.setdefault(svc.name, how)
-            if mods.get(m, {}).get("handlers") or any(
-                mods.get(d, {}).get("handlers") for d in imports.get(m, ())
-            ):
+            mounted = {
+                d
+                for d in imports.get(m, ())
+                if mods.get(d, {}).get("handlers") and d not in attached
+            }
+            served[svc.name] |= mounted
+            if mods.get(m, {}).get("handlers") or mounted:
                 mounting.add(svc.name)
     # the app owners that serve routes (their own, or routers their app modules import)
     apps = {s: how for s, how in apps.items() if s in api or s in mounting}
-    pool = sorted(apps) or api
     handlers = roles.get("services", {})
+
+    def serves_model(s: str) -> bool:
+        r = handlers.get(s, {})
+        image = str(fp.get(s, {}).get("image", "slim"))
+        return model_server(image, r.get("primary", ""), r.get("primary_basis", ""))
+
+    pool = sorted(apps) or api
+    pool = [s for s in pool if not serves_model(s)] or pool
     ranked = sorted(
         pool,
         key=lambda s: (
+            -sum(int(mods.get(m, {}).get("routes", 1)) for m in served.get(s, ())),
             _IMAGE_RANK.get(fp.get(s, {}).get("image"), 0),
             -len(handlers.get(s, {}).get("http_handlers", [])),
             s,
@@ -441,8 +469,7 @@ def score_services(
         # registry servers) is a request path of its own, like the front door — unless it is a
         # model server behind an endpoint (a GPU-capable image or model serving from evidence:
         # fschat's model workers), whose load is the model, not the requests.
-        model_server = image in _GPU_IMAGES or (primary == "inference" and basis == "evidence")
-        own_door = name in apps and not is_door and not model_server
+        own_door = name in apps and not is_door and not model_server(image, primary, basis)
         api_side = is_door or own_door or (name in api_svcs and name not in apps)
         own = [m for m in s.modules if m not in attached]
         # Library code the running system never loads (a framework's per-library adapters that
@@ -555,10 +582,26 @@ def score_services(
                 f"the shared kernel brings {', '.join(f['via_kernel'][:4])} into every "
                 "image (make those imports lazy to slim the other services)"
             )
-        apart = rank > api_image and not api_side and not in_caller
+        # One decision for score and evidence: a heavier image than the front door's is a
+        # distinct scaling need when it is GPU hardware the API replicas do not need, or when
+        # the service's load is apart from the request path (its role point below, or a job);
+        # a large CPU image whose load follows the requests only makes those replicas bigger.
+        heavier = rank > api_image and not api_side and not in_caller
+        job_load = kind == "job" and not counted
+        load_apart = (counted or job_load) and kind != "offline_tool"
+        apart = heavier and (image in _GPU_IMAGES or load_apart)
         if apart:
             sc += 1
-            ev.append(f"image {image} ({', '.join(heavy[:4])}) while {door_text}")
+            ev.append(
+                f"image {image} ({', '.join(heavy[:4])}) while {door_text}"
+                + ("" if load_apart else ": hardware the API replicas do not need")
+            )
+        elif heavier:
+            ev.append(
+                f"image {image} ({', '.join(heavy[:4])}), heavier than the front door's, but its "
+                "load follows the request path (below): bigger replicas on that path, not a "
+                "distinct scaling need"
+            )
         elif heavy and in_caller:
             ev.append(
                 f"image {image} ({', '.join(heavy[:4])}) comes only from modules the running "
@@ -597,6 +640,8 @@ def score_services(
                 f"calls hosted LLM APIs ({', '.join(llm_apis[:4])}): network-bound, needs API "
                 "keys and rate limits, not a GPU"
             )
+        # with a GPU image apart, the role's load follows the requests on hardware of its own
+        hardware = f", on {image} hardware of its own (above)" if apart and not load_apart else ""
         if kind == "offline_tool":
             sc = 0
             ev.append(
@@ -606,6 +651,13 @@ def score_services(
         elif counted:
             sc += 1
             ev.append(f"primary role {role_title(primary)}: load that is not the request path")
+        elif job_load:
+            sc += 1
+            ev.append(
+                "runs as a job ("
+                + (f"`{kind_facts['scripts'][0]}`" if kind_facts["scripts"] else "scheduled")
+                + "), on demand or on a schedule: load that is not the request path"
+            )
         elif frames_only and basis == "evidence":
             ev.append(
                 "primary role data ingestion from dataframe imports only (pandas, pyarrow, "
@@ -635,16 +687,16 @@ def score_services(
         elif primary == "llm_client":
             ev.append(
                 "primary role LLM API client: waits on a hosted model and scales with the "
-                "requests that make the calls"
+                "requests that make the calls" + hardware
             )
         elif primary == "wiring":
             ev.append(
                 "primary role wiring / config (settings, urls, asgi; no route handlers): "
-                "starts with the application"
+                "starts with the application" + hardware
             )
         else:
             text = r.get("primary_text") or role_title(primary)
-            ev.append(f"primary role {text}: scales with the request path")
+            ev.append(f"primary role {text}: scales with the request path" + hardware)
         if f.get("loads_pickles"):
             ev.append(
                 "loads pickled artifacts (" + f["loads_pickles"][0] + "): its image also "
@@ -711,7 +763,30 @@ def score_services(
 
         # model deployment flexibility
         model_ev = _model_evidence(roles, r, ("inference", "registry"), use_only=True)
-        train_ev = _model_evidence(roles, r, ("training",))
+        # Training code is a training use (a fit/train call, an optimizer or training-loop
+        # library: roles' ``trains``), and a model lifecycle to retrain on its own schedule
+        # needs a gradient loop or trained weights saved somewhere in the service; an estimator
+        # fitted and used in place (a drift metric's domain classifier) is computation.
+        train_mods = [
+            m
+            for m in r.get("modules_by_role", {}).get("training", [])
+            if role_mods.get(m, {}).get("trains")
+        ]
+        train_ev = []
+        for m in train_mods:
+            hits = sorted(
+                (
+                    e
+                    for e in role_mods[m].get("evidence", [])
+                    if e["role"] == "training" and e["kind"] not in ("name", "default", "partition")
+                ),
+                key=lambda e: e["kind"] != "call",
+            )
+            if hits:
+                train_ev.append(f"{m} ({hits[0]['detail']})")
+        lifecycle = any(role_mods[m].get("training_loop") for m in train_mods) or any(
+            role_mods.get(m, {}).get("saves_weights") for m in own
+        )
         client_ev = _model_evidence(roles, r, ("llm_client",))
         if model_ev:
             sc = 2
@@ -720,12 +795,20 @@ def score_services(
                 + ", ".join(model_ev[:4])
                 + " — models could ship and roll back without the API"
             ]
-        elif train_ev:
+        elif train_ev and lifecycle:
             sc = 1
             ev = [
                 "holds training code: "
                 + ", ".join(train_ev[:4])
                 + " — retraining on its own schedule"
+            ]
+        elif train_ev:
+            sc = 0
+            ev = [
+                "fits models in place: "
+                + ", ".join(train_ev[:4])
+                + " — no training loop and no trained weights saved: computation, not a model "
+                "to retrain on its own schedule"
             ]
         elif client_ev:
             sc = 0
@@ -744,7 +827,16 @@ def score_services(
         sc = 0
         ev = []
         heavy_apart = bool(heavy) and not api_side and not in_caller
-        if heavy_apart or (
+        if (
+            kind == "job"
+            and not heavy_apart
+            and not (basis == "evidence" and primary in ("training", "worker", "orchestration"))
+        ):
+            sc += 1
+            ev.append(
+                "runs as a job, not in the API's processes: a crash or OOM stays out of the API"
+            )
+        elif heavy_apart or (
             basis == "evidence" and primary in ("training", "worker", "orchestration")
         ):
             sc += 1
@@ -788,7 +880,7 @@ def score_services(
         crit["testing_debugging"] = _crit(sc, ev)
 
         # infrastructure cost
-        if apart and image in ("gpu", "gpu-capable"):
+        if heavier and image in ("gpu", "gpu-capable"):
             sc, ev = (
                 2,
                 [
@@ -796,8 +888,10 @@ def score_services(
                     f"{', '.join(f.get('gpu_runtimes', [])[:3])}"
                 ],
             )
-        elif apart:
+        elif heavier:
             sc, ev = 1, [f"large image ({', '.join(heavy[:3])}) kept off the API replicas"]
+        elif kind == "job":
+            sc, ev = 0, ["runs as a job, on demand or on a schedule: no always-on deployment"]
         else:
             sc, ev = -1, ["same image class as the rest: one more always-on deployment"]
         crit["infrastructure_cost"] = _crit(sc, ev)
@@ -1824,7 +1918,9 @@ def apply_moves(partition: Partition, moves: Sequence[tuple[str, str]]) -> Parti
 
 
 def summary(plan: Plan, decision: Mapping[str, Any], coupling: Mapping[str, Any]) -> dict[str, Any]:
-    """The numbers a what-if compares: crossings, metrics, shared tables, verdict."""
+    """The numbers a what-if compares: crossings, metrics, shared tables, verdict, candidates,
+    the HTTP front door, the services with a distinct scaling need (:func:`scaling_services`)
+    and the primary role of every service."""
     keys = ("modularity", "crossings", "icp", "ifn", "coupling", "cohesion", "services")
     return {
         "metrics": {k: round(float(plan.metrics.get(k, 0.0)), 4) for k in keys},
@@ -1832,6 +1928,9 @@ def summary(plan: Plan, decision: Mapping[str, Any], coupling: Mapping[str, Any]
         "verdict": decision["verdict"],
         "candidates": list(decision["candidates"]),
         "totals": {s: p["total"] for s, p in decision["services"].items()},
+        "front_door": decision.get("front_door", ""),
+        "scaling": scaling_services(decision["services"]),
+        "roles": {s: p["facts"]["primary_role"] for s, p in decision["services"].items()},
     }
 
 
@@ -2146,6 +2245,20 @@ def decision_markdown(analysis: Analysis) -> str:
             f"| candidates | {', '.join(wi['before']['candidates']) or '—'} | "
             f"{', '.join(wi['after']['candidates']) or '—'} | |"
         )
+        b_door, a_door = wi["before"].get("front_door", ""), wi["after"].get("front_door", "")
+        w(f"| HTTP front door | {b_door or '—'} | {a_door or '—'} | |")
+        b_sc, a_sc = wi["before"].get("scaling", []), wi["after"].get("scaling", [])
+        change = [f"+{x}" for x in a_sc if x not in b_sc] + [f"−{x}" for x in b_sc if x not in a_sc]
+        w(
+            f"| distinct scaling need | {', '.join(b_sc) or '—'} | {', '.join(a_sc) or '—'} "
+            f"| {', '.join(change)} |"
+        )
+        b_roles, a_roles = wi["before"].get("roles", {}), wi["after"].get("roles", {})
+        for svc in sorted(set(b_roles) | set(a_roles)):
+            if b_roles.get(svc) != a_roles.get(svc):
+                was = role_title(b_roles[svc]) if svc in b_roles else "—"
+                now = role_title(a_roles[svc]) if svc in a_roles else "—"
+                w(f"| primary role of {_c(svc)} | {was} | {now} | |")
         w("")
     # ---- roles
     w("## Roles")

@@ -142,7 +142,9 @@ FRAMEWORKS: dict[str, tuple[tuple[str, int], ...]] = {
     "s3fs": (("ingestion", 2),),
     "fsspec": (("ingestion", 1),),
     "google.cloud.storage": (("ingestion", 2),),
-    "datasets": (("ingestion", 2), ("training", 1)),
+    # A dataset library loads and builds datasets (RAGAS evaluation rows, a benchmark): data,
+    # not training (docs/decision.md, "Training is a use, not an import").
+    "datasets": (("ingestion", 2),),
     "bs4": (("ingestion", 2),),
     "pypdf": (("ingestion", 2),),
     "PyPDF2": (("ingestion", 2),),
@@ -197,7 +199,9 @@ FRAMEWORKS: dict[str, tuple[tuple[str, int], ...]] = {
     "sklearn.neighbors": (("training", 2),),
     "sklearn.cluster": (("training", 2),),
     "sklearn.model_selection": (("training", 2),),
-    "sklearn.metrics": (("training", 1),),
+    # scoring functions and toy datasets: no model is trained by importing them
+    "sklearn.metrics": (),
+    "sklearn.datasets": (),
     "xgboost": (("training", 2),),
     "lightgbm": (("training", 2),),
     "catboost": (("training", 2),),
@@ -320,6 +324,45 @@ FRAMEWORKS.update({k: (("llm_client", w),) for k, w in LLM_API_IMPORTS.items()})
 # them for the image class.
 FRAMEWORK_ONLY = frozenset({"torch", "torch.nn", "transformers", "tensorflow", "keras", "jax"})
 FRAMEWORKS.update({k: () for k in FRAMEWORK_ONLY})
+
+# Training is a use, not an import (docs/decision.md): a module's training imports (sklearn
+# estimators, xgboost, datasets...) count only when the module also shows a training use — a
+# fit/train call, an optimizer step or build, a backward pass, or the import of a library that
+# exists only to run training loops (weight 3: torch.optim, lightning, deepspeed, peft, trl,
+# the transformers Trainer).
+TRAINING_USE_CALLS = frozenset(
+    {
+        "fit",
+        "partial_fit",
+        "train",
+        "backward",
+        "zero_grad",
+        "fine_tune",
+        "finetune",
+        "cross_val_score",
+        "cross_validate",
+        "torch.optim",
+        "optimizer.step",
+    }
+)
+# Calls that persist trained weights (a model that outlives the process that fitted it).
+WEIGHT_SAVES = frozenset(
+    {
+        "save_model",
+        "save_pretrained",
+        "save_weights",
+        "log_model",
+        "register_model",
+        "joblib.dump",
+        "torch.save",
+        "pickle.dump",
+        "safetensors.torch.save_file",
+        "safetensors.torch.save_model",
+        "safetensors.numpy.save_file",
+    }
+)
+# A training loop proper: gradients and optimizers (not an estimator's ``fit`` used in place).
+TRAINING_LOOP_CALLS = frozenset({"backward", "zero_grad", "torch.optim", "optimizer.step"})
 
 # callee last name -> role (weight 1 per distinct name).
 CALLS: dict[str, str] = {
@@ -531,7 +574,8 @@ _MAX_EVIDENCE = 8
 
 
 def attached_modules(graph: ProgramGraph) -> frozenset[str]:
-    """Modules that run beside a service's code, never in the deployed service: tests, schema
+    """Modules that run beside a service's code, never in the deployed service: notebooks
+    (exploration and examples, never imported by the running system), tests, schema
     migrations, usage examples (:func:`decompose.partition.is_example_module`) and project-
     template trees (:func:`decompose.partition.template_modules`: ``feast init`` skeletons). The
     partitioner attaches them to the code they use; this is the one predicate that keeps them
@@ -548,7 +592,8 @@ def attached_modules(graph: ProgramGraph) -> frozenset[str]:
     return frozenset(
         m.name
         for m in graph.modules
-        if is_test_module(m.name)
+        if m.kind == "notebook"
+        or is_test_module(m.name)
         or is_migration_module(m.name)
         or is_example_module(m.name)
         or m.name in templates
@@ -606,6 +651,11 @@ def classify_modules(
         orchestrator that runs them from its own process (``@shared_task``, ``@flow``,
         ``@dag``...; not ``@ray.remote``, which runs when a driver submits it) and DAG objects
         (``airflow.DAG(...)``); an import is never one.
+        ``routes`` counts its route definitions, view classes and handler registrations;
+        ``trains`` marks a training use (:data:`TRAINING_USE_CALLS` or a training-loop library:
+        a training import alone is no training role), ``training_loop`` a gradient loop
+        (backward, optimizer) or such a library, ``saves_weights`` a call that persists a model
+        (:data:`WEIGHT_SAVES`).
         ``empty`` marks a module without definitions or references (a bare ``__init__``);
         ``strong`` lists the roles backed by more than the module's name.
     """
@@ -622,6 +672,9 @@ def classify_modules(
         ev: list[tuple[str, str, str, int]] = []
         seen_fw: set[str] = set()
         seen_tok: set[str] = set()
+        train_imports = 0  # training weight from imports alone
+        trainer_lib = False  # imports a library that exists to run training loops
+        routes = 0  # route definitions, view classes and handler registrations
         decisive: set[str] = set()
         for dst, line in sorted(ext.get(module, ()), key=lambda t: (t[1], t[0])):
             hit = framework_of(dst)
@@ -633,6 +686,9 @@ def classify_modules(
             for fw_role, w in hit[1]:
                 scores[fw_role] += w
                 ev.append((fw_role, "import", f"imports {dst}", line))
+                if fw_role == "training":
+                    train_imports += w
+                    trainer_lib = trainer_lib or w >= 3
                 if fw_role == "inference" and w >= _DECISIVE:
                     decisive.add("inference")
         handler = False
@@ -647,9 +703,11 @@ def classify_modules(
                 if not handler:
                     scores["api"] += 3
                 handler = True
+                routes += 1
                 ev.append(("api", "handler", f"view class {d.qualname}({view})", d.line))
             if d.route is not None:
                 handler = True
+                routes += 1
                 scores["api"] += 3
                 ev.append(
                     (
@@ -717,6 +775,7 @@ def classify_modules(
                 if not handler:
                     scores["api"] += 3
                 handler = True
+                routes += 1
                 if key not in seen_call:
                     seen_call.add(key)
                     ev.append(("api", "handler", f"registers a handler: {ref.target}()", ref.line))
@@ -773,6 +832,12 @@ def classify_modules(
                     seen_call.add(key)
                     scores["registry"] += 1
                     ev.append(("registry", "call", f"calls {key}() via {target}", line))
+        # Training is a use, not an import: without a training call or a training-loop library,
+        # the training weight of imports (an estimator class, a dataset library) is dropped.
+        trains = trainer_lib or bool(seen_call & TRAINING_USE_CALLS)
+        if not trains and train_imports:
+            scores["training"] -= train_imports
+            ev = [x for x in ev if not (x[0] == "training" and x[1] == "import")]
         sql_lines: dict[str, int] = {}
         for line, kind, value in f.data_refs:
             if kind.startswith("sql_") or kind == "orm_table":
@@ -847,6 +912,10 @@ def classify_modules(
             "evidence": evidence,
             "empty": not f.definitions and not f.references,
             "handlers": handler,
+            "routes": routes,
+            "trains": trains,
+            "training_loop": trainer_lib or bool(seen_call & TRAINING_LOOP_CALLS),
+            "saves_weights": bool(seen_call & WEIGHT_SAVES),
             "runner": sorted(runner, key=lambda x: (x["line"], x["detail"])),
             "strong": sorted(
                 {e["role"] for e in evidence if e["kind"] not in ("name", "default", "partition")},
