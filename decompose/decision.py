@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 
 from decompose.errors import UsageError
 from decompose.model import Crossing, Partition, Plan, count
+from decompose.partition import WEB_APP_CLASSES
 
 if TYPE_CHECKING:
     from decompose.config import AnalyzeSettings
@@ -1197,25 +1198,6 @@ def _server_launch(graph: ProgramGraph, module: str, ext: Mapping[str, set[str]]
     return ""
 
 
-# Web-framework application objects: a module that builds one is an app factory, the process
-# that serves the routes mounted into it.
-_APP_CLASSES = (
-    "fastapi.FastAPI",
-    "flask.Flask",
-    "starlette.applications.Starlette",
-    "quart.Quart",
-    "sanic.Sanic",
-    "litestar.Litestar",
-    "aiohttp.web.Application",
-    "tornado.web.Application",
-    "falcon.App",
-    "falcon.asgi.App",
-    "bottle.Bottle",
-    "django.core.asgi.get_asgi_application",
-    "django.core.wsgi.get_wsgi_application",
-)
-
-
 def _http_app(
     graph: ProgramGraph, module: str, ext: Mapping[str, set[str]], info: Mapping[str, Any]
 ) -> str:
@@ -1231,7 +1213,7 @@ def _http_app(
         if r.hint not in ("call", "inferred"):
             continue
         t = r.target.replace("()", "")
-        hit = next((k for k in _APP_CLASSES if t == k or t.endswith("." + k)), None)
+        hit = next((k for k in WEB_APP_CLASSES if t == k or t.endswith("." + k)), None)
         if hit is not None:
             return f"app factory {hit}() in {module}"
     launch = _server_launch(graph, module, ext)

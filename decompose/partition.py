@@ -1648,8 +1648,9 @@ def propose(
     return partition, info
 
 
-# Web-framework application classes: a module calling one builds the application (its entry).
-_WEB_APP_CLASSES = (
+# Web-framework application objects: a module that builds one is an app factory (its entry), the
+# process that serves the routes mounted into it. Also used by the decision (front door, serving).
+WEB_APP_CLASSES = (
     "fastapi.FastAPI",
     "flask.Flask",
     "starlette.applications.Starlette",
@@ -1657,21 +1658,26 @@ _WEB_APP_CLASSES = (
     "sanic.Sanic",
     "litestar.Litestar",
     "aiohttp.web.Application",
+    "tornado.web.Application",
+    "falcon.App",
+    "falcon.asgi.App",
+    "bottle.Bottle",
+    "django.core.asgi.get_asgi_application",
+    "django.core.wsgi.get_wsgi_application",
 )
 
 
 def web_app_modules(graph: ProgramGraph) -> frozenset[str]:
-    """Modules that build a web application: a call of ``FastAPI()``, ``Flask()``,
-    ``Starlette()``, ``Quart()``, ``Sanic()``, ``Litestar()`` or ``aiohttp.web.Application()``
-    resolved to the framework's class (Django's ``wsgi``/``asgi`` modules are named so already).
-    """
+    """Modules that build a web application: a call of one of :data:`WEB_APP_CLASSES`
+    (``FastAPI()``, ``Flask()``, Django's ``get_wsgi_application()``...) resolved to the
+    framework's class or factory."""
     out = set()
     for module, facts in graph.facts.items():
         for r in facts.references:
             if r.hint not in ("call", "inferred"):
                 continue
             target = r.target.replace("()", "")
-            if any(target == k or target.endswith("." + k) for k in _WEB_APP_CLASSES):
+            if any(target == k or target.endswith("." + k) for k in WEB_APP_CLASSES):
                 out.add(module)
                 break
     return frozenset(out)
