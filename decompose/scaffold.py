@@ -61,7 +61,9 @@ from decompose.scaffold_rewrite import (
     Function,
     ModuleInfo,
     analyze_module,
+    import_bindings,
     imported_modules,
+    imported_names,
     make_shim,
     mutated_names,
     proxy_state,
@@ -363,7 +365,9 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                 break
 
     # ---- packages: real copies, then the closure of shims
-    shim_cache: dict[tuple[str, str], tuple[str, list[str], list[str], list[str]]] = {}
+    shim_cache: dict[
+        tuple[str, str, frozenset[str]], tuple[str, list[str], list[str], list[str]]
+    ] = {}
     endpoints: dict[str, set[tuple[str, str]]] = defaultdict(set)
     state_served: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for (km, kv), so in kernel_state.items():
@@ -371,13 +375,16 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
     local_copies: dict[tuple[str, str], str] = {}
     package_files: dict[str, dict[str, tuple[str, str]]] = {}  # unit -> {module: (kind, code)}
 
-    def shim(m: str, flavor: str) -> tuple[str, list[str], list[str], list[str]]:
-        # The flavor only changes route handlers: a module without routes has one shim.
+    def shim(
+        m: str, flavor: str, keep: frozenset[str] = frozenset()
+    ) -> tuple[str, list[str], list[str], list[str]]:
+        # The flavor only changes route handlers: a module without routes has one shim per
+        # set of re-exported names its importers take (`keep`, already cut to its imports).
         has_routes = any(f.routes for f in modules[m].info.functions.values())
-        key = (m, flavor if has_routes else "any")
+        key = (m, flavor if has_routes else "any", keep)
         if key not in shim_cache:
             mod = modules[m]
-            shim_cache[key] = make_shim(mod.source, m, owner[m], mod.info, flavor)
+            shim_cache[key] = make_shim(mod.source, m, owner[m], mod.info, flavor, keep)
             _code, stubs, proxies, local = shim_cache[key]
             for f in stubs:
                 endpoints[owner[m]].add((m, f))
@@ -408,8 +415,28 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
         # the unit carries count too (a migration's imports must resolve)
         todo: list[tuple[str, str, bool]] = [(m, files[m][1], modules[m].is_package) for m in files]
         todo += [(x, file_only[x][1], False) for x in extra]
+        # A stand-in keeps the import lines binding the names the unit's code takes from it
+        # (`from pkg import Name` where pkg's __init__ re-exports Name). The names only grow as
+        # code is added, so a stand-in is rebuilt when they do (the result is the least fixed
+        # point, whatever the order).
+        wanted: dict[str, set[str]] = defaultdict(set)
+        kept: dict[str, frozenset[str]] = {}
+
+        def keep_of(d: str) -> frozenset[str]:
+            names = wanted.get(d, set())
+            if "*" in names:
+                return frozenset({"*"})
+            return frozenset(names & import_bindings(modules[d].source))
+
         while todo:
             m, code, is_pkg = todo.pop()
+            for d, names in imported_names(code, m, is_pkg).items():
+                if d in modules and not names <= wanted[d]:
+                    wanted[d] |= names
+                    if files.get(d, ("",))[0] == "shim" and keep_of(d) != kept[d]:
+                        kept[d] = keep_of(d)
+                        files[d] = ("shim", shim(d, flavor, kept[d])[0])
+                        todo.append((d, files[d][1], modules[d].is_package))
             deps = imported_modules(code, m, is_pkg)
             parts = m.split(".")
             deps.update(".".join(parts[:i]) for i in range(1, len(parts)))
@@ -430,7 +457,8 @@ def plan_scaffold(  # noqa: C901, PLR0912, PLR0915 - one pass over the plan, in 
                 elif owner[d] == unit:
                     files[d] = ("copy", modules[d].source)
                 else:
-                    files[d] = ("shim", shim(d, flavor)[0])
+                    kept[d] = keep_of(d)
+                    files[d] = ("shim", shim(d, flavor, kept[d])[0])
                 todo.append((d, files[d][1], modules[d].is_package))
         return dict(sorted(files.items()))
 
@@ -1196,6 +1224,47 @@ def _import_openapi(result: ScaffoldResult, python: str, timeout: float) -> list
             result.files.append(GeneratedFile(result.openapi[s], dump(result.static_openapi[s])))
     result.files.sort(key=lambda f: f.path)
     return warnings
+
+
+def select_services(result: ScaffoldResult, wanted: Iterable[str]) -> ScaffoldResult:
+    """The part of a planned scaffold that holds only the named services' folders.
+
+    Each selected folder is the same bytes as in the whole scaffold (the plan is made for every
+    service, since a service's interface depends on what the others call). The gateway,
+    ``docker-compose.yaml`` and the scaffold report are left out unless ``gateway`` is named.
+
+    Args:
+        result: the planned scaffold (before :func:`add_openapi`).
+        wanted: service names, as in the boundaries or sanitised; ``gateway`` for the gateway.
+
+    Returns:
+        A new :class:`ScaffoldResult` with the selected files, services and OpenAPI paths.
+
+    Raises:
+        UsageError: a name that is no service of the scaffold.
+    """
+    choices = [*result.services, "gateway"]
+    units: list[str] = []
+    for name in wanted:
+        unit = name if name in choices else safe_service_name(name)
+        if unit not in choices:
+            raise UsageError(
+                f"--service {name!r}: no such service (services: {', '.join(choices)})"
+            )
+        if unit not in units:
+            units.append(unit)
+    dirs = {u: result.service_dirs.get(u, result.service_dirs[GATEWAY]) + "/" for u in units}
+    files = [f for f in result.files if any(f.path.startswith(d) for d in dirs.values())]
+    services = [s for s in result.services if s in units]
+    return ScaffoldResult(
+        files=files,
+        report=result.report,
+        services=services,
+        service_dirs=result.service_dirs,
+        openapi={s: p for s, p in result.openapi.items() if s in services},
+        warnings=result.warnings,
+        static_openapi={s: d for s, d in result.static_openapi.items() if s in services},
+    )
 
 
 # ---------------------------------------------------------------------------- boundaries

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -574,6 +575,69 @@ def _imported_modules(code: str, module: str, is_package: bool) -> frozenset[str
     return frozenset(out)
 
 
+def imported_names(code: str, module: str, is_package: bool) -> dict[str, frozenset[str]]:
+    """The names ``code`` imports from each module by ``from M import a, b`` (function-level
+    imports included; relative imports resolved): ``{absolute M: {a, b}}``, ``*`` for a star
+    import. A stand-in of ``M`` must still bind these names (a package ``__init__`` re-export
+    looks unused inside the ``__init__`` itself).
+
+    Memoized on the arguments; the caller gets its own copy."""
+    return dict(_imported_names(code, module, is_package))
+
+
+@functools.lru_cache(maxsize=8192)
+def _imported_names(
+    code: str, module: str, is_package: bool
+) -> tuple[tuple[str, frozenset[str]], ...]:
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return ()
+    pkg_parts = module.split(".") if is_package else module.split(".")[:-1]
+    out: dict[str, set[str]] = defaultdict(set)
+    for node in _statements(tree):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            if node.level - 1 > len(pkg_parts):
+                continue
+            base = pkg_parts[: len(pkg_parts) - (node.level - 1)]
+            if node.module:
+                base = base + node.module.split(".")
+        else:
+            base = (node.module or "").split(".")
+        if not base or not base[0]:
+            continue
+        out[".".join(base)].update(a.name for a in node.names)
+    return tuple(sorted((k, frozenset(v)) for k, v in out.items()))
+
+
+def import_bindings(source: str) -> frozenset[str]:
+    """Names bound by the top-level import statements of ``source`` (in ``try`` and
+    ``if TYPE_CHECKING`` blocks too): the names a module can re-export."""
+    return _import_bindings(source)
+
+
+@functools.lru_cache(maxsize=8192)
+def _import_bindings(source: str) -> frozenset[str]:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    out: set[str] = set()
+    stack: list[ast.stmt] = list(tree.body)
+    while stack:
+        stmt = stack.pop()
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            out.update(n for n in _bound_names(stmt) if n != "*")
+        elif isinstance(stmt, (ast.Try, ast.If)):
+            stack.extend(stmt.body)
+            stack.extend(stmt.orelse)
+            if isinstance(stmt, ast.Try):
+                stack.extend(x for h in stmt.handlers for x in h.body)
+    return frozenset(out)
+
+
 # ---------------------------------------------------------------------------- libcst rewriting
 def _cst() -> Any:
     import libcst
@@ -668,12 +732,13 @@ def _code_expr(node: Any) -> str:
     return str(cst.Module(body=[]).code_for_node(node))
 
 
-def _prune(body: list[Any]) -> list[Any]:
-    """Drop imports (and TYPE_CHECKING / optional-import blocks) that nothing uses."""
+def _prune(body: list[Any], keep: Iterable[str] = ()) -> list[Any]:
+    """Drop imports (and TYPE_CHECKING / optional-import blocks) that nothing uses; names in
+    ``keep`` count as used (the names importers take from the module: re-exports)."""
     others = [
         n for n in body if not (_is_import_line(n) or _is_type_checking_if(n) or _is_import_try(n))
     ]
-    used = set()
+    used = set(keep)
     for n in others:
         used |= used_names(_code(n))
     out: list[Any] = []
@@ -788,7 +853,12 @@ def _forwarder(node: Any, service: str, routers: Mapping[str, str]) -> Any:
 
 
 def make_shim(
-    source: str, module: str, owner: str, info: ModuleInfo, flavor: str
+    source: str,
+    module: str,
+    owner: str,
+    info: ModuleInfo,
+    flavor: str,
+    keep: Iterable[str] = (),
 ) -> tuple[str, list[str], list[str], list[str]]:
     """Rewrite a module into the client shim of ``owner`` (see the module docstring).
 
@@ -799,6 +869,9 @@ def make_shim(
         info: from :func:`analyze_module`.
         flavor: ``service`` (route handlers dropped: the gateway routes them to the owner) or
             ``gateway`` (route handlers become forwarders to the owner).
+        keep: names the importers of ``module`` take from it (see :func:`imported_names`): the
+            import lines that bind them stay, although nothing in the module uses them (a
+            package ``__init__``'s re-exports); ``*`` keeps every import.
 
     Returns:
         ``(code, stubbed functions, proxied names, locally kept functions)``.
@@ -866,7 +939,10 @@ def make_shim(
         "state is a proxy\nto it, classes and constants are copies. Regenerate rather than "
         "edit.\n"
     )
-    body = _prune(body)
+    keep = set(keep)
+    if "*" in keep:
+        keep |= import_bindings(source)
+    body = _prune(body, keep)
     future = [n for n in body if _is_import_line(n) and "__future__" in _code(n)]
     rest = [n for n in body if n not in future]
     needs_rt = bool(stubs or proxies or forwarders)

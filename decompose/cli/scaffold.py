@@ -61,6 +61,14 @@ from decompose.cli import (
     "in a subprocess: this RUNS the analyzed project's module-level code. none: no document.",
 )
 @click.option("--no-openapi", is_flag=True, help="Same as --openapi none.")
+@click.option(
+    "--service",
+    "only",
+    multiple=True,
+    metavar="NAME",
+    help="Write only this service's folder (repeatable; `gateway` for the gateway). The files "
+    "are the same as in the whole scaffold; compose file and report are left out.",
+)
 @_cache_options
 @_common
 def scaffold(
@@ -73,6 +81,7 @@ def scaffold(
     app: str | None,
     openapi: str,
     no_openapi: bool,
+    only: tuple[str, ...],
     cache_dir: Path | None,
     no_cache: bool,
     jobs: int,
@@ -88,7 +97,13 @@ def scaffold(
     from decompose.outputs import write_files
     from decompose.pipeline import analyze as run_analyze
     from decompose.pipeline import load_graph, make_cache
-    from decompose.scaffold import add_openapi, out_inside, plan_from_boundaries, plan_scaffold
+    from decompose.scaffold import (
+        add_openapi,
+        out_inside,
+        plan_from_boundaries,
+        plan_scaffold,
+        select_services,
+    )
 
     mode = "none" if no_openapi else openapi
     config = _load_config(path, config_path)
@@ -126,6 +141,8 @@ def scaffold(
         )
     finally:
         progress.close()
+    if only:
+        planned = select_services(planned, only)
     if dry_run:
         for f in planned.files:
             info(f"would write {out / f.path} ({len(f.content)} bytes)")
@@ -143,6 +160,15 @@ def scaffold(
     warnings = add_openapi(planned, mode)
     write_files(out, planned.files)
     rep = planned.report
+    if only:
+        units = [*planned.services] + (
+            ["gateway"] if any(f.path.startswith("gateway/") for f in planned.files) else []
+        )
+        info(f"decompose: wrote {', '.join(units)} into {out}/ (--service)")
+        for w in [*planned.warnings, *warnings]:
+            click.echo(f"decompose: warning: {w}", err=True)
+        sys.stdout.flush()
+        return
     info(f"decompose: scaffolded {len(planned.services)} services and a gateway into {out}/")
     info(f"  services: {', '.join(planned.services)}")
     info(
