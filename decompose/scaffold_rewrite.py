@@ -614,7 +614,8 @@ def _imported_names(
 
 def import_bindings(source: str) -> frozenset[str]:
     """Names bound by the top-level import statements of ``source`` (in ``try`` and
-    ``if TYPE_CHECKING`` blocks too): the names a module can re-export."""
+    ``if TYPE_CHECKING`` blocks too, with the flags assigned in those blocks): the names a
+    module can re-export."""
     return _import_bindings(source)
 
 
@@ -626,10 +627,15 @@ def _import_bindings(source: str) -> frozenset[str]:
         return frozenset()
     out: set[str] = set()
     stack: list[ast.stmt] = list(tree.body)
+    top = set(map(id, tree.body))
     while stack:
         stmt = stack.pop()
+        in_block = id(stmt) not in top
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             out.update(n for n in _bound_names(stmt) if n != "*")
+        elif isinstance(stmt, ast.Assign) and in_block:
+            # the flag of an optional import (`FAISS = True` in its try block)
+            out.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
         elif isinstance(stmt, (ast.Try, ast.If)):
             stack.extend(stmt.body)
             stack.extend(stmt.orelse)
@@ -666,10 +672,12 @@ def _is_import_try(node: Any) -> bool:
     cst = _cst()
     if not isinstance(node, cst.Try) or node.orelse or node.finalbody:
         return False
-    if not all(_is_import_line(s) for s in node.body.body):
+    # `try: import faiss; FAISS = True / except ImportError: FAISS = False`: imports, then
+    # plain flags, in the body
+    if not node.body.body or not _is_import_line(node.body.body[0]):
         return False
-    for h in node.handlers:
-        for s in h.body.body:
+    for h in [node.body, *(h.body for h in node.handlers)]:
+        for s in h.body:
             if not (
                 isinstance(s, cst.SimpleStatementLine)
                 and all(
@@ -759,8 +767,11 @@ def _prune(body: list[Any], keep: Iterable[str] = ()) -> list[Any]:
             bound: set[str] = set()
             for s in [*n.body.body, *[x for h in n.handlers for x in h.body.body]]:
                 try:
-                    bound |= set(_bound_names(ast.parse(_code(s)).body[0]))
-                except (SyntaxError, IndexError):
+                    for stmt in ast.parse(_code(s)).body:
+                        bound |= set(_bound_names(stmt))
+                        if isinstance(stmt, ast.Assign):
+                            bound |= {t.id for t in stmt.targets if isinstance(t, ast.Name)}
+                except SyntaxError:
                     pass
             if bound & used:
                 out.append(n)

@@ -212,3 +212,31 @@ def test_service_option_writes_only_the_named_services(
         + ["--out", str(tmp_path / "bad"), "--no-cache", "--service", "nope"],
     )
     assert bad.exit_code == 2 and "nope" in bad.output and "front" in bad.output
+
+
+def test_shim_keeps_requested_reexports_and_optional_import_flags() -> None:
+    """txtai's faiss module: ``try: from faiss import ...; FAISS = True / except ImportError:
+    FAISS = False``, a class that reads ``FAISS``, and a factory that re-imports ``FAISS``."""
+    from decompose.scaffold_rewrite import analyze_module, import_bindings, make_shim
+
+    source = (
+        "import json\n"
+        "from .agg import Aggregate\n"
+        "try:\n"
+        "    from faiss import index_factory\n"
+        "    FAISS = True\n"
+        "except ImportError:\n"
+        "    FAISS = False\n"
+        "class Index:\n"
+        "    def ok(self):\n"
+        "        return FAISS\n"
+    )
+    info = analyze_module(source)
+    plain = make_shim(source, "pkg.index", "dense", info, "service")[0]
+    assert "FAISS = True" in plain and "FAISS = False" in plain  # the class needs the flag
+    assert "Aggregate" not in plain and "json" not in plain
+    assert {"json", "Aggregate", "index_factory", "FAISS"} <= import_bindings(source)
+    kept = make_shim(source, "pkg.index", "dense", info, "service", {"Aggregate"})[0]
+    assert "from .agg import Aggregate" in kept and "json" not in kept
+    star = make_shim(source, "pkg.index", "dense", info, "service", {"*"})[0]
+    assert "import json" in star and "from .agg import Aggregate" in star
