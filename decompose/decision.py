@@ -13,8 +13,8 @@ docs/decision.md) are deliberately simple so a reader can check them against the
   service (> 30% of commits: -1) — coupled changes become coordinated releases;
 - *independent scaling*: a distinct image (GPU or large runtime while the HTTP API's image is
   slimmer: +1) and a load that is not the request path (training, inference, workers,
-  orchestration or ingestion as primary role: +1); an LLM API client is network-bound on a slim
-  image and scales with the requests that call it (0);
+  orchestration or ingestion as primary role, unless it serves HTTP routes: +1); an LLM API
+  client is network-bound on a slim image and scales with the requests that call it (0);
 - *team autonomy*: with history, a distinct main author owning >= 60% of the commits (+1, +2 when
   the rest of the code has other owners); one author everywhere gives 0. Without history, size
   decides: >= 3,000 lines +1, < 800 lines -1;
@@ -429,7 +429,7 @@ def score_services(
     )
     from decompose.footprint import heavy_importers
 
-    heavy_mods = heavy_importers(graph, attached)
+    heavy_mods = heavy_importers(graph, attached, footprints.get("required", {}))
     # What runs: entries and what they import, the modules that serve, the scripts run by hand
     # and what they import. Only meaningful when the project has entries at all.
     run_all = _import_closure(
@@ -496,6 +496,7 @@ def score_services(
             and not frames_only
             and not is_door
             and not own_door
+            and not api_side
             and not in_caller
         )
         kind, kind_facts = service_kind(
@@ -680,6 +681,13 @@ def score_services(
                 f"primary role {role_title(primary)}, but it is the HTTP front door: the request "
                 "path itself, not a load apart from it"
             )
+        elif api_side and primary in _SCALING_ROLES and basis == "evidence":
+            ev.append(
+                f"primary role {role_title(primary)}, but it serves HTTP routes in an "
+                "application it does not build (the front door's"
+                + (f", {door}" if door else "")
+                + "): the request path itself, not a load apart from it"
+            )
         elif primary in _SCALING_ROLES:
             ev.append(
                 f"primary role {role_title(primary)} from module names only: not counted "
@@ -863,7 +871,11 @@ def score_services(
                 "timeouts and retries become a new failure mode"
             )
         if not ev:
-            ev.append("no heavy runtime, not on the request path")
+            ev.append(
+                "no heavy runtime; serves HTTP routes: on the request path, in the API's processes"
+                if api_side
+                else "no heavy runtime, not on the request path"
+            )
         crit["fault_isolation"] = _crit(sc, ev)
 
         # testing and debugging
@@ -2277,6 +2289,16 @@ def decision_markdown(analysis: Analysis) -> str:
         + _md(fps.get("mapping", ""))
         + "."
     )
+    req = fps.get("required", {})
+    if req:
+        files = sorted(set(req.values()))
+        w("")
+        w(
+            f"Required by the project's declared dependencies ({_md(', '.join(files[:3]))}): "
+            + _md(", ".join(list(req)[:12]))
+            + (f" … {len(req) - 12} more" if len(req) > 12 else "")
+            + ". A guarded or lazy import of one of them is not optional: every install has it."
+        )
     w("")
     w(
         "| service | image | GPU runtimes | large runtimes | hosted LLM APIs | CUDA evidence "

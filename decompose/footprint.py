@@ -12,7 +12,15 @@ whatever is installed next to decompose.
 A distribution is ``optional`` for a service when every import of it is guarded (``try/except
 ImportError``, a version check, ``with LazyImport(...)``, ``if is_torch_available():``,
 ``importlib.util.find_spec``) or sits inside a function (a lazy import): the service can start
-without it. Heavy runtimes (:data:`GPU_RUNTIMES`, :data:`LARGE_RUNTIMES`) decide the image class:
+without it — unless the project declares that distribution as a *required* dependency
+(:func:`decompose.requirements.required_distributions`: ``[project] dependencies``,
+``install_requires``, ``requirements.txt``, a ``Requires-Dist`` without an ``extra ==``
+marker). Every install then has it, so the guard is only a fallback and the import counts
+(txtai imports torch through a ``try/except`` helper but requires ``torch>=2.4``). A
+distribution declared only in an extra (``[project.optional-dependencies]``,
+``extras_require``, ``extra == "gpu"``) stays optional.
+
+Heavy runtimes (:data:`GPU_RUNTIMES`, :data:`LARGE_RUNTIMES`) decide the image class:
 
 - ``gpu``: a CUDA-only runtime (vllm, cupy, flash-attn, ...), or a GPU-capable one (torch,
   tensorflow, jax, onnxruntime), imported unconditionally, together with CUDA evidence in the
@@ -37,11 +45,13 @@ from __future__ import annotations
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 from decompose.graph import ProgramGraph
 from decompose.model import Plan
+from decompose.requirements import normalize, required_distributions
 from decompose.roles import LLM_API_IMPORTS, framework_of
 
 # import name -> distribution, where they differ (or where a well-known name is ambiguous). A
@@ -732,16 +742,22 @@ _CUDA_DEVICE = re.compile(r"^cuda(:\d+)?$")
 
 
 def heavy_importers(
-    graph: ProgramGraph, attached: frozenset[str] | None = None
+    graph: ProgramGraph,
+    attached: frozenset[str] | None = None,
+    required: Collection[str] = (),
 ) -> dict[str, list[str]]:
-    """Modules that need a heavy runtime to be imported at all: a module-level, unguarded
-    import of a GPU runtime (:data:`GPU_RUNTIMES`) or a large library (:data:`LARGE_RUNTIMES`)
-    — the imports that set a service's image class in :func:`footprints`. Attached modules
+    """Modules that need a heavy runtime to be imported at all: a module-level import of a GPU
+    runtime (:data:`GPU_RUNTIMES`) or a large library (:data:`LARGE_RUNTIMES`), unguarded or
+    of a distribution the project requires (``required``) — the imports that set a service's
+    image class in :func:`footprints`. Attached modules
     (:func:`decompose.roles.attached_modules`: tests, migrations, examples, templates) excluded.
 
     Args:
         graph: the program graph.
         attached: the attached modules when already computed.
+        required: normalized names of the distributions the project declares as required
+            (:func:`decompose.requirements.required_distributions`; ``footprints()["required"]``
+            holds them): a guarded import of one of them still runs on every install.
 
     Returns:
         ``{module: [top-level import names, sorted]}``, in module order.
@@ -752,7 +768,9 @@ def heavy_importers(
     for e in graph.external:
         if e.kind in ("type_checking", "stub_only") or e.src in attached:
             continue
-        if e.kind in _OPTIONAL_KINDS or e.scope == "function":
+        if e.scope == "function":
+            continue
+        if e.kind in _OPTIONAL_KINDS and normalize(distribution_of(e.dst)[0]) not in required:
             continue
         top = e.dst.split(".")[0]
         if top in GPU_RUNTIMES or top in LARGE_RUNTIMES:
@@ -846,6 +864,7 @@ def footprints(
     plan: Plan,
     root: Path | None = None,
     attached: frozenset[str] | None = None,
+    required: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Third-party closure per service, its attached modules (tests, migrations, usage examples,
     project templates: :func:`decompose.roles.attached_modules`) left out: they run beside the
@@ -865,17 +884,25 @@ def footprints(
         root: the project root, to look for CUDA device strings and ``.cuda()`` calls in the
             source (not in the facts); without it only the facts are used.
         attached: the attached modules when already computed.
+        required: the distributions the project declares as required,
+            ``{normalized name: declaring file}``; read from ``root``
+            (:func:`decompose.requirements.required_distributions`) when None. A guarded or
+            lazy import of a required distribution is not optional: every install has it, so
+            the service that imports it carries it in its image.
 
     Returns:
         ``{"services": {service: {"distributions": [{"distribution", "source", "imports",
-        "modules", "optional", "heavy", "note", "evidence"}], "image": "gpu" | "gpu-capable" |
-        "large-cpu" | "slim", "gpu_runtimes": [required GPU runtimes], "optional_gpu": [...],
+        "modules", "optional", "heavy", "note", "evidence", "required_by"}], "image": "gpu" |
+        "gpu-capable" | "large-cpu" | "slim", "gpu_runtimes": [required GPU runtimes],
+        "optional_gpu": [...],
         "gpu_modules": [modules importing a required GPU runtime], "large": [...],
         "cuda_evidence": [...], "loads_pickles": ["path:line callee"], "count": n, "image_own":
         class from its own imports, "via_kernel": [heavy distributions the shared kernel brings
         into its image], "llm_apis": [hosted-LLM SDK distributions it calls through; they do not
         raise the image class]}},
-        "gpu_services": [...], "mapping": "..."}``. Lists sorted; ``evidence`` is
+        "gpu_services": [...], "mapping": "...", "required": {normalized name: declaring file
+        relative to root}}``. ``required_by`` is the file declaring a distribution required
+        (``""`` when it is not). Lists sorted; ``evidence`` is
         ``path:line`` of the first import. ``heavy`` is ``gpu``, ``gpu-only``, ``large`` or ``""``.
         ``optional_gpu`` and ``optional_large`` are heavy distributions imported only optionally
         (guarded, ``with LazyImport(...)``, inside functions): *optional extras* that never
@@ -883,6 +910,12 @@ def footprints(
     """
     if attached is None:
         attached = _attached_modules(graph)
+    if required is None:
+        required = (
+            {k: _rel(v, root) for k, v in required_distributions(root).items()}
+            if root is not None
+            else {}
+        )
     first_party_tops = {m.name.split(".")[0] for m in graph.modules}
     path_of = {m.name: m.path for m in graph.modules}
     of = plan.partition.as_dict()
@@ -912,11 +945,12 @@ def footprints(
                 "heavy": "",
                 "note": "",
                 "evidence": (10**9, ""),
+                "required_by": required.get(normalize(dist), ""),
             },
         )
         info["imports"].add(e.dst)
         info["modules"].add(e.src)
-        lazy = e.kind in _OPTIONAL_KINDS or e.scope == "function"
+        lazy = (e.kind in _OPTIONAL_KINDS or e.scope == "function") and not info["required_by"]
         if not lazy:
             info["optional"] = False
         ev = (0 if not lazy else 1, f"{path_of.get(e.src, e.src)}:{e.line}")
@@ -980,6 +1014,7 @@ def footprints(
                     "heavy": i["heavy"],
                     "note": i["note"],
                     "evidence": i["evidence"][1],
+                    "required_by": i["required_by"],
                 }
             )
         gpu_only = [
@@ -1050,4 +1085,14 @@ def footprints(
         "gpu_services": sorted(gpu_services),
         "mapping": "import name -> distribution: decompose's built-in table (the same on "
         "every machine), else the import name itself (guessed, marked ?)",
+        "required": dict(required),
     }
+
+
+def _rel(path: str, root: Path | None) -> str:
+    """``path`` relative to ``root`` with ``/`` separators (``../`` for the parent folder)."""
+    import os
+
+    if root is None:
+        return path
+    return os.path.relpath(path, root).replace(os.sep, "/")

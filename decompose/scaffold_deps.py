@@ -4,10 +4,9 @@ In order, for a third-party import:
 
 1. decompose's built-in table (:func:`decompose.footprint.distribution_of`: ``sklearn`` ->
    ``scikit-learn``);
-2. the project's own declared dependencies: ``pyproject.toml`` (``[project]`` dependencies and
-   optional dependencies, Poetry's ``[tool.poetry.dependencies]``), ``setup.cfg``
-   (``install_requires``, ``extras_require``), ``requirements*.txt``, and the ``Requires-Dist``
-   of a ``*.dist-info/METADATA`` (an unpacked wheel), in the project folder or its parent. A
+2. the project's own declared dependencies (:func:`decompose.requirements.declared_requirements`:
+   ``pyproject.toml``, ``setup.cfg``, ``requirements*.txt``, ``*.dist-info/METADATA``, in the
+   project folder or its parent, required and optional alike). A
    declared requirement is kept as the project wrote it, with its extras and version
    (``sqlalchemy[asyncio]>=2``). An import the table does not know is matched to a declared
    name when exactly one declared name contains every word of the import (``social_core`` ->
@@ -22,139 +21,28 @@ plain ``SQLAlchemy`` lacks.
 
 from __future__ import annotations
 
-import configparser
 import re
-import tomllib
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
 
-_REQ = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?\s*(.*)$")
+from decompose.requirements import (
+    Requirement,
+    declared_requirements,
+    normalize,
+    parse_requirement,
+)
+
+__all__ = [
+    "IMPORT_EXTRAS",
+    "Requirement",
+    "Resolver",
+    "declared_requirements",
+    "merge",
+    "normalize",
+    "parse_requirement",
+]
+
 #: imports that need an extra of their distribution: import prefix -> (distribution, extra)
 IMPORT_EXTRAS = {"sqlalchemy.ext.asyncio": ("SQLAlchemy", "asyncio")}
-
-
-def normalize(name: str) -> str:
-    """PEP 503 normalized distribution name."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-@dataclass(slots=True)
-class Requirement:
-    """One requirement line: ``name[extras] rest`` (``rest``: version and marker)."""
-
-    name: str
-    extras: set[str] = field(default_factory=set)
-    rest: str = ""
-
-    def render(self) -> str:
-        extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
-        rest = self.rest.strip()
-        sep = " " if rest.startswith(";") else ""
-        return f"{self.name}{extras}{sep}{rest}"
-
-
-def parse_requirement(text: str) -> Requirement | None:
-    """A PEP 508 line as :class:`Requirement`; None for a URL, an option or a blank line. A
-    marker that names an extra (``; extra == "pg"``, from a wheel's METADATA) is dropped."""
-    text = text.split(" #", 1)[0].strip()
-    if not text or text.startswith(("-", "#")) or "://" in text.split(";")[0]:
-        return None
-    m = _REQ.match(text)
-    if not m:
-        return None
-    rest = m.group(3).strip()
-    if ";" in rest:
-        spec, marker = rest.split(";", 1)
-        rest = spec.strip() if "extra" in marker else f"{spec.strip()}; {marker.strip()}"
-    extras = {e.strip() for e in (m.group(2) or "").split(",") if e.strip()}
-    return Requirement(m.group(1), extras, rest)
-
-
-def _poetry(deps: dict[str, Any]) -> list[str]:
-    out = []
-    for name, spec in deps.items():
-        if name.lower() == "python":
-            continue
-        extras = spec.get("extras", []) if isinstance(spec, dict) else []
-        out.append(f"{name}[{','.join(extras)}]" if extras else name)
-    return out
-
-
-def declared_requirements(root: Path) -> tuple[dict[str, Requirement], list[str]]:
-    """The project's declared requirements, ``{normalized name: Requirement}`` (the first
-    declaration of a name wins, one without a marker before one with), and the files read.
-
-    Looks in ``root`` and its parent (``decompose scaffold src/pkg`` has them one level up).
-    Unreadable or invalid files are skipped."""
-    lines: list[tuple[str, str]] = []
-    seen: list[str] = []
-    for folder in (root, root.parent):
-        lines += _from_folder(folder, seen)
-    out: dict[str, Requirement] = {}
-    for _source, line in lines:
-        req = parse_requirement(line)
-        if req is None:
-            continue
-        key = normalize(req.name)
-        old = out.get(key)
-        if old is None or (";" in old.rest and ";" not in req.rest):
-            out[key] = req
-        elif not old.extras and req.extras and old.rest == req.rest:
-            old.extras |= req.extras
-    return out, seen
-
-
-def _from_folder(folder: Path, seen: list[str]) -> list[tuple[str, str]]:
-    lines: list[tuple[str, str]] = []
-    py = folder / "pyproject.toml"
-    try:
-        data = tomllib.loads(py.read_text(encoding="utf-8")) if py.is_file() else {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        data = {}
-    if data:
-        project = data.get("project", {})
-        found = list(project.get("dependencies", []))
-        for group in project.get("optional-dependencies", {}).values():
-            found += list(group)
-        poetry = data.get("tool", {}).get("poetry", {})
-        found += _poetry(poetry.get("dependencies", {}))
-        if found:
-            seen.append(str(py))
-            lines += [(str(py), x) for x in found if isinstance(x, str)]
-    cfg = folder / "setup.cfg"
-    if cfg.is_file():
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(cfg, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError):
-            parser = configparser.ConfigParser()
-        found = []
-        if parser.has_option("options", "install_requires"):
-            found += parser.get("options", "install_requires").splitlines()
-        if parser.has_section("options.extras_require"):
-            for _k, v in parser.items("options.extras_require"):
-                found += v.splitlines()
-        if found:
-            seen.append(str(cfg))
-            lines += [(str(cfg), x) for x in found]
-    for req in sorted(folder.glob("requirements*.txt")):
-        try:
-            text = req.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        seen.append(str(req))
-        lines += [(str(req), x) for x in text.splitlines()]
-    for meta in sorted(folder.glob("*.dist-info/METADATA")):
-        try:
-            text = meta.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        seen.append(str(meta))
-        for line in text.split("\n\n", 1)[0].splitlines():
-            if line.startswith("Requires-Dist:"):
-                lines.append((str(meta), line.split(":", 1)[1]))
-    return lines
 
 
 def _words(name: str) -> set[str]:
