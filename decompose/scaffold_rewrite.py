@@ -558,21 +558,28 @@ def _imported_modules(code: str, module: str, is_package: bool) -> frozenset[str
                 parts = a.name.split(".")
                 out.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                if node.level - 1 > len(pkg_parts):
-                    continue
-                base = pkg_parts[: len(pkg_parts) - (node.level - 1)]
-                if node.module:
-                    base = base + node.module.split(".")
-            else:
-                base = (node.module or "").split(".")
-            if not base or not base[0]:
+            base = _from_base(node, pkg_parts)
+            if not base:
                 continue
             out.update(".".join(base[:i]) for i in range(1, len(base) + 1))
             for a in node.names:
                 if a.name != "*":
                     out.add(".".join([*base, a.name]))
     return frozenset(out)
+
+
+def _from_base(node: ast.ImportFrom, pkg_parts: list[str]) -> list[str]:
+    """The absolute module parts ``from ... import`` reads from (relative levels resolved
+    against ``pkg_parts``, the importing module's package); ``[]`` when it leaves the tree."""
+    if node.level:
+        if node.level - 1 > len(pkg_parts):
+            return []
+        base = pkg_parts[: len(pkg_parts) - (node.level - 1)]
+        if node.module:
+            base = base + node.module.split(".")
+    else:
+        base = (node.module or "").split(".")
+    return base if base and base[0] else []
 
 
 def imported_names(code: str, module: str, is_package: bool) -> dict[str, frozenset[str]]:
@@ -598,15 +605,8 @@ def _imported_names(
     for node in _statements(tree):
         if not isinstance(node, ast.ImportFrom):
             continue
-        if node.level:
-            if node.level - 1 > len(pkg_parts):
-                continue
-            base = pkg_parts[: len(pkg_parts) - (node.level - 1)]
-            if node.module:
-                base = base + node.module.split(".")
-        else:
-            base = (node.module or "").split(".")
-        if not base or not base[0]:
+        base = _from_base(node, pkg_parts)
+        if not base:
             continue
         out[".".join(base)].update(a.name for a in node.names)
     return tuple(sorted((k, frozenset(v)) for k, v in out.items()))
