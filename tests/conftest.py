@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -95,3 +98,39 @@ def copy_case(name: str, dest: Path) -> Path:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+# Loopback ports reserved by reserve_port(): bound (so no other process, e.g. a parallel test's
+# server, can take them) but not listening (connections are refused) until a server gets them.
+_RESERVED: dict[int, socket.socket] = {}
+
+
+def reserve_port() -> int:
+    """A free loopback TCP port, held bound by this process until :func:`spawn_uvicorn` hands it
+    to a server. Choosing a port by binding and closing a socket let two parallel tests pick the
+    same one: a readiness probe then reached the other test's server."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = int(sock.getsockname()[1])
+    _RESERVED[port] = sock
+    return port
+
+
+def spawn_uvicorn(
+    port: int, cwd: Path, env: dict[str, str], log: Path, app: str = "decompose_service.app:app"
+) -> subprocess.Popen[bytes]:
+    """Start ``uvicorn app`` in ``cwd`` serving on a port from :func:`reserve_port`, through the
+    reserved socket (``--fd``), so nothing else can be listening there; output goes to ``log``."""
+    sock = _RESERVED.pop(port)
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", app, "--fd", str(sock.fileno())]
+            + ["--log-level", "warning"],
+            cwd=cwd,
+            env=env,
+            stdout=log.open("wb"),
+            stderr=subprocess.STDOUT,
+            pass_fds=(sock.fileno(),),
+        )
+    finally:
+        sock.close()  # the server has its own copy

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import reserve_port, spawn_uvicorn
 
 from decompose.config import load_config
 from decompose.outputs import write_files
@@ -46,12 +47,6 @@ import scenario
 with httpx.Client(base_url=sys.argv[2], timeout=180) as client:
     print(json.dumps(scenario.run(client)))
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _app_env(tmp: Path) -> dict[str, str]:
@@ -93,7 +88,7 @@ def launch(tmp_path: Path) -> Iterator[Launcher]:
 
     def start(out: Path, state: Path) -> str:
         services = sorted(p.name for p in (out / "services").iterdir())
-        ports = {s: _free_port() for s in services}
+        ports = {s: reserve_port() for s in services}
         env = _app_env(state)
         env.update(DECOMPOSE_RPC_PICKLE="1", DECOMPOSE_RPC_CONNECT_WAIT="90")
         for s, port in ports.items():
@@ -103,26 +98,7 @@ def launch(tmp_path: Path) -> Iterator[Launcher]:
         def spawn(name: str, cwd: Path, port: int, extra: dict[str, str]) -> None:
             log = tmp_path / f"{name}.log"
             logs.append(log)
-            procs.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "uvicorn",
-                        "decompose_service.app:app",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--log-level",
-                        "warning",
-                    ],
-                    cwd=cwd,
-                    env=dict(env, **extra),
-                    stdout=log.open("wb"),
-                    stderr=subprocess.STDOUT,
-                )
-            )
+            procs.append(spawn_uvicorn(port, cwd, dict(env, **extra), log))
 
         for s, port in ports.items():
             spawn(s, out / "services" / s / "src", port, {"DECOMPOSE_SERVICE": s})
@@ -140,7 +116,7 @@ def launch(tmp_path: Path) -> Iterator[Launcher]:
                         + "\n".join(p.read_text(errors="replace")[-3000:] for p in logs)
                     )
                 time.sleep(0.1)
-        gport = _free_port()
+        gport = reserve_port()
         spawn("gateway", out / "gateway" / "src", gport, {})
         # wait for the port only: an HTTP probe would be counted by the monolith's middleware
         while True:

@@ -13,7 +13,6 @@ import ast
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from conftest import reserve_port, spawn_uvicorn
 
 from decompose.cli import main
 from decompose.scaffold import distribution_of
@@ -211,12 +211,6 @@ READY = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def core_service(
     make_project, runner: CliRunner, tmp_path: Path
@@ -226,17 +220,9 @@ def core_service(
     out = tmp_path / "out"
     _scaffold(runner, project, project / "boundaries.json", out)
     flag = tmp_path / "core-ready"
-    port = _free_port()
+    port = reserve_port()
     env = dict(os.environ, DECOMPOSE_SERVICE="core", CORE_READY_FLAG=str(flag))
-    log = (tmp_path / "core.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "decompose_service.app:app", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--log-level", "warning"],
-        cwd=out / "services/core/src",
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    proc = spawn_uvicorn(port, out / "services/core/src", env, tmp_path / "core.log")
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -257,7 +243,6 @@ def core_service(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        log.close()
 
 
 def test_health_is_readiness_and_the_compose_healthcheck_uses_it(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from conftest import reserve_port, spawn_uvicorn
 
 from decompose.cli import main
 
@@ -56,21 +56,8 @@ PROJECT = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start(src: Path, service: str, port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "decompose_service.app:app", "--host", "127.0.0.1"]
-        + ["--port", str(port), "--log-level", "warning"],
-        cwd=src,
-        env=dict(env, DECOMPOSE_SERVICE=service),
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    return spawn_uvicorn(port, src, dict(env, DECOMPOSE_SERVICE=service), log)
 
 
 def _stop(proc: subprocess.Popen) -> None:
@@ -106,7 +93,7 @@ def procs() -> Iterator[list[subprocess.Popen]]:
 def test_live_answers_at_once_and_health_fails_fast_while_a_peer_is_down(
     scaffold: Path, procs: list[subprocess.Popen], tmp_path: Path
 ) -> None:
-    core_port, peer_port = _free_port(), _free_port()  # nothing listens on peer_port yet
+    core_port, peer_port = reserve_port(), reserve_port()  # nothing listens on peer_port yet
     env = dict(
         os.environ,
         CORE_SERVICE_URL=f"http://127.0.0.1:{core_port}",

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner
+from conftest import reserve_port, spawn_uvicorn
 
 from decompose.cli import main
 
@@ -102,12 +101,6 @@ PROJECT = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def procs() -> Iterator[list[subprocess.Popen]]:
     started: list[subprocess.Popen] = []
@@ -157,7 +150,7 @@ def test_stand_ins_keep_reexported_names_and_the_service_starts(
     assert "Other" not in sql_init and not (src / "shop/db/sql/unused.py").exists()
     assert (src / "shop/db/sql/agg.py").is_file()
 
-    db_port, front_port = _free_port(), _free_port()
+    db_port, front_port = reserve_port(), reserve_port()
     env = dict(
         os.environ,
         DB_SERVICE_URL=f"http://127.0.0.1:{db_port}",
@@ -167,13 +160,8 @@ def test_stand_ins_keep_reexported_names_and_the_service_starts(
     for name, port in (("db", db_port), ("front", front_port)):
         log = tmp_path / f"{name}.log"
         procs.append(
-            subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "decompose_service.app:app"]
-                + ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-                cwd=out / "services" / name / "src",
-                env=dict(env, DECOMPOSE_SERVICE=name),
-                stdout=log.open("wb"),
-                stderr=subprocess.STDOUT,
+            spawn_uvicorn(
+                port, out / "services" / name / "src", dict(env, DECOMPOSE_SERVICE=name), log
             )
         )
     for (name, port), proc in zip((("db", db_port), ("front", front_port)), procs, strict=True):
