@@ -248,11 +248,17 @@ def score_files(proposal: Path, reference: Path, graph_file: Path | None) -> dic
     common = sorted(set(a) & set(b))
     if not common:
         raise UsageError("the proposal and the reference share no module name")
+    only_a, only_b = sorted(set(a) - set(common)), sorted(set(b) - set(common))
     doc: dict[str, Any] = {
         "common_modules": len(common),
-        "proposal_only": len(set(a) - set(common)),
-        "reference_only": len(set(b) - set(common)),
+        "proposal_only": len(only_a),
+        "reference_only": len(only_b),
     }
+    # which modules one side lacks (scored on the common ones only): the first few by name
+    if only_a:
+        doc["proposal_only_modules"] = only_a[:_ONLY_LISTED]
+    if only_b:
+        doc["reference_only_modules"] = only_b[:_ONLY_LISTED]
     a = {m: a[m] for m in common}
     b = {m: b[m] for m in common}
     doc["proposal_services"] = len(set(a.values()))
@@ -290,6 +296,9 @@ def score_files(proposal: Path, reference: Path, graph_file: Path | None) -> dic
     return doc
 
 
+_ONLY_LISTED = 20  # module names listed per side in score's output when one side lacks them
+
+
 def format_score(doc: dict[str, Any]) -> str:
     """The text form of :func:`score_files`: one ``name value`` line per number, the proposal's
     metrics next to the reference's when both are present."""
@@ -300,6 +309,11 @@ def format_score(doc: dict[str, Any]) -> str:
     for k in sorted(doc):
         v = doc[k]
         if k == "reference_metrics":
+            continue
+        if isinstance(v, list):  # module names one side lacks
+            count_key = k.removesuffix("_modules")
+            more = int(doc.get(count_key, len(v))) - len(v)
+            lines.append(f"{k}: " + ", ".join(v) + (f" … and {more} more" if more > 0 else ""))
             continue
         text = f"{v:.4g}" if isinstance(v, float) else str(v)
         line = f"{k:28} {text:>10}"

@@ -571,7 +571,8 @@ def score(proposal: Path, reference: Path, graph_file: Path | None, fmt: str) ->
     ({"services": {name: [modules]}}), or a project folder (its package structure, on either
     side: each module grouped under its first package below the top level). Module
     patterns of a TOML are expanded against --graph, or else against the names the other side
-    lists; proposal_only / reference_only count the modules left out of the comparison.
+    lists; proposal_only / reference_only count the modules left out of the comparison and
+    proposal_only_modules / reference_only_modules name the first 20 of them.
     """
     from decompose.interchange import format_score, score_files
 

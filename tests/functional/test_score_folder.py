@@ -61,3 +61,22 @@ def test_a_missing_proposal_path_is_still_a_usage_error(
     root = make_project(SHOP)
     res = runner.invoke(main, ["score", str(root / "nope"), str(root)])
     assert res.exit_code == 2 and "does not exist" in res.output
+
+
+def test_modules_on_one_side_only_are_named(make_project: MakeProject, runner: CliRunner) -> None:
+    """Only common modules are scored; the ones a side lacks are named, not just counted."""
+    root = make_project(SHOP)
+    prop = root.parent / "p.json"
+    prop.write_text(
+        json.dumps({"services": {"a": ["shop.orders.models", "shop.legacy.old"], "b": ["shop.x"]}})
+    )
+    res = runner.invoke(main, ["score", str(prop), str(root), "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["proposal_only"] == 2 and doc["proposal_only_modules"] == [
+        "shop.legacy.old",
+        "shop.x",
+    ]
+    assert "shop.users.models" in doc["reference_only_modules"]
+    text = runner.invoke(main, ["score", str(prop), str(root)]).output
+    assert "proposal_only_modules: shop.legacy.old, shop.x" in text
