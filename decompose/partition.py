@@ -1364,8 +1364,14 @@ def _purpose_name(
             # The project's own top-level migrations join the models they migrate
             # (:func:`_migration_home`): the project's name fits only a group that is the
             # schema and little else, never a product group that also holds them.
-            top_ok = len(mods) <= _SCHEMA_ONLY_MODULES
-            if ("." not in app and top_ok) or ("." in app and not _is_generic(word)):
+            # Below the top level the app names the group when its own modules are a fair share
+            # of the group's code (a Django app), not when only its migration tool sits there
+            # beside other features (invokeai's ``shared.sqlite_migrator`` in a 26-module group).
+            small = len(mods) <= _SCHEMA_ONLY_MODULES
+            own = sum(1 for m in mods if m == app or m.startswith(app + "."))
+            if ("." not in app and small) or (
+                "." in app and not _is_generic(word) and (small or 3 * own >= len(mods))
+            ):
                 return word.lower().strip("_") or word.lower()
     found_entries = sorted(m for m in mods if m in entries)
     if not found_entries:

@@ -283,3 +283,15 @@ def test_package_metadata_modules_are_no_service(make_project: Any) -> None:
     part = propose(g, AnalyzeSettings())[0]
     services = part.services()
     assert set(services) == {"orders", "billing"}, services
+
+
+def test_a_migration_tool_beside_other_features_does_not_name_the_group() -> None:
+    """invokeai: the database layer, image files and style presets in one group with the
+    ``shared.sqlite_migrator`` package and its 41 migrations was named ``sqlite_migrator``."""
+    tool = "inv.services.shared.sqlite_migrator"
+    mods = [tool, f"{tool}.impl", "inv.services.shared.sqlite", "inv.services.shared.sqlite.db"]
+    mods += [f"inv.services.image_files.m{i}" for i in range(5)]
+    mods += [f"inv.services.style_presets.m{i}" for i in range(4)]
+    migs = [f"{tool}.migrations.migration_{i}" for i in range(20)]
+    (name,) = name_services({0: mods}, migrations={0: migs}).values()
+    assert name != "sqlite_migrator"
