@@ -1678,9 +1678,12 @@ def web_app_modules(graph: ProgramGraph) -> frozenset[str]:
     (``FastAPI()``, ``Flask()``, Django's ``get_wsgi_application()``...) resolved to the
     framework's class or factory."""
     out = set()
+    last = {k.rsplit(".", 1)[-1] for k in WEB_APP_CLASSES}  # a cheap test before the full one
     for module, facts in graph.facts.items():
         for r in facts.references:
-            if r.hint not in ("call", "inferred"):
+            if r.hint not in ("call", "inferred") or (
+                r.target.rsplit(".", 1)[-1].replace("()", "") not in last
+            ):
                 continue
             target = r.target.replace("()", "")
             if any(target == k or target.endswith("." + k) for k in WEB_APP_CLASSES):
